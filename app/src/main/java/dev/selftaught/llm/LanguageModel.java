@@ -1,0 +1,58 @@
+package dev.selftaught.llm;
+
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+
+/**
+ * The one interface through which the pipeline talks to any model: an in-process engine
+ * checkpoint or a fleet of OpenAI-compatible HTTP endpoints.
+ */
+public interface LanguageModel extends AutoCloseable {
+
+    /**
+     * A stable name for what this model is (backend + checkpoint or served model name), used in
+     * call-store keys: two runs against the same model must give the same identity, and a
+     * different model a different one. Never contains secrets.
+     */
+    String identity();
+
+    /** Blocking call: all {@code n} completions of one request. */
+    ModelResponse complete(ModelRequest request);
+
+    /** Receives results of {@link #completeAll} as they finish, possibly from several threads at once. */
+    interface ResultSink {
+        /** Exactly one of response / error is non-null. */
+        void accept(int index, ModelResponse response, ModelException error);
+    }
+
+    /**
+     * Runs many requests concurrently and streams each result to {@code sink} as soon as it is
+     * done (not in input order). Returns when every request has been answered or has failed.
+     * The default runs blocking calls on virtual threads, at most {@code concurrency} at a time;
+     * backends that batch (the embedded engine) override it.
+     */
+    default void completeAll(List<ModelRequest> requests, int concurrency, ResultSink sink) {
+        Semaphore slots = new Semaphore(Math.max(1, concurrency));
+        try (var exec = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < requests.size(); i++) {
+                final int index = i;
+                slots.acquireUninterruptibly();
+                exec.submit(() -> {
+                    try {
+                        sink.accept(index, complete(requests.get(index)), null);
+                    } catch (ModelException e) {
+                        sink.accept(index, null, e);
+                    } catch (RuntimeException e) {
+                        sink.accept(index, null, new ModelException(e.toString(), false, e));
+                    } finally {
+                        slots.release();
+                    }
+                });
+            }
+        }
+    }
+
+    @Override
+    default void close() {}
+}
