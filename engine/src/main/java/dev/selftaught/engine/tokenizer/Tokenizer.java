@@ -1,0 +1,36 @@
+package dev.selftaught.engine.tokenizer;
+
+/**
+ * Text to token ids and back. Implementations: llama2.c {@code tok*.bin} vocabularies,
+ * SentencePiece BPE with byte fallback, byte-level BPE from {@code tokenizer.json}.
+ */
+public interface Tokenizer {
+    /** Encodes text; a BOS id is prepended when {@code addBos} is true and the vocabulary has one. */
+    int[] encode(String text, boolean addBos);
+
+    /**
+     * Encodes text in which special-token strings (e.g. {@code <|eot_id|>}) are mapped to their
+     * ids instead of being split as ordinary text. Default: same as {@link #encode}.
+     */
+    default int[] encodeWithSpecials(String text, boolean addBos) { return encode(text, addBos); }
+
+    /** Decodes ids to text; invalid UTF-8 byte sequences become U+FFFD. Special tokens are kept as their text. */
+    String decode(int[] ids);
+
+    /**
+     * Raw bytes of one token as it appears in a decoded stream (for streaming decode and stop
+     * strings). For byte-fallback tokens this is the single byte.
+     */
+    byte[] tokenBytes(int id);
+
+    int vocabSize();
+
+    /** Beginning-of-sequence id, or -1 if none. */
+    int bos();
+
+    /** End-of-sequence id, or -1 if none. */
+    int eos();
+
+    /** Ids that end generation (EOS and e.g. Llama-3's {@code <|eot_id|>}). */
+    default int[] stopIds() { return eos() < 0 ? new int[0] : new int[] {eos()}; }
+}
