@@ -32,9 +32,8 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
      * @param generator   writes y_w, x' and y_l (the method: Mixtral); default = seed
      * @param categorizer categorises instructions; default = generator
      * @param annotator   the round-1 judge (the method: Mixtral); default = seed
-     * @param options     backend options: model_name, api_key_env, concurrency, timeout_seconds, max_retries, threads
      */
-    public record Models(String seed, String generator, String categorizer, String annotator, Map<String, Object> options) {
+    public record Models(String seed, String generator, String categorizer, String annotator) {
         public String generatorSpec() { return blank(generator) ? seed : generator; }
         public String categorizerSpec() { return blank(categorizer) ? generatorSpec() : categorizer; }
         public String annotatorSpec() { return blank(annotator) ? seed : annotator; }
@@ -91,7 +90,6 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         models.putNull("generator");
         models.putNull("categorizer");
         models.putNull("annotator");
-        models.putObject("options");
         root.set("select", YAML.valueToTree(SelectSettings.defaults(null)));
         root.set("pairs", YAML.valueToTree(PairsSettings.defaults()));
         root.set("annotate", YAML.valueToTree(AnnotateSettings.defaults()));
@@ -150,7 +148,7 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         for (var e : over.properties()) {
             String key = e.getKey();
             JsonNode b = base.get(key);
-            if (b == null && !base.has(key) && !(prefix.endsWith("options.") || prefix.endsWith("settings.")
+            if (b == null && !base.has(key) && !(prefix.endsWith("train.settings.")
                     || prefix.endsWith("baselines."))) {
                 throw new InputError(name + ": unknown key '" + prefix + key + "'; see docs/pipeline.md for the keys");
             }
