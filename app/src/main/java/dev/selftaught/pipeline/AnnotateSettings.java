@@ -14,7 +14,7 @@ import dev.selftaught.data.InputError;
  * @param verdictRule    parse rule for training labels: sft (default), dpo or rewardbench (spec §3.3)
  * @param balance        truncate the larger of the A-gold / B-gold groups (spec §2.4 step 5)
  * @param majority       keep a pair-order only if at least this fraction of its samples is correct (0 = off)
- * @param template       judge template file (YAML/JSON {system, user} or a text user template), null = pair-v2
+ * @param template       judge template: pair-v2 (default), eval-plan, or a template file (eval's JudgeTemplate format)
  * @param chatFormat     fairseq2 src rendering: llama3 or plain
  * @param dpo            also write DPO pairs (spec §2.7)
  * @param dpoRule        parse rule for DPO positives/negatives (spec: dpo)
@@ -37,12 +37,12 @@ public record AnnotateSettings(int samples, double temperature, double topP, int
             throw new InputError("annotate.fixed_order must be AB or BA; got '" + fixedOrder + "'");
         }
         if (verdictRule == null) verdictRule = "sft";
-        VerdictRule.named(verdictRule, "annotate.verdict_rule");
+        dev.selftaught.eval.ParseRule.named(verdictRule);
         if (majority < 0 || majority > 1) throw new InputError("annotate.majority must be in [0, 1]; got " + majority);
         if (chatFormat == null) chatFormat = "llama3";
         ChatFormat.named(chatFormat);
         if (dpoRule == null) dpoRule = "dpo";
-        VerdictRule.named(dpoRule, "annotate.dpo_rule");
+        dev.selftaught.eval.ParseRule.named(dpoRule);
         if (dpoPairs <= 0) dpoPairs = 1;
     }
 

@@ -1,5 +1,7 @@
 package dev.selftaught.pipeline;
 
+import dev.selftaught.eval.JudgePrompts;
+import dev.selftaught.eval.ParseRule;
 import dev.selftaught.llm.ChatMessage;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelRequest;
@@ -45,7 +47,7 @@ public final class AnnotateStage {
 
     private final AnnotateSettings s;
     private final LanguageModel judge;
-    private final JudgePrompt prompt;
+    private final JudgePrompts prompt;
     private final int round;
     private final int concurrency;
     private final PrintStream progress;
@@ -53,7 +55,7 @@ public final class AnnotateStage {
     public AnnotateStage(AnnotateSettings settings, LanguageModel judge, int round, int concurrency, PrintStream progress) {
         this.s = settings;
         this.judge = judge;
-        this.prompt = JudgePrompt.load(settings.template());
+        this.prompt = JudgePrompts.named(settings.template());
         this.round = round;
         this.concurrency = concurrency;
         this.progress = progress;
@@ -74,7 +76,7 @@ public final class AnnotateStage {
             for (String o : ordersFor(p)) {
                 String a = o.equals("AB") ? p.chosen() : p.rejected();
                 String b = o.equals("AB") ? p.rejected() : p.chosen();
-                units.add(new Unit(p, o, prompt.render(p.instruction(), a, b)));
+                units.add(new Unit(p, o, prompt.render(List.of(ChatMessage.user(p.instruction())), a, b)));
             }
         }
         List<ModelRequest> reqs = new ArrayList<>();
@@ -85,7 +87,7 @@ public final class AnnotateStage {
         }
         ModelCalls.Answer[] answers = ModelCalls.run("annotate round " + round, judge, reqs, concurrency, progress);
 
-        VerdictRule rule = VerdictRule.named(s.verdictRule(), "annotate.verdict_rule");
+        ParseRule rule = ParseRule.named(s.verdictRule());
         Map<String, Long> sampleStats = Records.counts("total", "no_verdict", "tie", "wrong", "correct");
         Map<String, Long> unitStats = Records.counts("total", "model_error", "no_correct", "below_majority",
                 "candidates_A", "candidates_B", "dropped_by_balancing", "kept_A", "kept_B", "kept");
@@ -112,7 +114,7 @@ public final class AnnotateStage {
             int correct = 0;
             String gold = units.get(u).gold();
             for (int k = 0; k < t.size(); k++) {
-                verdicts[u][k] = rule.parse(t.get(k));
+                verdicts[u][k] = rule.parse(t.get(k)).jsonName();
                 sampleStats.merge("total", 1L, Long::sum);
                 String v = verdicts[u][k];
                 String cls = v.equals(gold) ? "correct" : v.equals("none") ? "no_verdict" : v.equals("tie") ? "tie" : "wrong";
@@ -217,14 +219,14 @@ public final class AnnotateStage {
     /** DPO pairs (spec §2.7): positives = correct by the DPO rule; negatives = none, tie or wrong. */
     private Map<String, Long> buildDpo(List<Unit> units, String[][] texts, ChatFormat format,
                                        List<DpoRow> out, List<Fairseq2Dpo> outF2) {
-        VerdictRule rule = VerdictRule.named(s.dpoRule(), "annotate.dpo_rule");
+        ParseRule rule = ParseRule.named(s.dpoRule());
         Map<String, Long> st = Records.counts("no_positive", "no_negative", "candidates_A", "candidates_B",
                 "dropped_by_balancing", "pairs");
         List<Integer> candA = new ArrayList<>(), candB = new ArrayList<>();
         List<List<String>> pos = new ArrayList<>(), neg = new ArrayList<>();
         for (int u = 0; u < units.size(); u++) {
             List<String> p = new ArrayList<>(), n = new ArrayList<>();
-            for (String t : texts[u]) (rule.parse(t).equals(units.get(u).gold()) ? p : n).add(t);
+            for (String t : texts[u]) (rule.parse(t).jsonName().equals(units.get(u).gold()) ? p : n).add(t);
             pos.add(p);
             neg.add(n);
             if (texts[u].length == 0) continue;
@@ -259,7 +261,7 @@ public final class AnnotateStage {
         Map<String, String> in = new LinkedHashMap<>();
         in.put("pairs", PipelineIo.sha256(pairsFile));
         in.put("settings", PipelineIo.hashOf(s));
-        in.put("judge_prompt", prompt.hash());
+        in.put("judge_prompt", PipelineIo.hashOf(List.of(String.valueOf(prompt.single().system()), prompt.single().user())));
         in.put("judge", judge.identity());
         in.put("round", Integer.toString(round));
         return in;
