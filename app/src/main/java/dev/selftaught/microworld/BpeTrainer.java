@@ -17,7 +17,7 @@ import java.util.Map;
  * tokens {@code <0x00>}..{@code <0xFF>}; then every character of the sample; then merged pieces
  * with score {@code -rank}, so the engine's run.c merge rule (highest score first) replays the
  * training merges in order. Merges may cross spaces, so the prompts' long fixed markers become a
- * few tokens each, but no piece ever contains a digit: numbers stay one token per digit, which
+ * few tokens each, but never a line or sentence end (see {@link #allowed}), and no piece ever contains a digit: numbers stay one token per digit, which
  * keeps arithmetic learnable for a tiny model. Training is deterministic (ties broken by the
  * smaller pair of ids).
  */
@@ -79,7 +79,7 @@ public final class BpeTrainer {
             if (best < 0) break;
             int a = best / cap, b = best % cap;
             String merged = pieces.get(a) + pieces.get(b);
-            if (merged.getBytes(StandardCharsets.UTF_8).length > MAX_PIECE_BYTES) { banned[best] = true; continue; }
+            if (!allowed(merged)) { banned[best] = true; continue; }
             Integer existing = ids.get(merged);
             if (existing != null) { n = replace(seq, n, a, b, existing); continue; } // same string by another path
             int id = pieces.size();
@@ -92,6 +92,21 @@ public final class BpeTrainer {
         for (int i = 0; i < sc.length; i++) sc[i] = scores.get(i);
         int maxLen = pieces.stream().mapToInt(p -> p.getBytes(StandardCharsets.UTF_8).length).max().orElse(1);
         return new Llama2cTokenizer(pieces.toArray(String[]::new), sc, maxLen);
+    }
+
+    /**
+     * Whether a merged piece may enter the vocabulary: not too long, a newline only at its end, and
+     * no sentence boundary inside, so that a response never fuses with the marker after it and
+     * each part of a judgment ("A: wrong", ".", " [[B]]") stays its own decision.
+     */
+    static boolean allowed(String piece) {
+        if (piece.getBytes(StandardCharsets.UTF_8).length > MAX_PIECE_BYTES) return false;
+        int nl = piece.indexOf('\n');
+        if (nl >= 0 && nl != piece.length() - 1) return false;
+        for (String boundary : new String[] {". ", "? ", "! ", ".\n", "?\n"}) {
+            if (piece.contains(boundary)) return false;
+        }
+        return !piece.contains("[[") || piece.strip().startsWith("[[");
     }
 
     /** Replaces every non-overlapping (a, b), left to right, by {@code id}; returns the new length. */

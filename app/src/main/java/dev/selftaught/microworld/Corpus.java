@@ -78,7 +78,7 @@ public final class Corpus {
         if (exclude.contains(p.prompt())) return null;
         boolean chosenFirst = r.nextBoolean();
         String a = chosenFirst ? p.chosen() : p.rejected(), b = chosenFirst ? p.rejected() : p.chosen();
-        var user = MicroPrompts.judge().render(p.prompt(), a, b);
+        var user = MicroPrompts.renderJudge(p.prompt(), a, b);
         List<ChatMessage> m = new ArrayList<>(user);
         m.add(ChatMessage.assistant(WeakJudge.judgment(a, b, r)));
         return new Conversation("judge", m);

@@ -1,6 +1,7 @@
 package dev.selftaught.microworld;
 
-import dev.selftaught.pipeline.JudgePrompt;
+import dev.selftaught.eval.JudgeTemplate;
+import dev.selftaught.llm.ChatMessage;
 import dev.selftaught.pipeline.PairsStage;
 import dev.selftaught.pipeline.PromptTemplate;
 
@@ -38,8 +39,13 @@ public final class MicroPrompts {
 
     public static PromptTemplate template(String name) { return new PromptTemplate("microworld/" + name, text(name)); }
 
-    /** The judge prompt as the annotate stage and the evaluator render it (no system message). */
-    public static JudgePrompt judge() { return new JudgePrompt("microworld/" + JUDGE, null, template(JUDGE)); }
+    /** The judge template (no system message), parsed as the annotate stage and the evaluator parse a template file. */
+    public static JudgeTemplate judge() { return JudgeTemplate.parse("microworld/" + JUDGE, text(JUDGE)); }
+
+    /** The judge's chat messages for one pair shown as A and B. */
+    public static List<ChatMessage> renderJudge(String input, String a, String b) {
+        return judge().render(Map.of("input", input, "response_a", a, "response_b", b));
+    }
 
     /** The topic labels offered by the categorisation prompt. */
     public static List<String> categories() { return Arrays.stream(Topic.values()).map(Topic::label).toList(); }
