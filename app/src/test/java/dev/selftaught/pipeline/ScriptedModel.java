@@ -60,8 +60,27 @@ final class ScriptedModel implements LanguageModel {
 
     long totalCalls() { return calls.values().stream().mapToLong(AtomicLong::get).sum(); }
 
+    /** Inner sample calls left before an injected crash; negative = never crash. Shared by all instances of a test. */
+    java.util.concurrent.atomic.AtomicLong crashBudget = new java.util.concurrent.atomic.AtomicLong(-1);
+
     @Override
     public String identity() { return "scripted:" + name + "@" + skill; }
+
+    /** Sequential (deterministic) batch; throws mid-batch when the crash budget runs out, like a killed process. */
+    @Override
+    public void completeAll(List<ModelRequest> requests, int concurrency, ResultSink sink) {
+        if (crashBudget.get() < 0) { // concurrent, so the call store can group its commits
+            LanguageModel.super.completeAll(requests, Math.max(concurrency, 8), sink);
+            return;
+        }
+        for (int i = 0; i < requests.size(); i++) {
+            if (crashBudget.get() >= 0 && crashBudget.getAndAdd(-requests.get(i).params().n()) < requests.get(i).params().n()) {
+                crashBudget.set(-1);
+                throw new IllegalStateException("injected crash after some calls");
+            }
+            sink.accept(i, complete(requests.get(i)), null);
+        }
+    }
 
     @Override
     public ModelResponse complete(ModelRequest request) {
