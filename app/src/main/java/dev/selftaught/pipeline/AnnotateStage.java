@@ -165,8 +165,9 @@ public final class AnnotateStage {
                 boolean kept = k == picked[u] && keptSet.contains(u);
                 String reason = kept ? null
                         : !correct ? (v.equals("none") ? "no_verdict" : v.equals("tie") ? "tie" : "wrong")
-                        : k == picked[u] ? unitDrop[u]
-                        : unitDrop[u] != null ? unitDrop[u] : "not_picked";
+                        : k == picked[u] ? unitDrop[u]          // picked, then dropped by balancing
+                        : picked[u] >= 0 ? "not_picked"         // another correct sample was picked
+                        : unitDrop[u];                          // below_majority: nothing picked
                 annotations.add(new Judgment(units.get(u).pair().id(), units.get(u).order(), k, texts[u][k], v, correct,
                         kept, reason));
             }

@@ -1,18 +1,13 @@
 package dev.selftaught.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.selftaught.data.DataRecord;
+import dev.selftaught.data.Datasets;
 import dev.selftaught.data.InputError;
+import dev.selftaught.data.RecordReader;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -36,33 +31,18 @@ public final class InstructionPool {
      */
     public static void read(Path file, String field, String turn, Consumer<Row> sink) {
         if (!Files.isRegularFile(file)) throw new InputError(file + ": instruction pool file not found");
-        String name = file.getFileName().toString().toLowerCase();
         String base = file.getFileName().toString();
-        if (name.endsWith(".parquet")) {
-            readParquet(file, base, field, turn, sink);
-        } else if (name.endsWith(".json")) {
-            JsonNode root = PipelineIo.readJson(file);
-            JsonNode arr = root.isArray() ? root : root.path("data");
-            if (!arr.isArray()) throw InputError.at(file, 0, null, "expected a JSON array of rows (or {\"data\": [...]})");
-            for (int i = 0; i < arr.size(); i++) sink.accept(row(base, i + 1, arr.get(i), field, turn));
-        } else {
-            try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                String line;
-                long n = 0;
-                while ((line = r.readLine()) != null) {
-                    n++;
-                    if (line.isBlank()) continue;
-                    JsonNode node;
-                    try {
-                        node = PipelineIo.JSON.readTree(line);
-                    } catch (IOException e) {
-                        throw InputError.at(file, n, null, "not valid JSON: " + firstLine(e.getMessage()));
-                    }
-                    sink.accept(row(base, n, node, field, turn));
-                }
-            } catch (IOException e) {
-                throw new InputError(file + ": cannot read: " + e.getMessage(), e);
+        // The data package's streaming readers handle JSONL, JSON arrays, CSV and Parquet alike,
+        // with file:line errors for malformed rows.
+        try (RecordReader r = Datasets.read(file)) {
+            while (r.hasNext()) {
+                DataRecord rec = r.next();
+                sink.accept(row(base, rec.line(), rec.json(), field, turn));
             }
+        } catch (InputError e) {
+            throw e;
+        } catch (Exception e) {
+            throw new InputError(file + ": cannot read the instruction pool: " + e.getMessage(), e);
         }
     }
 
@@ -70,23 +50,6 @@ public final class InstructionPool {
         List<Row> rows = new ArrayList<>();
         read(file, field, turn, rows::add);
         return rows;
-    }
-
-    private static void readParquet(Path file, String base, String field, String turn, Consumer<Row> sink) {
-        // DuckDB turns each Parquet row into one JSON object, so all row shapes share one code path.
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
-             Statement st = c.createStatement()) {
-            String path = file.toAbsolutePath().toString().replace("'", "''");
-            try (ResultSet rs = st.executeQuery("SELECT to_json(t)::VARCHAR FROM read_parquet('" + path + "') t")) {
-                long n = 0;
-                while (rs.next()) {
-                    n++;
-                    sink.accept(row(base, n, PipelineIo.JSON.readTree(rs.getString(1)), field, turn));
-                }
-            }
-        } catch (SQLException | IOException e) {
-            throw new InputError(file + ": cannot read Parquet: " + firstLine(e.getMessage()), e);
-        }
     }
 
     static Row row(String base, long index, JsonNode node, String field, String turn) {
@@ -138,11 +101,5 @@ public final class InstructionPool {
         StringBuilder sb = new StringBuilder();
         for (JsonNode p : c) if (p.hasNonNull("text")) sb.append(p.get("text").asText());
         return sb.toString();
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) return "";
-        int i = s.indexOf('\n');
-        return i < 0 ? s : s.substring(0, i);
     }
 }

@@ -14,10 +14,8 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -92,23 +90,15 @@ public final class PipelineIo {
 
     interface WriterBody { void write(BufferedWriter w) throws IOException; }
 
+    /** Writes through a temp file beside {@code file}, committed by the data package's atomic rename. */
     static void atomicWrite(Path file, WriterBody body) {
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+            Path tmp = dev.selftaught.data.AtomicFiles.tempBeside(file.toAbsolutePath());
             try {
                 try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
                     body.write(w);
                 }
-                try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                    ch.force(true);
-                }
-                try {
-                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-                }
+                dev.selftaught.data.AtomicFiles.commit(tmp, file.toAbsolutePath());
             } finally {
                 Files.deleteIfExists(tmp);
             }

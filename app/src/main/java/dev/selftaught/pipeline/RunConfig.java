@@ -59,6 +59,11 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
             if (samples <= 0) samples = 1;
             if (maxTokens <= 0) maxTokens = 2048;
         }
+
+        /** The settings that decide an evaluation's result (baselines and the seed flag do not). */
+        public EvalSettings withoutBaselines() {
+            return new EvalSettings(null, List.of(), order, samples, temperature, maxTokens, seed, true, Map.of());
+        }
     }
 
     public RunConfig {
@@ -98,17 +103,27 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         return root;
     }
 
+    /** A loaded config and the secret values substituted into it (masked when written out). */
+    public record Loaded(RunConfig config, java.util.Set<String> secrets) {
+        /** The resolved configuration as YAML with secrets masked, for RUN/run.yaml. */
+        public String redactedYaml() {
+            return dev.selftaught.config.ConfigLoader.toYaml(
+                    dev.selftaught.config.Redact.config(PipelineIo.JSON.valueToTree(config), secrets));
+        }
+    }
+
     /** Reads and validates a YAML (or JSON) config file; relative paths stay relative to the working directory. */
     public static RunConfig load(Path file) {
-        JsonNode user;
-        try {
-            user = YAML.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new InputError(file + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""), e);
-        }
-        if (user == null || user.isMissingNode() || user.isNull()) user = YAML.createObjectNode();
-        if (!user.isObject()) throw new InputError(file + ": the config must be a mapping of keys to values");
-        return fromTree(file.toString(), (ObjectNode) user);
+        return load(file, List.of()).config();
+    }
+
+    /**
+     * Reads a config with the data package's loader (${VAR} substitution, duplicate-key and
+     * located errors, {@code KEY.PATH=VALUE} overrides), lays it over the defaults and binds it.
+     */
+    public static Loaded load(Path file, List<String> overrides) {
+        var loaded = dev.selftaught.config.ConfigLoader.loadResolved(file, ObjectNode.class, System::getenv, overrides);
+        return new Loaded(fromTree(file.toString(), loaded.tree()), loaded.secrets());
     }
 
     static RunConfig fromTree(String name, ObjectNode user) {

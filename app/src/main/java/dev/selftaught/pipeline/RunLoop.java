@@ -46,6 +46,7 @@ public final class RunLoop {
     private final boolean force;
     private final PrintStream err;
     private StageListener listener = s -> { };
+    private java.util.Set<String> secrets = java.util.Set.of();
     private final Map<String, LazyModel> models = new LinkedHashMap<>();
 
     public RunLoop(RunConfig cfg, Path runDir, ModelOpener opener, TrainerFactory trainers, JudgeEvaluator evaluator,
@@ -57,6 +58,12 @@ public final class RunLoop {
         this.evaluator = evaluator;
         this.force = force;
         this.err = err;
+    }
+
+    /** Secret values substituted into the config, masked in run.yaml. */
+    public RunLoop withSecrets(java.util.Set<String> s) {
+        this.secrets = java.util.Set.copyOf(s);
+        return this;
     }
 
     public RunLoop withListener(StageListener l) {
@@ -90,7 +97,7 @@ public final class RunLoop {
     private Map<String, Object> runLocked(RunDirectory dir) {
         long tRun = System.nanoTime();
         PipelineIo.writeText(runDir.resolve("run.yaml"), "# resolved configuration; config_hash "
-                + cfg.hash() + "\n" + toYaml());
+                + cfg.hash() + "\n" + new RunConfig.Loaded(cfg, secrets).redactedYaml());
 
         // Stage 1: select.
         long t = System.nanoTime();
@@ -323,14 +330,6 @@ public final class RunLoop {
             if (same) return;
         }
         PipelineIo.writeJson(f, manifest);
-    }
-
-    private String toYaml() {
-        try {
-            return RunConfig.YAML.writeValueAsString(PipelineIo.JSON.readTree(cfg.canonicalJson()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static double secs(long t0) { return Math.round((System.nanoTime() - t0) / 1e6) / 1e3; }

@@ -1,0 +1,62 @@
+package dev.selftaught.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.selftaught.eval.EvalOptions;
+import dev.selftaught.eval.EvalResult;
+import dev.selftaught.eval.Evaluator;
+import dev.selftaught.eval.Order;
+import dev.selftaught.eval.bench.Benchmark;
+import dev.selftaught.eval.bench.Benchmarks;
+import dev.selftaught.llm.LanguageModel;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The run loop's evaluator: loads a benchmark by name or file with the eval package's loaders and
+ * scores the judge with its {@link Evaluator} (RewardBench rules), writing metrics.json and
+ * judgments.jsonl. Benchmarks are loaded once and kept for the following rounds.
+ */
+public final class BenchmarkEvaluator implements JudgeEvaluator {
+    private final RunConfig.EvalSettings settings;
+    private final int concurrency;
+    private final Path dataDir;
+    private final Map<String, Benchmark> loaded = new LinkedHashMap<>();
+
+    public BenchmarkEvaluator(RunConfig.EvalSettings settings, int concurrency, Path dataDir) {
+        this.settings = settings;
+        this.concurrency = concurrency;
+        this.dataDir = Benchmarks.dataDir(dataDir);
+    }
+
+    private synchronized Benchmark benchmark(String spec) {
+        return loaded.computeIfAbsent(spec, s -> Benchmarks.load(s, dataDir));
+    }
+
+    EvalOptions options() {
+        EvalOptions o = EvalOptions.defaults()
+                .withOrder(Order.named(settings.order()))
+                .withSeed(settings.seed())
+                .withSamples(settings.samples())
+                .withMaxTokens(settings.maxTokens())
+                .withConcurrency(concurrency);
+        if (settings.samples() > 1) o = o.withSampling(settings.temperature() > 0 ? settings.temperature() : 0.7, 0.9);
+        return o;
+    }
+
+    @Override
+    public JsonNode evaluate(LanguageModel judge, String benchmark, Path outDir) {
+        EvalResult r = Evaluator.evaluate(judge, benchmark(benchmark).items(), options());
+        r.writeTo(outDir, judge.identity(), benchmark);
+        return PipelineIo.readJson(outDir.resolve("metrics.json"));
+    }
+
+    @Override
+    public String inputsHash(String benchmark) {
+        Path f = Path.of(benchmark);
+        String content = Files.isRegularFile(f) ? PipelineIo.sha256(f) : "named:" + benchmark;
+        return PipelineIo.sha256(content + "\u0000" + PipelineIo.hashOf(settings.withoutBaselines()));
+    }
+}
