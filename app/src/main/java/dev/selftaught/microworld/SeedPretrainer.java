@@ -57,27 +57,32 @@ public final class SeedPretrainer {
         return train(recipe, dir, err);
     }
 
-    /** The training examples: the whole conversation is the completion, after BOS. */
+    /**
+     * The training examples: the whole conversation after BOS, encoded as one text (the prompt
+     * rendered with the chat template, then the reply, then EOS). Pieces never cross a newline,
+     * and the prompt ends with one, so the prompt's tokens are exactly what the embedded backend
+     * feeds at inference and the reply's tokens are what it should generate next.
+     */
     public static List<SftPlan.Example> examples(List<Corpus.Conversation> corpus, Llama2cTokenizer tok) {
         List<SftPlan.Example> out = new ArrayList<>(corpus.size());
         int[] bos = {tok.bos()};
         for (Corpus.Conversation c : corpus) {
-            int[] p = tok.encode(MicroChat.prompt(c.prompt()), false);
-            int[] t = tok.encode(c.target(), false);
-            int[] all = Arrays.copyOf(p, p.length + t.length + 1);
-            System.arraycopy(t, 0, all, p.length, t.length);
+            int[] ids = tok.encode(text(c), true);
+            int[] all = Arrays.copyOfRange(ids, 1, ids.length + 1);
             all[all.length - 1] = tok.eos();
             out.add(new SftPlan.Example(bos, all));
         }
         return out;
     }
 
+    /** A conversation as one training text: the rendered prompt followed by the reply. */
+    public static String text(Corpus.Conversation c) { return MicroChat.prompt(c.prompt()) + c.target(); }
+
     /** Learns the vocabulary from prompts and replies separately, as they are encoded separately. */
     public static Llama2cTokenizer tokenizer(List<Corpus.Conversation> corpus, SeedRecipe r) {
         List<String> docs = new ArrayList<>();
         for (Corpus.Conversation c : corpus.subList(0, Math.min(r.tokenizerDocs(), corpus.size()))) {
-            docs.add(MicroChat.prompt(c.prompt()));
-            docs.add(c.target());
+            docs.add(text(c));
         }
         return BpeTrainer.train(docs, r.vocab());
     }
@@ -136,7 +141,7 @@ public final class SeedPretrainer {
     private static String recipeJson(SeedRecipe r, Trainer.Result res, long tokens, double secs) {
         return "{\n  \"recipe\": \"" + r.canonical() + "\",\n  \"hash\": \"" + r.hash() + "\",\n  \"steps\": " + res.steps()
                 + ",\n  \"final_loss\": " + res.finalLoss() + ",\n  \"corpus_tokens\": " + tokens
-                + ",\n  \"seconds\": " + Math.round(secs) + ",\n  \"chat_format\": \"[INST] user [/INST] reply</s>\"\n}\n";
+                + ",\n  \"seconds\": " + Math.round(secs) + ",\n  \"chat_format\": \"engine default (<|user|> ... <|assistant|>), reply then EOS\"\n}\n";
     }
 
     static String eta(double s) {

@@ -39,6 +39,20 @@ class SeedPretrainerTest {
         LoadedModel m = ModelLoader.load(a.dir());
         assertEquals(micro().config().dim(), m.config().dim());
         assertEquals(384, m.tokenizer().vocabSize());
+        // the embedded backend feeds the seed exactly the prompt tokens it was pre-trained on
+        var tok = (dev.selftaught.engine.llama2c.Llama2cTokenizer) m.tokenizer();
+        try (var model = new dev.selftaught.llm.embedded.EmbeddedModel(m, a.dir(), 1)) {
+            for (Corpus.Conversation c : Corpus.build(77, 200, java.util.Set.of())) {
+                int[] prompt = model.promptTokens(dev.selftaught.llm.ModelRequest.chat(c.prompt(),
+                        dev.selftaught.llm.SamplingParams.greedy(4)));
+                int[] whole = tok.encode(SeedPretrainer.text(c), true);
+                assertTrue(prompt.length < whole.length);
+                assertArrayEquals(prompt, java.util.Arrays.copyOf(whole, prompt.length), "prompt is a prefix: " + c);
+            }
+            var reply = model.complete(dev.selftaught.llm.ModelRequest.chat(
+                    java.util.List.of(dev.selftaught.llm.ChatMessage.user("What is 2 + 3?")), dev.selftaught.llm.SamplingParams.greedy(8)));
+            assertEquals(1, reply.completions().size());
+        }
         // no trainer state is left beside the cache entry
         try (var s = Files.list(tmp.resolve("a"))) {
             assertEquals(1, s.count());
