@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 GenerateCommand.class,
                 BenchCommand.class,
+                DemoCommand.class,
+                MicroworldCommand.class,
         })
 public final class Main implements Runnable {
 
