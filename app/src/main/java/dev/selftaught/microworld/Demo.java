@@ -118,8 +118,12 @@ public final class Demo {
     }
 
     private RunLoop loop(RunConfig cfg, Path dir) {
-        return new RunLoop(cfg, dir, wiring.opener(), wiring.trainers(), new BenchmarkEvaluator(cfg.eval(), cfg.concurrency(), null),
-                false, err);
+        return new RunLoop(cfg, dir, wiring.opener(), wiring.trainers(), evaluator(cfg.eval(), cfg), false, err);
+    }
+
+    /** Evaluation with the judge template the seed knows (the annotate stage's), not pair-v2. */
+    private static BenchmarkEvaluator evaluator(RunConfig.EvalSettings e, RunConfig cfg) {
+        return new BenchmarkEvaluator(e, cfg.concurrency(), null).withTemplate(cfg.annotate().template());
     }
 
     /** The run configuration, written to DIR/config.yaml (so `selftaught run` can repeat it) and loaded back. */
@@ -235,7 +239,7 @@ public final class Demo {
         }
         err.printf("demo: evaluating %s (%d sample(s) per item)%n", model, samples);
         try (LanguageModel judge = wiring.opener().open(model)) {
-            return new BenchmarkEvaluator(s, main.concurrency(), null).evaluate(judge, bench.toString(), dir);
+            return evaluator(s, main).evaluate(judge, bench.toString(), dir);
         }
     }
 
