@@ -23,6 +23,14 @@ public interface Tokenizer {
      */
     byte[] tokenBytes(int id);
 
+    /**
+     * Bytes that token {@code id} adds to a decoded stream when it follows {@code previousId}
+     * ({@code -1} at the start of the stream). Used by the generator to build completion text
+     * token by token. SentencePiece vocabularies drop the dummy-prefix space of the first piece
+     * (at the start or right after BOS) and control tokens add nothing. Default: {@link #tokenBytes}.
+     */
+    default byte[] streamBytes(int previousId, int id) { return tokenBytes(id); }
+
     int vocabSize();
 
     /** Beginning-of-sequence id, or -1 if none. */
