@@ -183,9 +183,12 @@ public final class Transformer {
             }
             Rope.rotate(q, r * dim, dim, headSize, cos[r], sin[r]);
             Rope.rotate(k, r * kvDim, kvDim, headSize, cos[r], sin[r]);
-            int off = positions[r] * kvDim;
-            System.arraycopy(k, r * kvDim, cache.keys(slots[r], l), off, kvDim);
-            System.arraycopy(v, r * kvDim, cache.values(slots[r], l), off, kvDim);
+            float[] kc = cache.keys(slots[r], l), vc = cache.values(slots[r], l);
+            int cap = cache.capacity(slots[r]), p = positions[r];
+            for (int i = 0; i < kvDim; i++) {
+                kc[i * cap + p] = k[r * kvDim + i];
+                vc[i * cap + p] = v[r * kvDim + i];
+            }
         }
 
         // Attention, one task per (row, head), into xb2. Worth splitting once contexts are long.
@@ -201,16 +204,15 @@ public final class Transformer {
     }
 
     private void attend(int l, int r, int h, float[] scores) {
-        int pos = positions[r];
-        float[] kc = cache.keys(slots[r], l), vc = cache.values(slots[r], l);
+        int n = positions[r] + 1;
+        int slot = slots[r], cap = cache.capacity(slot);
+        float[] kc = cache.keys(slot, l), vc = cache.values(slot, l);
         int qOff = r * dim + h * headSize;
-        int kvOff = (h / kvMul) * headSize;
-        for (int t = 0; t <= pos; t++) {
-            scores[t] = Kernels.dot(q, qOff, kc, t * kvDim + kvOff, headSize) * attScale;
+        int base = (h / kvMul) * headSize * cap;
+        Kernels.attentionScores(scores, n, q, qOff, kc, base, cap, headSize, attScale);
+        Kernels.softmax(scores, 0, n);
+        for (int d = 0; d < headSize; d++) {
+            xb2[qOff + d] = Kernels.dot(scores, 0, vc, base + d * cap, n);
         }
-        Kernels.softmax(scores, 0, pos + 1);
-        int oOff = r * dim + h * headSize;
-        java.util.Arrays.fill(xb2, oOff, oOff + headSize, 0f);
-        for (int t = 0; t <= pos; t++) Kernels.axpy(xb2, oOff, scores[t], vc, t * kvDim + kvOff, headSize);
     }
 }

@@ -109,6 +109,14 @@ public final class SentencePieceTokenizer implements Tokenizer {
         return bytes[id];
     }
 
+    @Override
+    public byte[] streamBytes(int previousId, int id) {
+        byte[] b = tokenBytes(id);
+        boolean first = previousId < 0 || previousId == vocab.bos();
+        if (first && vocab.addSpacePrefix() && b.length > 0 && b[0] == ' ') return java.util.Arrays.copyOfRange(b, 1, b.length);
+        return b;
+    }
+
     @Override public int vocabSize() { return vocab.size(); }
     @Override public int bos() { return vocab.bos(); }
     @Override public int eos() { return vocab.eos(); }

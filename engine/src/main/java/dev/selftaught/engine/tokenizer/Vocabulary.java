@@ -78,7 +78,9 @@ public record Vocabulary(
             else types[i] = TokenType.NORMAL;
         }
         // llama2.c's export wrote SentencePiece pieces with the word-start marker "▁" replaced by " ".
-        List<String> sp = pieces.stream().map(p -> p.replace(' ', '\u2581')).toList();
+        List<String> sp = new java.util.ArrayList<>(pieces.stream().map(p -> p.replace(' ', '\u2581')).toList());
+        // The export also wrapped BOS/EOS in newlines ("\n<s>\n"); other formats name them plainly.
+        for (int i = 1; i <= 2 && i < n; i++) sp.set(i, pieces.get(i).strip());
         return new Vocabulary(Kind.SENTENCEPIECE, sp, scores.clone(), types, List.of(), n > 1 ? 1 : -1, n > 2 ? 2 : -1, 0, -1,
                 null, true, true, new int[0]);
     }

@@ -248,8 +248,7 @@ public final class GgufCheckpoint {
         g.put(arch + ".rope.freq_base", GgufValue.f32(c.ropeTheta()));
         g.put(arch + ".vocab_size", GgufValue.u32(c.vocabSize()));
         if (tokenizer != null) {
-            Vocabulary v = tokenizer.vocabulary().orElseThrow(() ->
-                    new IllegalArgumentException("tokenizer " + tokenizer.getClass().getSimpleName() + " cannot export its vocabulary"));
+            Vocabulary v = dev.selftaught.engine.format.Vocabularies.of(tokenizer);
             if (v.size() != c.vocabSize()) throw new IllegalArgumentException("tokenizer has " + v.size() + " tokens, model " + c.vocabSize());
             putVocabulary(g, v);
         }

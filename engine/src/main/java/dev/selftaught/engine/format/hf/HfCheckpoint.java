@@ -154,7 +154,7 @@ public final class HfCheckpoint {
         Files.createDirectories(dir);
         Vocabulary v = null;
         if (tokenizer != null) {
-            v = tokenizer.vocabulary().orElseThrow(() -> new IllegalArgumentException("tokenizer " + tokenizer.getClass().getSimpleName() + " cannot export its vocabulary"));
+            v = dev.selftaught.engine.format.Vocabularies.of(tokenizer);
         }
         int bos = v != null ? v.bos() : tokenizer != null ? tokenizer.bos() : -1;
         int[] eos = tokenizer != null ? tokenizer.stopIds() : new int[0];
