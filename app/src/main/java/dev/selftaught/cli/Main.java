@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 DemoCommand.class,
                 MicroworldCommand.class,
+                TrainCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -54,10 +54,21 @@ public final class Gemm {
     private static void block(float[] a, int aOff, int ais, int aks, float[] b, int bOff, int ldb,
                               float[] c, int cOff, int ldc, int i0, int i1, int j0, int j1, int K, boolean acc) {
         int j = j0;
+        boolean pack = i1 - i0 >= 2 * ROWS;
+        float[] panel = pack ? panel(K * 4 * L) : null;
         for (; j + 4 * L <= j1; j += 4 * L) {
+            // copy the B strip into a contiguous [K][4L] panel: the tiles then stream it sequentially
+            float[] bb = b;
+            int bo = bOff + j, lb = ldb;
+            if (pack) {
+                for (int k = 0; k < K; k++) System.arraycopy(b, bOff + k * ldb + j, panel, k * 4 * L, 4 * L);
+                bb = panel;
+                bo = 0;
+                lb = 4 * L;
+            }
             int i = i0;
-            for (; i + ROWS <= i1; i += ROWS) tile4x4(a, aOff, ais, aks, b, bOff, ldb, c, cOff, ldc, i, j, K, acc);
-            for (; i < i1; i++) tile1x4(a, aOff, ais, aks, b, bOff, ldb, c, cOff, ldc, i, j, K, acc);
+            for (; i + ROWS <= i1; i += ROWS) tile4x4(a, aOff, ais, aks, bb, bo, lb, c, cOff + j, ldc, i, 0, K, acc);
+            for (; i < i1; i++) tile1x4(a, aOff, ais, aks, bb, bo, lb, c, cOff + j, ldc, i, 0, K, acc);
         }
         for (; j + L <= j1; j += L) {
             int i = i0;
@@ -70,6 +81,14 @@ public final class Gemm {
             for (; i + ROWS <= i1; i += ROWS) tile4x1(a, aOff, ais, aks, b, bOff, ldb, c, cOff, ldc, i, j, K, acc, m);
             for (; i < i1; i++) tile1x1(a, aOff, ais, aks, b, bOff, ldb, c, cOff, ldc, i, j, K, acc, m);
         }
+    }
+
+    private static final ThreadLocal<float[]> PANEL = new ThreadLocal<>();
+
+    private static float[] panel(int n) {
+        float[] p = PANEL.get();
+        if (p == null || p.length < n) { p = new float[n]; PANEL.set(p); }
+        return p;
     }
 
     private static void tile4x4(float[] a, int aOff, int ais, int aks, float[] b, int bOff, int ldb,
