@@ -33,7 +33,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "DIR", description = "Run directory. Default: demo-run (--quick: demo-quick) in the current directory.")
     Path output;
 
-    @Option(names = "--quick", description = "A smaller world and seed and one round: a few minutes (what CI runs).")
+    @Option(names = "--quick", description = "A smaller world and one round (same seed): a few minutes once the seed is cached (what CI runs).")
     boolean quick;
 
     @Option(names = "--cache-dir", paramLabel = "DIR",

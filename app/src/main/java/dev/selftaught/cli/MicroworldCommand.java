@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 /** {@code selftaught microworld}: the embedded micro-world's seed model and benchmark. */
 @Command(name = "microworld", mixinStandardHelpOptions = true,
         description = "The micro-world behind `selftaught demo`: pre-train its seed model, write its benchmark.",
-        subcommands = {MicroworldCommand.Pretrain.class, MicroworldCommand.WriteBenchmark.class})
+        subcommands = {MicroworldCommand.Pretrain.class, MicroworldCommand.WriteBenchmark.class, MicroworldCommand.AuditPairs.class})
 public final class MicroworldCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -38,7 +38,7 @@ public final class MicroworldCommand implements Runnable {
                             + " an existing one is reused unless --force. Prints the model spec (embedded:DIR) on stdout."})
     static final class Pretrain implements Callable<Integer> {
         @Option(names = "--recipe", defaultValue = "standard", paramLabel = "NAME",
-                description = "standard (the demo's seed) or tiny (the --quick demo's seed). Default: ${DEFAULT-VALUE}.")
+                description = "standard (the seed of both demos) or tiny (a 0.13M-parameter seed for experiments; too weak to make usable pairs). Default: ${DEFAULT-VALUE}.")
         String recipe;
 
         @Option(names = "--cache-dir", paramLabel = "DIR",
@@ -78,6 +78,22 @@ public final class MicroworldCommand implements Runnable {
             Path v = WorldFiles.writePairs(output.resolve("validation.jsonl"), Benchmark.validation(Benchmark.VALIDATION_PER_CATEGORY));
             System.err.printf("benchmark: %d test pairs in %s, %d validation pairs in %s%n", 4 * perCategory, t,
                     4 * Benchmark.VALIDATION_PER_CATEGORY, v);
+            return 0;
+        }
+    }
+
+    @Command(name = "audit-pairs", mixinStandardHelpOptions = true,
+            description = {"Check synthetic pairs (a run's pairs/pairs.jsonl) with the micro-world checker: how often y_w is correct,",
+                    "how often y_l answers x' correctly, and how many pairs the checker orders as the construction does."})
+    static final class AuditPairs implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(paramLabel = "PAIRS", description = "pairs.jsonl written by the pairs stage.")
+        Path pairs;
+
+        @Override
+        public Integer call() {
+            if (!java.nio.file.Files.isRegularFile(pairs)) throw new InputError(pairs + ": no such file");
+            var ps = dev.selftaught.pipeline.PipelineIo.readJsonl(pairs, dev.selftaught.pipeline.Records.Pair.class);
+            System.out.println(dev.selftaught.microworld.PairAudit.of(ps).describe());
             return 0;
         }
     }

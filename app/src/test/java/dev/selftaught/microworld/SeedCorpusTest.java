@@ -62,4 +62,15 @@ class SeedCorpusTest {
         }
         for (String k : Corpus.KINDS) assertTrue(kinds.getOrDefault(k, 0) > 100, kinds.toString());
     }
+
+    @Test
+    void pairAuditCountsWhatTheCheckerCanConfirm() {
+        var ps = java.util.List.of(
+                new dev.selftaught.pipeline.Records.Pair("1", "What is 2 + 3?", "What is 2 + 4?", "2 + 3 = 5.", "2 + 4 = 6.", "m"),
+                new dev.selftaught.pipeline.Records.Pair("2", "What is 2 + 3?", "What is 2 + 4?", "2 + 3 = 7.", "2 + 4 = 9.", "m"),
+                new dev.selftaught.pipeline.Records.Pair("3", "What is 2 + 3?", null, "2 + 3 = 7.", "5", "bad_response"));
+        PairAudit a = PairAudit.of(ps);
+        assertEquals(new PairAudit(3, 1, 2, 2, 1, 1, 1), a);
+        assertEquals(1, a.unordered());
+    }
 }
