@@ -353,6 +353,9 @@ public final class OpenAiServer implements AutoCloseable {
             throw modelError(e);
         } catch (InputError | IllegalArgumentException e) {
             throw ApiError.badRequest("invalid_request", oneLine(e));
+        } catch (RuntimeException e) {
+            // Any other failure of the model is still answered in OpenAI's shape (in-stream too).
+            throw new ApiError(500, "server_error", null, "model_error", "the model failed: " + oneLine(e));
         }
     }
 
