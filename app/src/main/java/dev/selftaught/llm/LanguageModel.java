@@ -53,6 +53,9 @@ public interface LanguageModel extends AutoCloseable {
         }
     }
 
+    /** Calls, retries, failures and tokens so far (token accounting per run); NONE when not tracked. */
+    default ModelStats stats() { return ModelStats.NONE; }
+
     @Override
     default void close() {}
 }

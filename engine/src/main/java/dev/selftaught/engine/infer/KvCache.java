@@ -6,8 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Keys and values of every sequence being decoded, one slot per sequence. A slot holds
- * {@code [layer][capacity][kvDim]} floats for keys and for values; capacity is what the
+ * Keys and values of every sequence being decoded, one slot per sequence. A slot holds, per
+ * layer, keys and values transposed as {@code [kvDim][capacity]}: dimension d of position t is at
+ * {@code d * capacity + t}, so attention runs along positions with full vectors whatever the head
+ * size (llama2.c-sized heads of 8 floats would waste most of a 16-lane vector). Capacity is what the
  * sequence may reach (prompt + max new tokens, at most maxSeqLen), so short requests on a
  * long-context model do not reserve the whole context. Released slots are reused.
  */

@@ -21,7 +21,7 @@ public final class Transformer {
     private final ThreadTeam team;
     private final KvCache cache;
     private final Rope rope;
-    private final int maxRows;
+    private final int maxRows, maxLogitRows;
     private final int dim, kvDim, hidden, headSize, nHeads, kvMul, vocab;
     private final float eps;
     private final float attScale;
@@ -40,6 +40,14 @@ public final class Transformer {
      *                also the most rows that may ask for logits
      */
     public Transformer(LlamaWeights weights, int maxRows, ThreadTeam team) {
+        this(weights, maxRows, maxRows, team);
+    }
+
+    /**
+     * @param maxLogitRows most rows that may ask for logits in one call (one per sequence is
+     *                     enough for generation; the logits buffer is {@code maxLogitRows x vocab})
+     */
+    public Transformer(LlamaWeights weights, int maxRows, int maxLogitRows, ThreadTeam team) {
         this.w = weights;
         this.c = weights.config;
         this.team = team;
@@ -63,7 +71,8 @@ public final class Transformer {
         v = new float[maxRows * kvDim];
         hb = new float[maxRows * hidden];
         hb2 = new float[maxRows * hidden];
-        logits = new float[maxRows * vocab];
+        this.maxLogitRows = Math.min(maxRows, maxLogitRows);
+        logits = new float[this.maxLogitRows * vocab];
         cos = new float[maxRows][headSize / 2];
         sin = new float[maxRows][headSize / 2];
         att = new float[team.size()][c.maxSeqLen()];
@@ -74,6 +83,8 @@ public final class Transformer {
     public KvCache cache() { return cache; }
 
     public int maxRows() { return maxRows; }
+
+    public int maxLogitRows() { return maxLogitRows; }
 
     /** Logits of the rows asked for in the last {@link #forward}: row {@code i} at {@code i * vocab}. */
     public float[] logits() { return logits; }
@@ -87,7 +98,9 @@ public final class Transformer {
      */
     public void forward(int n, int[] slots, int[] tokens, int[] positions, int[] logitRows, int nLogits) {
         if (n <= 0 || n > maxRows) throw new IllegalArgumentException("rows " + n + " not in [1, " + maxRows + "]");
-        if (nLogits < 0 || nLogits > n) throw new IllegalArgumentException("logit rows " + nLogits + " not in [0, " + n + "]");
+        if (nLogits < 0 || nLogits > Math.min(n, maxLogitRows)) {
+            throw new IllegalArgumentException("logit rows " + nLogits + " not in [0, " + Math.min(n, maxLogitRows) + "]");
+        }
         this.m = n;
         this.slots = slots;
         this.positions = positions;
@@ -183,9 +196,12 @@ public final class Transformer {
             }
             Rope.rotate(q, r * dim, dim, headSize, cos[r], sin[r]);
             Rope.rotate(k, r * kvDim, kvDim, headSize, cos[r], sin[r]);
-            int off = positions[r] * kvDim;
-            System.arraycopy(k, r * kvDim, cache.keys(slots[r], l), off, kvDim);
-            System.arraycopy(v, r * kvDim, cache.values(slots[r], l), off, kvDim);
+            float[] kc = cache.keys(slots[r], l), vc = cache.values(slots[r], l);
+            int cap = cache.capacity(slots[r]), p = positions[r];
+            for (int i = 0; i < kvDim; i++) {
+                kc[i * cap + p] = k[r * kvDim + i];
+                vc[i * cap + p] = v[r * kvDim + i];
+            }
         }
 
         // Attention, one task per (row, head), into xb2. Worth splitting once contexts are long.
@@ -201,16 +217,15 @@ public final class Transformer {
     }
 
     private void attend(int l, int r, int h, float[] scores) {
-        int pos = positions[r];
-        float[] kc = cache.keys(slots[r], l), vc = cache.values(slots[r], l);
+        int n = positions[r] + 1;
+        int slot = slots[r], cap = cache.capacity(slot);
+        float[] kc = cache.keys(slot, l), vc = cache.values(slot, l);
         int qOff = r * dim + h * headSize;
-        int kvOff = (h / kvMul) * headSize;
-        for (int t = 0; t <= pos; t++) {
-            scores[t] = Kernels.dot(q, qOff, kc, t * kvDim + kvOff, headSize) * attScale;
+        int base = (h / kvMul) * headSize * cap;
+        Kernels.attentionScores(scores, n, q, qOff, kc, base, cap, headSize, attScale);
+        Kernels.softmax(scores, 0, n);
+        for (int d = 0; d < headSize; d++) {
+            xb2[qOff + d] = Kernels.dot(scores, 0, vc, base + d * cap, n);
         }
-        Kernels.softmax(scores, 0, pos + 1);
-        int oOff = r * dim + h * headSize;
-        java.util.Arrays.fill(xb2, oOff, oOff + headSize, 0f);
-        for (int t = 0; t <= pos; t++) Kernels.axpy(xb2, oOff, scores[t], vc, t * kvDim + kvOff, headSize);
     }
 }

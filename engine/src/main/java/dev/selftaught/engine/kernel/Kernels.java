@@ -209,6 +209,29 @@ public final class Kernels {
         out[o] = accumulate ? out[o] + v : v;
     }
 
+    /**
+     * Attention scores against keys stored transposed ({@code kt[ktOff + d*stride + t]} is
+     * dimension d of the key at position t): {@code out[t] = scale * sum_d q[qOff+d] * key_t[d]}
+     * for {@code t < n}. Vectorised over positions, so it is fast for any head size.
+     */
+    public static void attentionScores(float[] out, int n, float[] q, int qOff, float[] kt, int ktOff, int stride,
+                                       int headSize, float scale) {
+        int bound = S.loopBound(n);
+        int t = 0;
+        for (; t < bound; t += L) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int d = 0; d < headSize; d++) {
+                acc = FloatVector.fromArray(S, kt, ktOff + d * stride + t).fma(FloatVector.broadcast(S, q[qOff + d]), acc);
+            }
+            acc.mul(scale).intoArray(out, t);
+        }
+        for (; t < n; t++) {
+            float acc = 0f;
+            for (int d = 0; d < headSize; d++) acc = Math.fma(kt[ktOff + d * stride + t], q[qOff + d], acc);
+            out[t] = acc * scale;
+        }
+    }
+
     /** {@code out[oOff..] = x[xOff..] / rms(x) * weight}, over {@code n} elements. */
     public static void rmsnorm(float[] out, int oOff, float[] x, int xOff, float[] weight, int n, float eps) {
         int bound = S.loopBound(n);

@@ -1,0 +1,375 @@
+package dev.selftaught.llm.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.llm.Completion;
+import dev.selftaught.llm.LanguageModel;
+import dev.selftaught.llm.ModelException;
+import dev.selftaught.llm.ModelOptions;
+import dev.selftaught.llm.ModelRequest;
+import dev.selftaught.llm.ModelResponse;
+import dev.selftaught.llm.ModelSpec;
+import dev.selftaught.llm.ModelStats;
+import dev.selftaught.llm.SamplingParams;
+import dev.selftaught.llm.Usage;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.DoubleAdder;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A {@link LanguageModel} served by one or more OpenAI-compatible HTTP endpoints (vLLM, SGLang,
+ * llama.cpp server, Ollama, OpenAI). Chat requests go to {@code /chat/completions}, raw prompts to
+ * {@code /completions}. See docs/llm.md for retries, load balancing and limits.
+ */
+public final class OpenAiModel implements LanguageModel {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Longest Retry-After we honour; a server asking for more is treated as asking for this. */
+    private static final Duration MAX_RETRY_AFTER = Duration.ofMinutes(5);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+
+    private final String modelName;
+    private final String apiKey; // never logged, never part of identity() or toString()
+    private final ModelOptions options;
+    private final EndpointPool pool;
+    private final Http1Client client = new Http1Client();
+    private final String authHeader; // "Authorization: Bearer ...\r\n" or ""
+    private final RateLimiter requestLimiter;
+    private final RateLimiter tokenLimiter;
+
+    private final LongAdder calls = new LongAdder();
+    private final LongAdder retries = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+    private final LongAdder promptTokens = new LongAdder();
+    private final LongAdder completionTokens = new LongAdder();
+    private final DoubleAdder cost = new DoubleAdder();
+
+    public OpenAiModel(List<URI> endpoints, String modelName, String apiKey, ModelOptions options) {
+        if (modelName == null || modelName.isBlank()) throw new IllegalArgumentException("model name is required");
+        this.modelName = modelName;
+        this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey;
+        this.options = options;
+        Duration cooldown = clamp(options.retryDelay().multipliedBy(10), Duration.ofMillis(10), Duration.ofSeconds(5));
+        this.pool = new EndpointPool(endpoints, options.concurrency(), 3, cooldown, Duration.ofSeconds(60));
+        this.authHeader = this.apiKey == null ? "" : "Authorization: Bearer " + this.apiKey + "\r\n";
+        this.requestLimiter = options.requestsPerMinute() > 0 ? new RateLimiter(options.requestsPerMinute()) : null;
+        this.tokenLimiter = options.tokensPerMinute() > 0 ? new RateLimiter(options.tokensPerMinute()) : null;
+    }
+
+    /** Opens a spec: the API key from the env var named in the options, the model name from the spec, the options or /v1/models. */
+    public static OpenAiModel open(ModelSpec.Http spec, ModelOptions options) {
+        String key = options.apiKeyEnv() == null || options.apiKeyEnv().isBlank() ? null : System.getenv(options.apiKeyEnv());
+        String name = spec.modelName() != null ? spec.modelName() : options.modelName();
+        if (name == null) name = discoverModelName(spec.endpoints(), key, options.requestTimeout());
+        return new OpenAiModel(spec.endpoints(), name, key, options);
+    }
+
+    /** The first model that GET {base}/models lists, asking each endpoint in turn. */
+    static String discoverModelName(List<URI> endpoints, String apiKey, Duration timeout) {
+        List<String> problems = new ArrayList<>();
+        String auth = apiKey == null ? "" : "Authorization: Bearer " + apiKey + "\r\n";
+        for (URI base : endpoints) {
+            String where = base + "/models";
+            long deadline = System.nanoTime() + clamp(timeout, Duration.ofSeconds(1), Duration.ofSeconds(60)).toNanos();
+            try (Http1Connection c = Http1Connection.open(base, deadline)) {
+                String host = base.getHost() + (base.getPort() > 0 ? ":" + base.getPort() : "");
+                Http1Connection.Response r = c.exchange("GET", host, base.getRawPath() + "/models", auth, null, deadline);
+                if (r.status() != 200) {
+                    problems.add(where + " answered HTTP " + r.status());
+                    continue;
+                }
+                JsonNode data = JSON.readTree(r.body()).path("data");
+                if (data.isArray() && !data.isEmpty() && data.get(0).path("id").isTextual()) return data.get(0).get("id").asText();
+                problems.add(where + " lists no model");
+            } catch (IOException e) {
+                problems.add(where + ": " + e);
+            }
+        }
+        throw new ModelException("could not learn the served model name (" + String.join("; ", problems)
+                + "); give it as SPEC#NAME or --model-name NAME", false);
+    }
+
+    public String modelName() { return modelName; }
+
+    @Override
+    public String identity() { return "openai:" + modelName; }
+
+    @Override
+    public String toString() { return "OpenAiModel[" + modelName + " @ " + pool.endpoints() + "]"; }
+
+    @Override
+    public ModelResponse complete(ModelRequest request) {
+        SamplingParams p = request.params();
+        ParsedResponse first = call(request);
+        List<Completion> out = new ArrayList<>(first.completions);
+        Usage usage = first.usage;
+        if (out.size() > p.n()) out = new ArrayList<>(out.subList(0, p.n()));
+        if (out.size() < p.n()) {
+            // The server ignored n (Ollama does): ask for each missing sample on its own, with its own seed.
+            int have = out.size();
+            List<ModelRequest> missing = new ArrayList<>();
+            for (int i = have; i < p.n(); i++) missing.add(request.withParams(p.withN(1).withSeed(p.sampleSeed(i))));
+            List<ParsedResponse> extra = callAll(missing);
+            for (ParsedResponse r : extra) {
+                if (r.completions.isEmpty()) throw new ModelException(pool.endpoints() + " returned no choices", true);
+                out.add(r.completions.getFirst());
+                usage = usage.plus(r.usage);
+            }
+        }
+        return new ModelResponse(out, usage);
+    }
+
+    private List<ParsedResponse> callAll(List<ModelRequest> requests) {
+        if (requests.size() == 1) return List.of(call(requests.getFirst()));
+        try (var exec = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<ParsedResponse>> fs = new ArrayList<>();
+            for (ModelRequest r : requests) fs.add(exec.submit(() -> call(r)));
+            List<ParsedResponse> out = new ArrayList<>();
+            for (Future<ParsedResponse> f : fs) {
+                try {
+                    out.add(f.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof ModelException me) throw me;
+                    throw new ModelException(String.valueOf(e.getCause()), false, e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ModelException("interrupted", false, e);
+                }
+            }
+            return out;
+        }
+    }
+
+    private record ParsedResponse(List<Completion> completions, Usage usage) {}
+
+    /** Thrown inside one attempt; carries what the retry loop needs. */
+    private static final class AttemptFailure extends Exception {
+        final boolean retryable;
+        final boolean endpointFault;
+        final Duration retryAfter;
+
+        AttemptFailure(String message, boolean retryable, boolean endpointFault, Duration retryAfter, Throwable cause) {
+            super(message, cause);
+            this.retryable = retryable;
+            this.endpointFault = endpointFault;
+            this.retryAfter = retryAfter;
+        }
+    }
+
+    /** One logical call with retries, load balancing and limits. */
+    private ParsedResponse call(ModelRequest request) {
+        byte[] body = requestBody(request);
+        String path = request.isChat() ? "/chat/completions" : "/completions";
+        double estimatedTokens = estimateTokens(request);
+        AttemptFailure last = null;
+        try {
+            for (int attempt = 0; attempt <= options.maxRetries(); attempt++) {
+                if (attempt > 0) {
+                    retries.increment();
+                    sleep(backoff(attempt, last.retryAfter));
+                }
+                if (requestLimiter != null) requestLimiter.acquire(1);
+                if (tokenLimiter != null) tokenLimiter.acquire(estimatedTokens);
+                EndpointPool.Endpoint ep = pool.acquire();
+                boolean endpointFault = false;
+                try {
+                    ParsedResponse r = attempt(ep, path, body, request.isChat());
+                    calls.increment();
+                    promptTokens.add(r.usage.promptTokens());
+                    completionTokens.add(r.usage.completionTokens());
+                    if (options.price() != null) cost.add(options.price().cost(r.usage));
+                    if (tokenLimiter != null) tokenLimiter.adjust(estimatedTokens - r.usage.totalTokens());
+                    return r;
+                } catch (AttemptFailure f) {
+                    endpointFault = f.endpointFault;
+                    last = f;
+                    if (!f.retryable) break;
+                } finally {
+                    pool.release(ep, endpointFault);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ModelException("interrupted", false, e);
+        }
+        failures.increment();
+        if (last.retryable) {
+            throw new ModelException(last.getMessage() + " (gave up after " + (options.maxRetries() + 1) + " attempts)", true, last);
+        }
+        throw new ModelException(last.getMessage(), false, last);
+    }
+
+    private ParsedResponse attempt(EndpointPool.Endpoint ep, String path, byte[] body, boolean chat) throws AttemptFailure {
+        String where = ep.base + path;
+        long deadline = System.nanoTime() + options.requestTimeout().toNanos();
+        Http1Connection.Response resp;
+        try {
+            resp = client.post(ep.base, path, authHeader, body, deadline);
+        } catch (HttpTimeoutException e) {
+            throw new AttemptFailure(where + ": no answer within " + options.requestTimeout().toMillis() + " ms", true, true, null, e);
+        } catch (ConnectException e) {
+            throw new AttemptFailure(where + ": cannot connect (" + e.getMessage() + ")", true, true, null, e);
+        } catch (IOException e) {
+            throw new AttemptFailure(where + ": connection failed (" + e + ")", true, true, null, e);
+        }
+        int status = resp.status();
+        if (status != 200) {
+            boolean retryable = status == 408 || status == 409 || status == 429 || status >= 500;
+            String ra = resp.headers().get("retry-after");
+            Duration retryAfter = ra == null ? null : parseRetryAfter(ra);
+            throw new AttemptFailure(where + ": HTTP " + status + errorDetail(resp.body()), retryable, status >= 500, retryAfter, null);
+        }
+        try {
+            return parse(resp.body(), chat);
+        } catch (IOException | RuntimeException e) {
+            throw new AttemptFailure(where + ": malformed response (" + e.getMessage() + ")", true, true, null, e);
+        }
+    }
+
+    static ParsedResponse parse(byte[] body, boolean chat) throws IOException {
+        JsonNode root = JSON.readTree(body);
+        if (root == null || !root.isObject()) throw new IOException("not a JSON object");
+        JsonNode choices = root.get("choices");
+        if (choices == null || !choices.isArray() || choices.isEmpty()) throw new IOException("no 'choices' array");
+        Completion[] byIndex = new Completion[choices.size()];
+        int next = 0;
+        for (JsonNode c : choices) {
+            int idx = c.path("index").isInt() ? c.get("index").asInt() : next;
+            next++;
+            JsonNode textNode = chat ? c.path("message").path("content") : c.path("text");
+            if (!textNode.isTextual() && !textNode.isNull()) throw new IOException("choice " + idx + " has no text");
+            String text = textNode.isTextual() ? textNode.asText() : "";
+            String finish = c.path("finish_reason").isTextual() ? c.get("finish_reason").asText() : "stop";
+            if (idx < 0 || idx >= byIndex.length || byIndex[idx] != null) throw new IOException("bad choice index " + idx);
+            byIndex[idx] = new Completion(text, finish);
+        }
+        JsonNode u = root.path("usage");
+        Usage usage = new Usage(u.path("prompt_tokens").asLong(0), u.path("completion_tokens").asLong(0));
+        return new ParsedResponse(Arrays.asList(byIndex), usage);
+    }
+
+    /** The request body: standard fields, vLLM's top_k/min_p only when set, then {@code extra} verbatim. */
+    byte[] requestBody(ModelRequest request) {
+        SamplingParams p = request.params();
+        ObjectNode body = JSON.createObjectNode();
+        body.put("model", modelName);
+        if (request.isChat()) {
+            ArrayNode msgs = body.putArray("messages");
+            for (ChatMessage m : request.messages()) msgs.addObject().put("role", m.role()).put("content", m.content());
+        } else {
+            body.put("prompt", request.prompt());
+        }
+        body.put("temperature", p.temperature());
+        body.put("top_p", p.topP());
+        body.put("max_tokens", p.maxTokens());
+        body.put("n", p.n());
+        if (!p.stop().isEmpty()) {
+            ArrayNode stop = body.putArray("stop");
+            p.stop().forEach(stop::add);
+        }
+        if (p.seed() != null) body.put("seed", p.seed());
+        if (p.topK() > 0) body.put("top_k", p.topK());
+        if (p.minP() > 0) body.put("min_p", p.minP());
+        for (Map.Entry<String, Object> e : p.extra().entrySet()) body.set(e.getKey(), JSON.valueToTree(e.getValue()));
+        try {
+            return JSON.writeValueAsBytes(body);
+        } catch (IOException e) {
+            throw new ModelException("cannot encode request: " + e.getMessage(), false, e);
+        }
+    }
+
+    private static double estimateTokens(ModelRequest r) {
+        long chars = r.isChat() ? r.messages().stream().mapToLong(m -> m.content().length() + 8).sum() : r.prompt().length();
+        return chars / 4.0 + (double) r.params().maxTokens() * r.params().n();
+    }
+
+    private Duration backoff(int attempt, Duration retryAfter) {
+        long base = options.retryDelay().toNanos();
+        long cap = Math.max(base, MAX_BACKOFF.toNanos());
+        long exp = base << Math.min(attempt - 1, 20);
+        if (exp <= 0 || exp > cap) exp = cap;
+        // "Equal jitter": half fixed, half random, so retries of many requests spread out.
+        long nanos = exp / 2 + (long) (ThreadLocalRandom.current().nextDouble() * (exp / 2.0));
+        if (retryAfter != null) nanos = Math.max(nanos, retryAfter.toNanos());
+        return Duration.ofNanos(nanos);
+    }
+
+    static Duration parseRetryAfter(String v) {
+        String s = v.strip();
+        try {
+            double secs = Double.parseDouble(s);
+            if (secs < 0) return null;
+            Duration d = Duration.ofMillis((long) (secs * 1000));
+            return d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : d;
+        } catch (NumberFormatException ignored) {
+            // an HTTP-date
+        }
+        try {
+            ZonedDateTime at = ZonedDateTime.parse(s, DateTimeFormatter.RFC_1123_DATE_TIME);
+            Duration d = Duration.between(ZonedDateTime.now(at.getZone()), at);
+            if (d.isNegative()) return Duration.ZERO;
+            return d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : d;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String errorDetail(byte[] body) {
+        if (body == null || body.length == 0) return "";
+        String text;
+        try {
+            JsonNode n = JSON.readTree(body);
+            JsonNode msg = n.path("error").path("message");
+            text = msg.isTextual() ? msg.asText() : n.path("error").isTextual() ? n.get("error").asText() : new String(body, StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            text = new String(body, StandardCharsets.UTF_8);
+        }
+        text = text.replaceAll("\\s+", " ").strip();
+        if (text.length() > 300) text = text.substring(0, 300) + "...";
+        return text.isEmpty() ? "" : ": " + text;
+    }
+
+    private static void sleep(Duration d) throws InterruptedException {
+        long n = d.toNanos();
+        if (n > 0) Thread.sleep(n / 1_000_000, (int) (n % 1_000_000));
+    }
+
+    private static Duration clamp(Duration d, Duration lo, Duration hi) {
+        return d.compareTo(lo) < 0 ? lo : d.compareTo(hi) > 0 ? hi : d;
+    }
+
+    /** True while endpoint {@code index} is out of rotation. */
+    public boolean endpointDown(int index) { return pool.isDown(index); }
+
+    /** How often endpoint {@code index} was taken out of rotation. */
+    public long endpointEjections(int index) { return pool.ejections(index); }
+
+    @Override
+    public ModelStats stats() {
+        Double c = options.price() == null ? null : cost.sum();
+        return new ModelStats(calls.sum(), retries.sum(), failures.sum(), promptTokens.sum(), completionTokens.sum(), c, 0);
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}

@@ -1,0 +1,317 @@
+package dev.selftaught.store;
+
+import dev.selftaught.llm.Completion;
+import dev.selftaught.llm.LanguageModel;
+import dev.selftaught.llm.ModelException;
+import dev.selftaught.llm.ModelRequest;
+import dev.selftaught.llm.ModelResponse;
+import dev.selftaught.llm.ModelStats;
+import dev.selftaught.llm.SamplingParams;
+import dev.selftaught.llm.Usage;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Wraps any model with the durable {@link CallStore}: each sample of a request is looked up by its
+ * content key, only missing samples are asked of the model, and each new result is committed to
+ * the store before it is returned to the caller.
+ *
+ * <p><b>Seeds.</b> When the request has a seed, every missing sample {@code i} is requested on its
+ * own ({@code n=1}) with seed {@link SamplingParams#sampleSeed(int) sampleSeed(i)}: what sample
+ * {@code i} is does not depend on which other samples happened to be stored already, so a resumed
+ * run returns what an uninterrupted one would. Without a seed, the missing samples are requested
+ * together with {@code n} = their count (results are random anyway; one call is cheaper).
+ *
+ * <p><b>Failures.</b> A call that fails (retries exhausted, or a non-retryable error) is recorded
+ * per sample with its reason. Later requests for it fail again at once from the store, without a
+ * call, unless the model was opened with {@code retryFailed}: then exactly the recorded failures
+ * are tried again (everything completed is still served from the store).
+ *
+ * <p>Identical requests in flight at the same time are computed once (the second waits for the
+ * first and then reads the store).
+ */
+public final class CachedModel implements LanguageModel {
+
+    private final LanguageModel inner;
+    private final CallStore store;
+    private final boolean retryFailed;
+    private final String identity;
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
+    private final LongAdder fromStore = new LongAdder();
+
+    public CachedModel(LanguageModel inner, CallStore store, boolean retryFailed) {
+        this.inner = inner;
+        this.store = store;
+        this.retryFailed = retryFailed;
+        this.identity = inner.identity();
+    }
+
+    public LanguageModel inner() { return inner; }
+
+    @Override
+    public String identity() { return identity; }
+
+    @Override
+    public ModelStats stats() { return inner.stats().withSamplesFromStore(fromStore.sum()); }
+
+    @Override
+    public void close() { inner.close(); }
+
+    /** True when every sample of the request is stored (so it will be answered without a call). */
+    public boolean isComplete(ModelRequest request) {
+        int n = request.params().n();
+        Map<Integer, StoredSample> stored = store.samples(CallKeys.requestKey(identity, request), n);
+        if (stored.size() < n) return false;
+        for (StoredSample s : stored.values()) if (!s.ok()) return false;
+        return true;
+    }
+
+    /** A model call that produces some of a request's samples. */
+    private record SubCall(ModelRequest request, List<Integer> indexes) {}
+
+    /** What a request needs: which samples are stored, which must be called for, or a failure to replay. */
+    private final class Plan {
+        final ModelRequest request;
+        final String canonical;
+        final String requestKey;
+        final Completion[] completions;
+        final Usage[] usages;
+        final List<SubCall> subs = new ArrayList<>();
+        final AtomicInteger pendingSubs = new AtomicInteger();
+        volatile String failure;
+
+        Plan(ModelRequest request) {
+            this.request = request;
+            this.canonical = CallKeys.canonical(identity, request);
+            this.requestKey = CallKeys.sha256(canonical);
+            int n = request.params().n();
+            completions = new Completion[n];
+            usages = new Usage[n];
+            Map<Integer, StoredSample> stored = store.samples(requestKey, n);
+            List<Integer> missing = new ArrayList<>();
+            int hits = 0;
+            for (int i = 0; i < n; i++) {
+                StoredSample s = stored.get(i);
+                if (s != null && s.ok()) {
+                    completions[i] = s.completion();
+                    usages[i] = s.usage();
+                    hits++;
+                } else if (s != null && !retryFailed) {
+                    failure = "failed earlier (" + s.error() + "); rerun with --retry-failed to try again";
+                } else {
+                    missing.add(i);
+                }
+            }
+            if (failure != null) return;
+            fromStore.add(hits);
+            if (missing.isEmpty()) return;
+            SamplingParams p = request.params();
+            if (p.seed() != null) {
+                for (int i : missing) subs.add(new SubCall(request.withParams(p.withN(1).withSeed(p.sampleSeed(i))), List.of(i)));
+            } else {
+                subs.add(new SubCall(request.withParams(p.withN(missing.size())), missing));
+            }
+            pendingSubs.set(subs.size());
+        }
+
+        boolean ready() { return failure != null || subs.isEmpty(); }
+
+        /** Stores one sub-call's result (durably) and fills it in. Returns true when this was the last pending sub-call. */
+        boolean accept(SubCall sub, ModelResponse response, ModelException error) {
+            try {
+                if (response != null) storeSuccess(sub, response);
+                else storeFailure(sub, error);
+            } catch (StoreException e) {
+                failure = e.getMessage();
+            }
+            return pendingSubs.decrementAndGet() == 0;
+        }
+
+        private void storeSuccess(SubCall sub, ModelResponse response) {
+            List<Completion> got = response.completions();
+            int k = Math.min(got.size(), sub.indexes.size());
+            List<StoredSample> rows = new ArrayList<>(k);
+            Usage u = response.usage();
+            for (int j = 0; j < k; j++) {
+                // Attribute the call's usage so that summing stored samples gives the tokens spent:
+                // prompt tokens to the first sample, completion tokens split evenly.
+                long completion = u.completionTokens() / k + (j < u.completionTokens() % k ? 1 : 0);
+                Usage share = new Usage(j == 0 ? u.promptTokens() : 0, completion);
+                int idx = sub.indexes.get(j);
+                rows.add(StoredSample.success(CallKeys.sampleKey(canonical, idx), requestKey, idx, identity, got.get(j), share));
+            }
+            String shortfall = k < sub.indexes.size()
+                    ? "the model returned " + got.size() + " of " + sub.indexes.size() + " samples" : null;
+            if (shortfall != null) {
+                for (int j = k; j < sub.indexes.size(); j++) {
+                    int idx = sub.indexes.get(j);
+                    rows.add(StoredSample.failure(CallKeys.sampleKey(canonical, idx), requestKey, idx, identity, shortfall));
+                }
+            }
+            store.putAll(rows);
+            for (int j = 0; j < k; j++) {
+                completions[sub.indexes.get(j)] = rows.get(j).completion();
+                usages[sub.indexes.get(j)] = rows.get(j).usage();
+            }
+            if (shortfall != null) failure = shortfall;
+        }
+
+        private void storeFailure(SubCall sub, ModelException error) {
+            String reason = error.getMessage() == null ? error.toString() : error.getMessage();
+            if (!interrupted(error)) {
+                List<StoredSample> rows = new ArrayList<>();
+                for (int idx : sub.indexes) rows.add(StoredSample.failure(CallKeys.sampleKey(canonical, idx), requestKey, idx, identity, reason));
+                store.putAll(rows);
+            }
+            failure = reason;
+        }
+
+        ModelResponse response() {
+            if (failure != null) throw new ModelException(failure, false);
+            Usage total = Usage.ZERO;
+            for (Usage u : usages) total = total.plus(u);
+            return new ModelResponse(List.of(completions), total);
+        }
+    }
+
+    private static boolean interrupted(Throwable t) {
+        for (; t != null; t = t.getCause()) if (t instanceof InterruptedException) return true;
+        return Thread.currentThread().isInterrupted();
+    }
+
+    @Override
+    public ModelResponse complete(ModelRequest request) {
+        String requestKey = CallKeys.requestKey(identity, request);
+        while (true) {
+            CompletableFuture<Void> mine = new CompletableFuture<>();
+            CompletableFuture<Void> other = inFlight.putIfAbsent(requestKey, mine);
+            if (other == null) {
+                try {
+                    return run(new Plan(request));
+                } finally {
+                    inFlight.remove(requestKey, mine);
+                    mine.complete(null);
+                }
+            }
+            other.join(); // someone else is computing this very request; then it is in the store
+        }
+    }
+
+    private ModelResponse run(Plan plan) {
+        if (plan.ready()) return plan.response();
+        if (plan.subs.size() == 1) {
+            SubCall sub = plan.subs.getFirst();
+            try {
+                plan.accept(sub, inner.complete(sub.request), null);
+            } catch (ModelException e) {
+                plan.accept(sub, null, e);
+            }
+        } else {
+            List<ModelRequest> reqs = plan.subs.stream().map(SubCall::request).toList();
+            inner.completeAll(reqs, reqs.size(), (i, r, e) -> plan.accept(plan.subs.get(i), r, e));
+        }
+        return plan.response();
+    }
+
+    /**
+     * Serves stored samples at once and hands every missing sample of every request to the inner
+     * model's own {@code completeAll} (so a batching backend still batches), storing each result
+     * before reporting its request.
+     */
+    @Override
+    public void completeAll(List<ModelRequest> requests, int concurrency, ResultSink sink) {
+        Map<String, Plan> plans = new HashMap<>();
+        Map<String, List<Integer>> followers = new HashMap<>();
+        Map<String, CompletableFuture<Void>> owned = new HashMap<>();
+        List<Integer> deferred = new ArrayList<>();
+        List<Plan> subOwners = new ArrayList<>();
+        List<SubCall> subs = new ArrayList<>();
+        try {
+            for (int i = 0; i < requests.size(); i++) {
+                ModelRequest r = requests.get(i);
+                String key = CallKeys.requestKey(identity, r);
+                List<Integer> f = followers.get(key);
+                if (f != null) { // the same request earlier in this batch: answer both from one computation
+                    f.add(i);
+                    continue;
+                }
+                CompletableFuture<Void> mine = new CompletableFuture<>();
+                if (inFlight.putIfAbsent(key, mine) != null) { // another thread computes it now
+                    deferred.add(i);
+                    continue;
+                }
+                owned.put(key, mine);
+                Plan plan;
+                try {
+                    plan = new Plan(r);
+                } catch (StoreException e) {
+                    sink.accept(i, null, new ModelException(e.getMessage(), false, e));
+                    release(owned, key);
+                    continue;
+                }
+                List<Integer> group = new ArrayList<>(List.of(i));
+                followers.put(key, group);
+                plans.put(key, plan);
+                for (SubCall s : plan.subs) {
+                    subOwners.add(plan);
+                    subs.add(s);
+                }
+            }
+            // Fully stored (or failed-before) requests are answered right away.
+            for (var e : plans.entrySet()) {
+                if (e.getValue().ready()) {
+                    deliver(e.getValue(), followers.get(e.getKey()), sink);
+                    release(owned, e.getKey());
+                }
+            }
+            if (!subs.isEmpty()) {
+                List<ModelRequest> reqs = subs.stream().map(SubCall::request).toList();
+                inner.completeAll(reqs, concurrency, (i, r, e) -> {
+                    Plan plan = subOwners.get(i);
+                    if (plan.accept(subs.get(i), r, e)) {
+                        deliver(plan, followers.get(plan.requestKey), sink);
+                        release(owned, plan.requestKey);
+                    }
+                });
+            }
+            for (int i : deferred) {
+                try {
+                    sink.accept(i, complete(requests.get(i)), null);
+                } catch (ModelException e) {
+                    sink.accept(i, null, e);
+                }
+            }
+        } finally {
+            for (String key : List.copyOf(owned.keySet())) release(owned, key);
+        }
+    }
+
+    private void release(Map<String, CompletableFuture<Void>> owned, String key) {
+        CompletableFuture<Void> f;
+        synchronized (owned) {
+            f = owned.remove(key);
+        }
+        if (f != null) {
+            inFlight.remove(key, f);
+            f.complete(null);
+        }
+    }
+
+    private static void deliver(Plan plan, List<Integer> indexes, ResultSink sink) {
+        ModelResponse r;
+        try {
+            r = plan.response();
+        } catch (ModelException e) {
+            for (int i : indexes) sink.accept(i, null, e);
+            return;
+        }
+        for (int i : indexes) sink.accept(i, r, null);
+    }
+}
