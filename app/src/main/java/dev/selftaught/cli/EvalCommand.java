@@ -89,8 +89,9 @@ public final class EvalCommand implements Callable<Integer> {
         bench.skipped().forEach((reason, n) -> err.printf(Locale.ROOT, "eval: skipped %d records: %s%n", n, reason));
         EvalResult result;
         ModelStats stats;
-        try (JudgeModels m = new JudgeModels(judge, modelOpts, runDir != null ? runDir : output, retryFailed)) {
-            result = Evaluator.evaluate(m.model, bench.items(), options.withProgress(new ProgressLine("eval", err)));
+        try (JudgeModels m = new JudgeModels(judge, modelOpts, runDir != null ? runDir : output, retryFailed);
+             EvalProgress progress = new EvalProgress("eval")) {
+            result = Evaluator.evaluate(m.model, bench.items(), options.withProgress(progress));
             stats = m.model.stats();
         }
         result.writeTo(output, judge, benchmark);

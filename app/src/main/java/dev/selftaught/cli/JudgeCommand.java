@@ -59,14 +59,15 @@ public final class JudgeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        PrintWriter out = spec.commandLine().getOut();
         List<PairJudge.Input> inputs = read(input);
         var modelOpts = modelOptions.toOptions();
         EvalOptions options = judgeOptions.toOptions(modelOpts.concurrency());
         Path run = runDir != null ? runDir : output.resolveSibling(output.getFileName() + ".run");
         List<PairJudge.Output> outputs;
-        try (JudgeModels m = new JudgeModels(judge, modelOpts, run, retryFailed)) {
-            outputs = PairJudge.judge(m.model, inputs, options.withProgress(new ProgressLine("judge", err)));
+        try (JudgeModels m = new JudgeModels(judge, modelOpts, run, retryFailed);
+             EvalProgress progress = new EvalProgress("judge")) {
+            outputs = PairJudge.judge(m.model, inputs, options.withProgress(progress));
         }
         Map<Verdict, Integer> totals = new EnumMap<>(Verdict.class);
         try (RecordWriter w = Datasets.writer(output)) {

@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
         description = "Train an LLM-as-a-Judge without human labels (the Self-Taught Evaluator method).",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                GenerateCommand.class,
+                BenchCommand.class,
                 EvalCommand.class,
                 JudgeCommand.class,
         })
