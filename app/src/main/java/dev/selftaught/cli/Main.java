@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 EvalCommand.class,
                 JudgeCommand.class,
+                ReportCommand.class,
         })
 public final class Main implements Runnable {
 
