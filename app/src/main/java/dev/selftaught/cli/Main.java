@@ -18,6 +18,9 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 ServeCommand.class,
                 ConvertCommand.class,
+                EvalCommand.class,
+                JudgeCommand.class,
+                ReportCommand.class,
         })
 public final class Main implements Runnable {
 
