@@ -22,8 +22,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The server over the real embedded engine and a real trained model (Karpathy's stories260K):
  * greedy decoding from BOS through HTTP must reproduce the reference story, and streaming must
- * give the same text. Runs wherever the {@code embedded:} backend is on the classpath (it lives
- * in another branch until the lead merges it; without it the test is skipped).
+ * give the same text. Skipped only if the {@code embedded:} backend is not on the classpath.
  */
 class ServeEmbeddedModelTest {
     static final Path DATA = Path.of(System.getProperty("shared.data", "../../shared/data"));
