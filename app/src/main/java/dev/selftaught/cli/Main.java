@@ -16,9 +16,14 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 GenerateCommand.class,
                 BenchCommand.class,
+                ServeCommand.class,
+                ConvertCommand.class,
+                EvalCommand.class,
+                JudgeCommand.class,
+                ReportCommand.class,
+                TrainCommand.class,
                 DemoCommand.class,
                 MicroworldCommand.class,
-                TrainCommand.class,
         })
 public final class Main implements Runnable {
 
