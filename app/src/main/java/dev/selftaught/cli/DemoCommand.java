@@ -74,7 +74,7 @@ public final class DemoCommand implements Callable<Integer> {
         System.out.println();
         System.out.print(DemoReport.table(rs, bs));
         System.out.println();
-        System.out.println("report: " + out.resolve("report.json").toAbsolutePath() + " and " + out.resolve("report.md").toAbsolutePath());
+        System.out.println("report: " + out.resolve("report.html").toAbsolutePath() + " (also report.md, report.json, charts/)");
         return 0;
     }
 }

@@ -13,6 +13,8 @@ import dev.selftaught.pipeline.RunConfig;
 import dev.selftaught.pipeline.RunLoop;
 import dev.selftaught.pipeline.SelectStage;
 import dev.selftaught.pipeline.TrainStage;
+import dev.selftaught.report.ReportWriter;
+import dev.selftaught.report.RunReport;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -34,7 +36,7 @@ import java.util.Map;
  * OUT/bad-response/    ablation: pairs made by asking for a worse answer directly, 1 round
  * OUT/checker-labels/  baseline: the main run's pairs labelled by the checker (the analogue of human labels)
  * OUT/majority/        the round-K judge with a majority vote over k samples
- * OUT/report.json, OUT/report.md
+ * OUT/report.json, OUT/table.txt, and report.md, report.html, charts/*.png from the report writer
  * </pre>
  */
 public final class Demo {
@@ -113,7 +115,9 @@ public final class Demo {
         combined.put("microworld", mw);
         PipelineIo.writeJson(out.resolve("report.json"), combined);
         String table = DemoReport.table(rows, baselines);
-        PipelineIo.writeText(out.resolve("report.md"), DemoReport.markdown(table, combined));
+        PipelineIo.writeText(out.resolve("table.txt"), table);
+        ReportWriter.writeRendered(new RunReport("selftaught demo: the micro-world, " + rounds + " round(s)",
+                DemoReport.reportRows(rows, true), DemoReport.reportRows(baselines, false)), out);
         return combined;
     }
 

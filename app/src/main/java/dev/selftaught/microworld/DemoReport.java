@@ -1,6 +1,7 @@
 package dev.selftaught.microworld;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.selftaught.report.RunReport;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,8 +64,26 @@ public final class DemoReport {
         return v instanceof Number n ? String.format("%.1f", n.doubleValue()) : "-";
     }
 
-    public static String markdown(String table, Map<String, Object> report) {
-        return "# selftaught demo: the micro-world\n\nAccuracy (%) on the micro-benchmark (held-out generator seed; "
-                + "chance is 50).\n\n```\n" + table + "```\n\nDetails: report.json; per-round files under main/round-*/.\n";
+    /** The rows as the report writer's rows (scores as fractions, as every evaluation reports them). */
+    public static List<RunReport.Row> reportRows(List<Map<String, Object>> rows, boolean rounds) {
+        List<RunReport.Row> out = new java.util.ArrayList<>();
+        for (Map<String, Object> r : rows) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> c = r.get("categories") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+            Map<String, Double> cats = new LinkedHashMap<>();
+            for (Category k : Category.values()) {
+                if (c.get(k.label()) instanceof Number n) cats.put(k.label(), n.doubleValue() / 100);
+            }
+            Double overall = c.get("Overall") instanceof Number n ? n.doubleValue() / 100 : null;
+            Integer round = rounds ? ((Number) r.get("round")).intValue() : null;
+            String name = rounds ? (round == 0 ? "seed" : "iteration " + round) : String.valueOf(r.get("name"));
+            Long kept = r.get("kept") instanceof Number n ? n.longValue() : null;
+            Map<String, Long> dropped = new LinkedHashMap<>();
+            if (r.get("dropped") instanceof Map<?, ?> d) {
+                d.forEach((k, v) -> { if (v instanceof Number n) dropped.put(String.valueOf(k), n.longValue()); });
+            }
+            out.add(new RunReport.Row(round, name, overall, cats, kept, dropped));
+        }
+        return out;
     }
 }

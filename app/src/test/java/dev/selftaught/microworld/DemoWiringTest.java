@@ -115,8 +115,12 @@ class DemoWiringTest {
         assertTrue(Files.isRegularFile(tmp.resolve("demo/checker-labels/round-1/sft.jsonl")));
         assertTrue(Files.isRegularFile(tmp.resolve("demo/bad-response/pairs/pairs.jsonl")));
         assertTrue(Files.readString(tmp.resolve("demo/bad-response/pairs/pairs.jsonl")).contains("bad_response"));
+        String table = Files.readString(tmp.resolve("demo/table.txt"));
+        assertTrue(table.contains("seed (round 0)") && table.contains("self-taught round 2") && table.contains("Chat Hard"), table);
         String md = Files.readString(tmp.resolve("demo/report.md"));
-        assertTrue(md.contains("seed (round 0)") && md.contains("self-taught round 2") && md.contains("Chat Hard"), md);
+        assertTrue(md.contains("Seed (round 0)") && md.contains("trained on checker labels"), md);
+        assertTrue(Files.size(tmp.resolve("demo/report.html")) > 1000);
+        assertTrue(Files.isRegularFile(tmp.resolve("demo/charts/accuracy.png")));
         // the scripted seed (skill 0.3) is worse than the scripted trained judges (skill from their data)
         double seed = r.path("rounds").get(0).path("categories").path("Overall").asDouble();
         double last = r.path("rounds").get(2).path("categories").path("Overall").asDouble();
