@@ -59,6 +59,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (rounds < 1) throw new dev.selftaught.data.InputError("--rounds must be at least 1, got " + rounds);
+        if (threads < 0) throw new dev.selftaught.data.InputError("--threads must be >= 0, got " + threads);
         DemoPlan plan = quick ? DemoPlan.quick() : DemoPlan.standard();
         int k = quick && rounds == 3 ? 1 : rounds;
         Path out = output != null ? output : Path.of(quick ? "demo-quick" : "demo-run");

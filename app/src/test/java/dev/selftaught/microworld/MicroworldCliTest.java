@@ -1,0 +1,47 @@
+package dev.selftaught.microworld;
+
+import dev.selftaught.cli.Main;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class MicroworldCliTest {
+
+    private static int run(StringWriter err, String... args) {
+        var cl = Main.commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        cl.setOut(new PrintWriter(new StringWriter(), true));
+        return cl.execute(args);
+    }
+
+    @Test
+    void badOptionsAreUsageErrorsBeforeAnyWork(@TempDir Path tmp) {
+        var err = new StringWriter();
+        assertEquals(2, run(err, "demo", "--rounds", "0", "--output", tmp.resolve("d").toString(), "--cache-dir", tmp.toString()));
+        assertTrue(err.toString().contains("--rounds must be at least 1"), err.toString());
+        assertFalse(Files.exists(tmp.resolve("d")), "nothing written");
+        var err2 = new StringWriter();
+        assertEquals(2, run(err2, "microworld", "benchmark", "--output", tmp.toString(), "--per-category", "0"));
+        assertTrue(err2.toString().contains("--per-category"), err2.toString());
+        var err3 = new StringWriter();
+        assertEquals(2, run(err3, "microworld", "pretrain", "--recipe", "huge", "--cache-dir", tmp.toString()));
+        assertTrue(err3.toString().contains("--recipe must be standard or tiny"), err3.toString());
+    }
+
+    @Test
+    void benchmarkCommandWritesBothSplits(@TempDir Path tmp) throws Exception {
+        assertEquals(0, run(new StringWriter(), "microworld", "benchmark", "--output", tmp.toString(), "--per-category", "10"));
+        assertEquals(40, Files.readAllLines(tmp.resolve("microbench.jsonl")).size());
+        assertEquals(4 * Benchmark.VALIDATION_PER_CATEGORY, Files.readAllLines(tmp.resolve("validation.jsonl")).size());
+        // the eval package's generic loader reads it
+        var b = dev.selftaught.eval.bench.PairwiseFileLoader.load(tmp.resolve("microbench.jsonl"));
+        assertEquals(40, b.items().size());
+        assertEquals("mw-test-0000", b.items().getFirst().id());
+    }
+}
