@@ -40,6 +40,11 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Where the seed checkpoint is cached. Default: $SELFTAUGHT_CACHE, else $XDG_CACHE_HOME/selftaught, else ~/.cache/selftaught.")
     Path cacheDir;
 
+    @Option(names = "--generator", paramLabel = "SPEC",
+            description = "Model that writes the pairs (y_w, x', y_l) instead of the seed, e.g. microworld:oracle (a generator that knows the world, "
+                    + "the analogue of the paper's strong generator) or any model spec. Default: the seed.")
+    String generator;
+
     @Option(names = "--threads", paramLabel = "T", defaultValue = "0", description = "Compute threads (0 = all cores). Default: ${DEFAULT-VALUE}.")
     int threads;
 
@@ -68,7 +73,7 @@ public final class DemoCommand implements Callable<Integer> {
         System.err.println("demo: seed model " + seed.spec() + (seed.cached() ? " (cached)" : ""));
         ModelOptions options = new ModelOptions(null, "OPENAI_API_KEY", 16, java.time.Duration.ofSeconds(600), 0, threads);
         Demo.Wiring wiring = new Demo.Wiring(spec -> ModelFactory.open(spec, options), RunLoop.trainers(DemoCommand::embeddedTrainer));
-        Map<String, Object> report = new Demo(plan, k, out, wiring, System.err).run(seed.spec());
+        Map<String, Object> report = new Demo(plan, k, out, wiring, System.err).withGenerator(generator).run(seed.spec());
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> rs = (List<Map<String, Object>>) report.get("rounds");
         @SuppressWarnings("unchecked")

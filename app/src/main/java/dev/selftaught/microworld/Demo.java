@@ -49,6 +49,13 @@ public final class Demo {
     private final Path out;
     private final Wiring wiring;
     private final PrintStream err;
+    private String generator; // null: the seed makes the pairs (the demo's default)
+
+    /** Makes the pairs with another model (e.g. {@code microworld:oracle}) instead of the seed. */
+    public Demo withGenerator(String spec) {
+        this.generator = spec;
+        return this;
+    }
 
     public Demo(DemoPlan plan, int rounds, Path out, Wiring wiring, PrintStream err) {
         if (rounds < 1) throw new dev.selftaught.data.InputError("--rounds must be at least 1, got " + rounds);
@@ -106,6 +113,7 @@ public final class Demo {
         combined.put("baselines", baselines);
         Map<String, Object> mw = new LinkedHashMap<>();
         mw.put("seed_model", seedSpec);
+        mw.put("generator", generator == null ? seedSpec : generator);
         mw.put("seed_recipe", plan.recipe().canonical());
         mw.put("plan", plan.toString());
         mw.put("benchmark", out.relativize(bench).toString());
@@ -153,7 +161,7 @@ public final class Demo {
                 iterations: %d
                 concurrency: 16
                 models:
-                  seed: "%s"
+                  seed: "%s"%s
                 select:
                   pool: "%s"
                   categorize: %s
@@ -182,7 +190,9 @@ public final class Demo {
                   samples: 1
                   max_tokens: %d
                   evaluate_seed: %s
-                """.formatted(iterations, seedSpec, pool.toAbsolutePath(), categorize, json(MicroPrompts.categories()),
+                """.formatted(iterations, seedSpec,
+                generator == null ? "" : "\n  generator: \"" + generator + "\"\n  categorizer: \"" + seedSpec + "\"",
+                pool.toAbsolutePath(), categorize, json(MicroPrompts.categories()),
                 json(MicroPrompts.categories()), prompts.resolve(MicroPrompts.CATEGORIZE).toAbsolutePath(), method,
                 prompts.resolve(method.equals("bad_response") ? MicroPrompts.BAD : MicroPrompts.MODIFIED).toAbsolutePath(),
                 plan.pairTokens(), plan.samples(), plan.judgeTokens(), prompts.resolve(MicroPrompts.JUDGE).toAbsolutePath(),

@@ -26,6 +26,6 @@ public record DemoPlan(SeedRecipe recipe, int pool, int testPerCategory, int val
     /** A smaller world, the same seed, one round (CI): a few minutes once the seed is cached. */
     public static DemoPlan quick() {
         return new DemoPlan(SeedRecipe.standard(), 160, 25, 10, 4, 3, 16, 80,
-                Map.of("lr", 2e-3, "epochs", 3, "batch_tokens", 2048, "warmup", 2, "seed", 1));
+                Map.of("lr", 2e-3, "epochs", 15, "batch_tokens", 2048, "warmup", 5, "seed", 1));
     }
 }
