@@ -14,6 +14,11 @@ import picocli.CommandLine.Command;
         description = "Train an LLM-as-a-Judge without human labels (the Self-Taught Evaluator method).",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                SelectCommand.class,
+                PairsCommand.class,
+                AnnotateCommand.class,
+                TrainCommand.class,
+                RunCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -47,6 +47,7 @@ public final class RunLoop {
     private final PrintStream err;
     private StageListener listener = s -> { };
     private java.util.Set<String> secrets = java.util.Set.of();
+    private boolean retryFailed;
     private final Map<String, LazyModel> models = new LinkedHashMap<>();
 
     public RunLoop(RunConfig cfg, Path runDir, ModelOpener opener, TrainerFactory trainers, JudgeEvaluator evaluator,
@@ -63,6 +64,12 @@ public final class RunLoop {
     /** Secret values substituted into the config, masked in run.yaml. */
     public RunLoop withSecrets(java.util.Set<String> s) {
         this.secrets = java.util.Set.copyOf(s);
+        return this;
+    }
+
+    /** Try again the model calls the call store recorded as failed (instead of replaying the failure). */
+    public RunLoop withRetryFailed(boolean r) {
+        this.retryFailed = r;
         return this;
     }
 
@@ -86,7 +93,7 @@ public final class RunLoop {
     /** One lazily opened, call-store-backed model per spec, shared by the stages of this run. */
     private LazyModel model(RunDirectory dir, String spec) {
         return models.computeIfAbsent(spec, s -> new LazyModel(s,
-                () -> new CachedModel(opener.open(s), dir.callStore(), false)));
+                () -> new CachedModel(opener.open(s), dir.callStore(), retryFailed)));
     }
 
     private void release(String spec) {
