@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
                 AnnotateCommand.class,
                 TrainCommand.class,
                 RunCommand.class,
+                GenerateCommand.class,
+                BenchCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -64,6 +64,15 @@ public final class CachedModel implements LanguageModel {
     @Override
     public void close() { inner.close(); }
 
+    /** True when every sample of the request is stored (so it will be answered without a call). */
+    public boolean isComplete(ModelRequest request) {
+        int n = request.params().n();
+        Map<Integer, StoredSample> stored = store.samples(CallKeys.requestKey(identity, request), n);
+        if (stored.size() < n) return false;
+        for (StoredSample s : stored.values()) if (!s.ok()) return false;
+        return true;
+    }
+
     /** A model call that produces some of a request's samples. */
     private record SubCall(ModelRequest request, List<Integer> indexes) {}
 

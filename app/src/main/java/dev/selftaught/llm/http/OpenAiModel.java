@@ -31,7 +31,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
@@ -54,8 +53,8 @@ public final class OpenAiModel implements LanguageModel {
     private final String apiKey; // never logged, never part of identity() or toString()
     private final ModelOptions options;
     private final EndpointPool pool;
-    private final HttpClient client;
-    private final ExecutorService clientExecutor;
+    private final Http1Client client = new Http1Client();
+    private final String authHeader; // "Authorization: Bearer ...\r\n" or ""
     private final RateLimiter requestLimiter;
     private final RateLimiter tokenLimiter;
 
@@ -73,12 +72,7 @@ public final class OpenAiModel implements LanguageModel {
         this.options = options;
         Duration cooldown = clamp(options.retryDelay().multipliedBy(10), Duration.ofMillis(10), Duration.ofSeconds(5));
         this.pool = new EndpointPool(endpoints, options.concurrency(), 3, cooldown, Duration.ofSeconds(60));
-        this.clientExecutor = Executors.newVirtualThreadPerTaskExecutor();
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1) // vLLM & co. speak HTTP/1.1; skip the h2c upgrade dance
-                .connectTimeout(clamp(options.requestTimeout(), Duration.ofMillis(100), Duration.ofSeconds(30)))
-                .executor(clientExecutor)
-                .build();
+        this.authHeader = this.apiKey == null ? "" : "Authorization: Bearer " + this.apiKey + "\r\n";
         this.requestLimiter = options.requestsPerMinute() > 0 ? new RateLimiter(options.requestsPerMinute()) : null;
         this.tokenLimiter = options.tokensPerMinute() > 0 ? new RateLimiter(options.tokensPerMinute()) : null;
     }
@@ -231,33 +225,30 @@ public final class OpenAiModel implements LanguageModel {
         throw new ModelException(last.getMessage(), false, last);
     }
 
-    private ParsedResponse attempt(EndpointPool.Endpoint ep, String path, byte[] body, boolean chat) throws AttemptFailure, InterruptedException {
-        URI uri = URI.create(ep.base + path);
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri)
-                .timeout(options.requestTimeout())
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        if (apiKey != null) b.header("Authorization", "Bearer " + apiKey);
-        HttpResponse<byte[]> resp;
+    private ParsedResponse attempt(EndpointPool.Endpoint ep, String path, byte[] body, boolean chat) throws AttemptFailure {
+        String where = ep.base + path;
+        long deadline = System.nanoTime() + options.requestTimeout().toNanos();
+        Http1Connection.Response resp;
         try {
-            resp = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            resp = client.post(ep.base, path, authHeader, body, deadline);
         } catch (HttpTimeoutException e) {
-            throw new AttemptFailure(uri + ": no answer within " + options.requestTimeout().toMillis() + " ms", true, true, null, e);
+            throw new AttemptFailure(where + ": no answer within " + options.requestTimeout().toMillis() + " ms", true, true, null, e);
         } catch (ConnectException e) {
-            throw new AttemptFailure(uri + ": cannot connect (" + e.getMessage() + ")", true, true, null, e);
+            throw new AttemptFailure(where + ": cannot connect (" + e.getMessage() + ")", true, true, null, e);
         } catch (IOException e) {
-            throw new AttemptFailure(uri + ": connection failed (" + e + ")", true, true, null, e);
+            throw new AttemptFailure(where + ": connection failed (" + e + ")", true, true, null, e);
         }
-        int status = resp.statusCode();
+        int status = resp.status();
         if (status != 200) {
             boolean retryable = status == 408 || status == 409 || status == 429 || status >= 500;
-            Duration retryAfter = resp.headers().firstValue("Retry-After").map(OpenAiModel::parseRetryAfter).orElse(null);
-            throw new AttemptFailure(uri + ": HTTP " + status + errorDetail(resp.body()), retryable, status >= 500, retryAfter, null);
+            String ra = resp.headers().get("retry-after");
+            Duration retryAfter = ra == null ? null : parseRetryAfter(ra);
+            throw new AttemptFailure(where + ": HTTP " + status + errorDetail(resp.body()), retryable, status >= 500, retryAfter, null);
         }
         try {
             return parse(resp.body(), chat);
         } catch (IOException | RuntimeException e) {
-            throw new AttemptFailure(uri + ": malformed response (" + e.getMessage() + ")", true, true, null, e);
+            throw new AttemptFailure(where + ": malformed response (" + e.getMessage() + ")", true, true, null, e);
         }
     }
 
@@ -388,6 +379,5 @@ public final class OpenAiModel implements LanguageModel {
     @Override
     public void close() {
         client.close();
-        clientExecutor.close();
     }
 }

@@ -1,8 +1,8 @@
 package dev.selftaught.llm.http;
 
 /**
- * A token bucket for per-minute limits (requests or tokens). The bucket holds at most one
- * minute's allowance and refills continuously; {@link #acquire} may drive it into debt by a
+ * A token bucket for per-minute limits (requests or tokens). The bucket holds one second's
+ * allowance (at least 1), so bursts stay small, and refills continuously; {@link #acquire} may drive it into debt by a
  * large request, which later callers then wait out, so the average rate holds.
  */
 final class RateLimiter {
@@ -13,9 +13,9 @@ final class RateLimiter {
 
     /** @param perMinute allowance per minute; must be > 0 */
     RateLimiter(double perMinute) {
-        this.capacity = perMinute;
+        this.capacity = Math.max(1, perMinute / 60);
         this.perNano = perMinute / 60e9;
-        this.available = perMinute;
+        this.available = capacity;
         this.last = System.nanoTime();
     }
 

@@ -23,6 +23,14 @@ public interface Tokenizer {
      */
     byte[] tokenBytes(int id);
 
+    /**
+     * Bytes that token {@code id} adds to a decoded stream when it follows {@code previousId}
+     * ({@code -1} at the start of the stream). Used by the generator to build completion text
+     * token by token. SentencePiece vocabularies drop the dummy-prefix space of the first piece
+     * (at the start or right after BOS) and control tokens add nothing. Default: {@link #tokenBytes}.
+     */
+    default byte[] streamBytes(int previousId, int id) { return tokenBytes(id); }
+
     int vocabSize();
 
     /** Beginning-of-sequence id, or -1 if none. */
@@ -33,4 +41,10 @@ public interface Tokenizer {
 
     /** Ids that end generation (EOS and e.g. Llama-3's {@code <|eot_id|>}). */
     default int[] stopIds() { return eos() < 0 ? new int[0] : new int[] {eos()}; }
+
+    /**
+     * The full vocabulary in a format-neutral form, for checkpoint writers (GGUF, tokenizer.json).
+     * Empty when this tokenizer cannot export itself.
+     */
+    default java.util.Optional<Vocabulary> vocabulary() { return java.util.Optional.empty(); }
 }

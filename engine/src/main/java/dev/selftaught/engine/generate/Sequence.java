@@ -1,0 +1,55 @@
+package dev.selftaught.engine.generate;
+
+import dev.selftaught.engine.tokenizer.Tokenizer;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/** State of one sequence inside a {@link BatchDecoder}. */
+public final class Sequence {
+    final GenerationRequest request;
+    final SplittableRandom rng;
+    final TextAssembler text;
+    final Consumer<Sequence> onDone;
+    int slot = -1;
+    /** Prompt tokens already fed to the model. */
+    int prefilled;
+    /** Token to feed next once the prompt is done (the last sampled one). */
+    int next = -1;
+    int[] generated = new int[16];
+    int nGenerated;
+    GenerationResult result;
+    RuntimeException error;
+
+    Sequence(GenerationRequest request, Tokenizer tokenizer, Consumer<Sequence> onDone) {
+        this.request = request;
+        this.rng = new SplittableRandom(request.seed());
+        this.text = new TextAssembler(tokenizer, request.prompt()[request.prompt().length - 1], request.stopStrings(), request.listener());
+        this.onDone = onDone;
+    }
+
+    public GenerationRequest request() { return request; }
+
+    /** The result once finished, else null. */
+    public GenerationResult result() { return result; }
+
+    /** Why the sequence failed (e.g. its prompt does not fit the context), else null. */
+    public RuntimeException error() { return error; }
+
+    public boolean done() { return result != null || error != null; }
+
+    boolean prefilling() { return prefilled < request.prompt().length; }
+
+    /** Position of the next token fed to the model (the last generated one) once decoding. */
+    int position() { return prefilled + nGenerated - 1; }
+
+    void addGenerated(int id) {
+        if (nGenerated == generated.length) generated = Arrays.copyOf(generated, generated.length * 2);
+        generated[nGenerated++] = id;
+    }
+
+    void finish(GenerationResult.Finish finish) {
+        if (finish == GenerationResult.Finish.LENGTH) text.finish();
+        result = new GenerationResult(Arrays.copyOf(generated, nGenerated), text.text(), finish, request.prompt().length);
+    }
+}
