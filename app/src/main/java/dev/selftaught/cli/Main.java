@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
                 RunCommand.class,
                 GenerateCommand.class,
                 BenchCommand.class,
+                EvalCommand.class,
+                JudgeCommand.class,
         })
 public final class Main implements Runnable {
 

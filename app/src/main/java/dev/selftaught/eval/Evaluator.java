@@ -2,15 +2,12 @@ package dev.selftaught.eval;
 
 import dev.selftaught.llm.ChatMessage;
 import dev.selftaught.llm.LanguageModel;
-import dev.selftaught.llm.ModelException;
 import dev.selftaught.llm.ModelRequest;
 import dev.selftaught.llm.ModelResponse;
 import dev.selftaught.llm.SamplingParams;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Runs a judge over pairwise items and scores it the RewardBench way (spec §4.1).
@@ -48,38 +45,12 @@ public final class Evaluator {
                 requests.add(request(item, chosenAsA, options));
             }
         }
-        AtomicReferenceArray<ModelResponse> responses = new AtomicReferenceArray<>(requests.size());
-        AtomicReferenceArray<ModelException> errors = new AtomicReferenceArray<>(requests.size());
-        AtomicInteger done = new AtomicInteger();
-        int total = requests.size();
-        if (options.progress() != null) options.progress().update(0, total);
-        judge.completeAll(requests, options.concurrency(), (index, response, error) -> {
-            if (error != null) errors.set(index, error);
-            else responses.set(index, response);
-            int d = done.incrementAndGet();
-            if (options.progress() != null) options.progress().update(d, total);
-        });
-        int failed = 0;
-        ModelException first = null;
-        for (int k = 0; k < total; k++) {
-            if (errors.get(k) != null || responses.get(k) == null) {
-                failed++;
-                if (first == null) first = errors.get(k);
-            }
-        }
-        if (failed > 0) {
-            throw new ModelException(failed + " of " + total + " judge calls failed (first: "
-                    + (first == null ? "no answer" : first.getMessage()) + "); completed calls are kept in the call store, "
-                    + "so running the same evaluation again resumes", first != null && first.retryable(), first);
-        }
+        List<ModelResponse> responses = JudgeCalls.run(judge, requests, options.concurrency(), options.progress());
         List<List<Judgment>> perItem = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) perItem.add(new ArrayList<>(2));
-        for (int k = 0; k < total; k++) {
+        for (int k = 0; k < calls.size(); k++) {
             Call c = calls.get(k);
             List<String> texts = responses.get(k).texts();
-            if (texts.size() != options.samples()) {
-                throw new ModelException("judge returned " + texts.size() + " completions, expected " + options.samples(), false);
-            }
             perItem.get(c.item).add(Judgment.of(c.chosenAsA, texts, options.parseRule()));
         }
         List<ItemResult> results = new ArrayList<>(items.size());
