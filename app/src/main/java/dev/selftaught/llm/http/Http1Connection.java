@@ -73,8 +73,14 @@ final class Http1Connection implements AutoCloseable {
 
     /** Sends the request and reads the whole response. On any error the connection is unusable. */
     Response post(String hostHeader, String path, String extraHeaders, byte[] body, long deadlineNanos) throws IOException {
+        return exchange("POST", hostHeader, path, extraHeaders, body, deadlineNanos);
+    }
+
+    /** Sends a request ({@code body} null for none) and reads the whole response. */
+    Response exchange(String method, String hostHeader, String path, String extraHeaders, byte[] body, long deadlineNanos) throws IOException {
+        if (body == null) body = new byte[0];
         try {
-            String head = "POST " + path + " HTTP/1.1\r\nHost: " + hostHeader
+            String head = method + " " + path + " HTTP/1.1\r\nHost: " + hostHeader
                     + "\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: " + body.length
                     + "\r\n" + extraHeaders + "\r\n";
             byte[] h = head.getBytes(StandardCharsets.ISO_8859_1);

@@ -19,9 +19,6 @@ import dev.selftaught.llm.Usage;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -88,27 +85,22 @@ public final class OpenAiModel implements LanguageModel {
     /** The first model that GET {base}/models lists, asking each endpoint in turn. */
     static String discoverModelName(List<URI> endpoints, String apiKey, Duration timeout) {
         List<String> problems = new ArrayList<>();
-        try (HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(clamp(timeout, Duration.ofMillis(100), Duration.ofSeconds(30))).build()) {
-            for (URI base : endpoints) {
-                URI uri = URI.create(base + "/models");
-                try {
-                    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(clamp(timeout, Duration.ofSeconds(1), Duration.ofSeconds(60))).GET();
-                    if (apiKey != null) b.header("Authorization", "Bearer " + apiKey);
-                    HttpResponse<String> r = c.send(b.build(), HttpResponse.BodyHandlers.ofString());
-                    if (r.statusCode() != 200) {
-                        problems.add(uri + " answered HTTP " + r.statusCode());
-                        continue;
-                    }
-                    JsonNode data = JSON.readTree(r.body()).path("data");
-                    if (data.isArray() && !data.isEmpty() && data.get(0).path("id").isTextual()) return data.get(0).get("id").asText();
-                    problems.add(uri + " lists no model");
-                } catch (IOException e) {
-                    problems.add(uri + ": " + e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new ModelException("interrupted while asking " + uri + " for its models", false, e);
+        String auth = apiKey == null ? "" : "Authorization: Bearer " + apiKey + "\r\n";
+        for (URI base : endpoints) {
+            String where = base + "/models";
+            long deadline = System.nanoTime() + clamp(timeout, Duration.ofSeconds(1), Duration.ofSeconds(60)).toNanos();
+            try (Http1Connection c = Http1Connection.open(base, deadline)) {
+                String host = base.getHost() + (base.getPort() > 0 ? ":" + base.getPort() : "");
+                Http1Connection.Response r = c.exchange("GET", host, base.getRawPath() + "/models", auth, null, deadline);
+                if (r.status() != 200) {
+                    problems.add(where + " answered HTTP " + r.status());
+                    continue;
                 }
+                JsonNode data = JSON.readTree(r.body()).path("data");
+                if (data.isArray() && !data.isEmpty() && data.get(0).path("id").isTextual()) return data.get(0).get("id").asText();
+                problems.add(where + " lists no model");
+            } catch (IOException e) {
+                problems.add(where + ": " + e);
             }
         }
         throw new ModelException("could not learn the served model name (" + String.join("; ", problems)

@@ -1,0 +1,59 @@
+package dev.selftaught.store;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class RunDirectoryTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void secondOwnerInThisProcessIsRefusedAndLockIsReleasedOnClose() {
+        Path run = dir.resolve("run");
+        try (RunDirectory r = RunDirectory.open(run)) {
+            assertNotNull(r.callStore());
+            RunLockedException e = assertThrows(RunLockedException.class, () -> RunDirectory.open(run));
+            assertTrue(e.getMessage().contains("PID " + ProcessHandle.current().pid()), e.getMessage());
+        }
+        try (RunDirectory r = RunDirectory.open(run)) {
+            assertEquals(run, r.dir());
+        }
+    }
+
+    /** A real second process holds the lock; we are refused with its PID; after SIGKILL the lock is free. */
+    @Test
+    void anotherProcessIsRefusedWithItsPidAndAKilledHolderLeavesNoStaleLock() throws Exception {
+        Path run = dir.resolve("run2");
+        Process child = dev.selftaught.testing.ChildJvm.start(LockHolder.class.getName(), run.toString());
+        try {
+            var out = new BufferedReader(new InputStreamReader(child.getInputStream()));
+            assertEquals("locked", out.readLine());
+            RunLockedException e = assertThrows(RunLockedException.class, () -> RunDirectory.open(run));
+            assertTrue(e.getMessage().contains("PID " + child.pid()), e.getMessage());
+        } finally {
+            child.destroyForcibly();
+            assertTrue(child.waitFor(10, TimeUnit.SECONDS));
+        }
+        try (RunDirectory r = RunDirectory.open(run)) {
+            assertNotNull(r.callStore());
+        }
+    }
+
+    /** Child-process main: holds a run directory until killed. */
+    public static final class LockHolder {
+        public static void main(String[] args) throws Exception {
+            RunDirectory.open(Path.of(args[0]));
+            System.out.println("locked");
+            System.out.flush();
+            Thread.sleep(60_000);
+        }
+    }
+}
