@@ -33,8 +33,8 @@ public final class BatchDecoder {
      * @param maxSequences most sequences decoded together (each holds a KV-cache slot)
      */
     public BatchDecoder(Transformer model, Tokenizer tokenizer, int maxSequences) {
-        if (maxSequences < 1 || maxSequences > model.maxRows()) {
-            throw new IllegalArgumentException("maxSequences must be in [1, " + model.maxRows() + "], got " + maxSequences);
+        if (maxSequences < 1 || maxSequences > model.maxLogitRows()) {
+            throw new IllegalArgumentException("maxSequences must be in [1, " + model.maxLogitRows() + "], got " + maxSequences);
         }
         this.model = model;
         this.tokenizer = tokenizer;

@@ -48,7 +48,7 @@ public final class Generator implements AutoCloseable {
     public Generator(LlamaWeights weights, Tokenizer tokenizer, Options options) {
         this.tokenizer = tokenizer;
         this.team = new ThreadTeam(options.threads());
-        this.decoder = new BatchDecoder(new Transformer(weights, options.maxRows(), team), tokenizer, options.maxSequences());
+        this.decoder = new BatchDecoder(new Transformer(weights, options.maxRows(), options.maxSequences(), team), tokenizer, options.maxSequences());
         this.loop = new Thread(this::run, "engine-generator");
         loop.setDaemon(true);
         loop.start();

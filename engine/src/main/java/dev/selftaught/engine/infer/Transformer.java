@@ -21,7 +21,7 @@ public final class Transformer {
     private final ThreadTeam team;
     private final KvCache cache;
     private final Rope rope;
-    private final int maxRows;
+    private final int maxRows, maxLogitRows;
     private final int dim, kvDim, hidden, headSize, nHeads, kvMul, vocab;
     private final float eps;
     private final float attScale;
@@ -40,6 +40,14 @@ public final class Transformer {
      *                also the most rows that may ask for logits
      */
     public Transformer(LlamaWeights weights, int maxRows, ThreadTeam team) {
+        this(weights, maxRows, maxRows, team);
+    }
+
+    /**
+     * @param maxLogitRows most rows that may ask for logits in one call (one per sequence is
+     *                     enough for generation; the logits buffer is {@code maxLogitRows x vocab})
+     */
+    public Transformer(LlamaWeights weights, int maxRows, int maxLogitRows, ThreadTeam team) {
         this.w = weights;
         this.c = weights.config;
         this.team = team;
@@ -63,7 +71,8 @@ public final class Transformer {
         v = new float[maxRows * kvDim];
         hb = new float[maxRows * hidden];
         hb2 = new float[maxRows * hidden];
-        logits = new float[maxRows * vocab];
+        this.maxLogitRows = Math.min(maxRows, maxLogitRows);
+        logits = new float[this.maxLogitRows * vocab];
         cos = new float[maxRows][headSize / 2];
         sin = new float[maxRows][headSize / 2];
         att = new float[team.size()][c.maxSeqLen()];
@@ -74,6 +83,8 @@ public final class Transformer {
     public KvCache cache() { return cache; }
 
     public int maxRows() { return maxRows; }
+
+    public int maxLogitRows() { return maxLogitRows; }
 
     /** Logits of the rows asked for in the last {@link #forward}: row {@code i} at {@code i * vocab}. */
     public float[] logits() { return logits; }
@@ -87,7 +98,9 @@ public final class Transformer {
      */
     public void forward(int n, int[] slots, int[] tokens, int[] positions, int[] logitRows, int nLogits) {
         if (n <= 0 || n > maxRows) throw new IllegalArgumentException("rows " + n + " not in [1, " + maxRows + "]");
-        if (nLogits < 0 || nLogits > n) throw new IllegalArgumentException("logit rows " + nLogits + " not in [0, " + n + "]");
+        if (nLogits < 0 || nLogits > Math.min(n, maxLogitRows)) {
+            throw new IllegalArgumentException("logit rows " + nLogits + " not in [0, " + Math.min(n, maxLogitRows) + "]");
+        }
         this.m = n;
         this.slots = slots;
         this.positions = positions;

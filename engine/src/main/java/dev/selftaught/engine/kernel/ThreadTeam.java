@@ -74,8 +74,13 @@ public final class ThreadTeam implements AutoCloseable {
         caller = Thread.currentThread();
         generation = generation + 1; // publishes the fields above to the workers (volatile write)
         for (Thread w : workers) LockSupport.unpark(w);
-        drain(0);
-        int spins = 0;
+        try {
+            drain(0);
+        } catch (Throwable e) {
+            failure = e;
+            nextChunk.set(Integer.MAX_VALUE / 2);
+        }
+        int spins = 0; // wait for the workers even after a failure: they still use this task
         while (pending.get() > 0) {
             if (++spins < SPIN_ITERATIONS) Thread.onSpinWait();
             else LockSupport.parkNanos(this, 50_000);

@@ -1,0 +1,197 @@
+package dev.selftaught.llm.embedded;
+
+import dev.selftaught.engine.chat.ChatTemplate;
+import dev.selftaught.engine.chat.DefaultChatTemplate;
+import dev.selftaught.engine.generate.GenerationRequest;
+import dev.selftaught.engine.generate.GenerationResult;
+import dev.selftaught.engine.generate.Generator;
+import dev.selftaught.engine.generate.SamplingConfig;
+import dev.selftaught.engine.model.LoadedModel;
+import dev.selftaught.engine.tokenizer.Tokenizer;
+import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.llm.Completion;
+import dev.selftaught.llm.LanguageModel;
+import dev.selftaught.llm.ModelException;
+import dev.selftaught.llm.ModelRequest;
+import dev.selftaught.llm.ModelResponse;
+import dev.selftaught.llm.SamplingParams;
+import dev.selftaught.llm.Usage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A model running in this process on the pure-Java engine. Every request (and every one of its
+ * {@code n} samples) is a sequence of the engine's continuous-batching {@link Generator}, so
+ * concurrent callers and {@link #completeAll} share forward passes.
+ *
+ * <p>Prompts: chat requests are rendered with the checkpoint's chat template, or
+ * {@link DefaultChatTemplate} when it has none; raw prompts are encoded as-is after BOS (an empty
+ * prompt is BOS alone). Sample {@code i} is seeded with {@link SamplingParams#sampleSeed(int)}, so
+ * a seeded request gives the same completions whatever else is decoded with it. Usage counts the
+ * prompt's tokens once and every generated token, including a final stop token.
+ */
+public final class EmbeddedModel implements LanguageModel {
+    /** Sequences decoded together; more wait in the generator's queue. */
+    static final int MAX_SEQUENCES = 32;
+    /** Token rows per forward pass: decode rows plus prefill chunks. */
+    static final int MAX_ROWS = 256;
+
+    private final LoadedModel model;
+    private final String identity;
+    private final Generator generator;
+    private final Tokenizer tokenizer;
+    private final ChatTemplate template;
+    private final SecureRandom unseeded = new SecureRandom();
+
+    public EmbeddedModel(LoadedModel model, Path location, int threads) {
+        this.model = model;
+        this.tokenizer = model.tokenizer();
+        this.template = model.chatTemplate() != null ? model.chatTemplate() : DefaultChatTemplate.INSTANCE;
+        this.identity = "embedded:" + canonical(location) + "@sha256:" + contentHash(model.files());
+        this.generator = new Generator(model.weights(), tokenizer, new Generator.Options(threads, MAX_SEQUENCES, MAX_ROWS));
+    }
+
+    private static String canonical(Path p) {
+        try {
+            return p.toRealPath().toString();
+        } catch (IOException e) {
+            return p.toAbsolutePath().normalize().toString();
+        }
+    }
+
+    /** SHA-256 over the model's files (checkpoint, tokenizer, ...), first 16 bytes in hex. */
+    static String contentHash(List<Path> files) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 20];
+            for (Path f : files) {
+                // Content only (a copy elsewhere is the same model); the length separates the files.
+                md.update(java.nio.ByteBuffer.allocate(8).putLong(Files.size(f)).array());
+                try (InputStream in = Files.newInputStream(f)) {
+                    for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+                }
+            }
+            return HexFormat.of().formatHex(Arrays.copyOf(md.digest(), 16));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public LoadedModel loadedModel() { return model; }
+
+    @Override
+    public String identity() { return identity; }
+
+    /** Token ids of the prompt a request turns into. */
+    public int[] promptTokens(ModelRequest request) {
+        if (!request.isChat()) return tokenizer.encode(request.prompt(), true);
+        List<ChatTemplate.Turn> turns = new ArrayList<>();
+        for (ChatMessage m : request.messages()) turns.add(new ChatTemplate.Turn(m.role(), m.content()));
+        int[] ids = tokenizer.encodeWithSpecials(template.render(turns, true), true);
+        // Templates that write the BOS text themselves would otherwise give two BOS tokens.
+        if (ids.length > 1 && ids[0] == tokenizer.bos() && ids[1] == tokenizer.bos()) ids = Arrays.copyOfRange(ids, 1, ids.length);
+        return ids;
+    }
+
+    @Override
+    public ModelResponse complete(ModelRequest request) {
+        try {
+            return start(request).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw asModelException(e.getCause());
+        }
+    }
+
+    /** Queues every sample of a request; the future completes with the whole response. */
+    private CompletableFuture<ModelResponse> start(ModelRequest request) {
+        SamplingParams p = request.params();
+        int[] prompt = promptTokens(request);
+        int context = model.config().maxSeqLen();
+        if (prompt.length >= context) {
+            throw new ModelException("prompt of " + prompt.length + " tokens does not fit the model's context of "
+                    + context + " tokens", false);
+        }
+        SamplingConfig cfg = new SamplingConfig((float) p.temperature(), p.topK(), (float) p.topP(), (float) p.minP());
+        List<CompletableFuture<GenerationResult>> samples = new ArrayList<>();
+        for (int i = 0; i < p.n(); i++) {
+            Long seed = p.sampleSeed(i);
+            long s = seed != null ? seed : unseeded.nextLong();
+            samples.add(generator.submit(new GenerationRequest(prompt, cfg, p.maxTokens(), s, tokenizer.stopIds(), p.stop(), null)));
+        }
+        return CompletableFuture.allOf(samples.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<Completion> completions = new ArrayList<>();
+            long generated = 0;
+            for (CompletableFuture<GenerationResult> f : samples) {
+                GenerationResult r = f.join();
+                completions.add(new Completion(r.text(), r.finish() == GenerationResult.Finish.STOP ? "stop" : "length"));
+                generated += r.completionTokens();
+            }
+            return new ModelResponse(completions, new Usage(prompt.length, generated));
+        });
+    }
+
+    private static ModelException asModelException(Throwable t) {
+        if (t instanceof ModelException me) return me;
+        if (t instanceof IllegalArgumentException) return new ModelException(t.getMessage(), false, t);
+        return new ModelException("embedded engine failed: " + t, false, t);
+    }
+
+    /**
+     * Queues every request at once so that they are decoded together, and hands each response to
+     * {@code sink} as soon as all its samples are done. {@code concurrency} is ignored: the
+     * engine's batch size bounds the work in flight.
+     */
+    @Override
+    public void completeAll(List<ModelRequest> requests, int concurrency, ResultSink sink) {
+        CountDownLatch done = new CountDownLatch(requests.size());
+        for (int i = 0; i < requests.size(); i++) {
+            final int index = i;
+            CompletableFuture<ModelResponse> f;
+            try {
+                f = start(requests.get(i));
+            } catch (RuntimeException e) {
+                try {
+                    sink.accept(index, null, asModelException(e));
+                } finally {
+                    done.countDown();
+                }
+                continue;
+            }
+            f.whenComplete((resp, err) -> {
+                try {
+                    if (err != null) {
+                        Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+                        sink.accept(index, null, asModelException(cause));
+                    } else {
+                        sink.accept(index, resp, null);
+                    }
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ModelException("interrupted while waiting for the embedded engine", true, e);
+        }
+    }
+
+    @Override
+    public void close() { generator.close(); }
+}
