@@ -2,6 +2,8 @@ package dev.selftaught.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.selftaught.llm.LanguageModel;
+import dev.selftaught.report.ReportWriter;
+import dev.selftaught.report.RunReport;
 import dev.selftaught.store.CachedModel;
 import dev.selftaught.store.RunDirectory;
 import dev.selftaught.train.TrainerBackend;
@@ -203,19 +205,54 @@ public final class RunLoop {
             release(b.getValue());
         }
 
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("config_hash", cfg.hash());
-        report.put("iterations", cfg.iterations());
-        report.put("benchmarks", cfg.eval().benchmarks());
-        report.put("select", sel.stats());
-        report.put("pairs", pairs.stats());
-        report.put("rounds", rounds);
-        report.put("baselines", baselines);
-        PipelineIo.writeJson(runDir.resolve("report.json"), report);
+        // report.json / report.md / report.html / charts through the shared report writer; the
+        // pipeline's extra detail (models, per-benchmark numbers, stage counts) goes to summary.json.
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("config_hash", cfg.hash());
+        summary.put("iterations", cfg.iterations());
+        summary.put("benchmarks", cfg.eval().benchmarks());
+        summary.put("select", sel.stats());
+        summary.put("pairs", pairs.stats());
+        summary.put("rounds", rounds);
+        summary.put("baselines", baselines);
+        PipelineIo.writeJson(runDir.resolve("summary.json"), summary);
+        RunReport report = new RunReport("Self-taught evaluator run (" + String.join(", ", cfg.eval().benchmarks()) + ")",
+                rounds.stream().map(RunLoop::reportRow).toList(), baselines.stream().map(RunLoop::reportRow).toList());
+        ReportWriter.write(report, runDir);
         listener.after("report");
-        err.printf("run finished in %.1f s: %d rounds; report in %s%n", secs(tRun), cfg.iterations(),
-                runDir.resolve("report.json"));
-        return report;
+        printSummary(rounds, baselines, secs(tRun));
+        return summary;
+    }
+
+    /** One row of the shared report from a summary row. */
+    @SuppressWarnings("unchecked")
+    private static RunReport.Row reportRow(Map<String, Object> r) {
+        Map<String, Double> cats = new LinkedHashMap<>();
+        Object c = r.get("categories");
+        if (c instanceof JsonNode n) n.properties().forEach(e -> cats.put(e.getKey(), e.getValue().asDouble()));
+        Map<String, Long> dropped = new LinkedHashMap<>();
+        ((Map<String, Object>) r.getOrDefault("dropped", Map.of())).forEach((k, v) -> {
+            if (v instanceof Number num) dropped.put(k, num.longValue());
+        });
+        Integer round = r.get("round") instanceof Integer i ? i : null;
+        String name = r.containsKey("name") ? (String) r.get("name") : round == 0 ? "seed" : "iteration " + round;
+        Long kept = r.get("kept") instanceof Number k ? k.longValue() : null;
+        return new RunReport.Row(round, name, (Double) r.get("overall"), cats, kept, dropped);
+    }
+
+    private void printSummary(List<Map<String, Object>> rounds, List<Map<String, Object>> baselines, double seconds) {
+        err.printf("%nrun finished in %.1f s (%s)%n", seconds, runDir);
+        err.printf("%-14s %8s %8s%n", "", "overall", "kept");
+        for (Map<String, Object> r : rounds) {
+            err.printf("%-14s %8s %8s%n", "round " + r.get("round"), pct(r.get("overall")), r.get("kept") == null ? "-" : r.get("kept"));
+        }
+        for (Map<String, Object> b : baselines) err.printf("%-14s %8s %8s%n", b.get("name"), pct(b.get("overall")), "-");
+        err.printf("report: %s, %s, %s%n", runDir.resolve(ReportWriter.JSON), runDir.resolve(ReportWriter.MARKDOWN),
+                runDir.resolve(ReportWriter.HTML));
+    }
+
+    private static String pct(Object o) {
+        return o instanceof Number n ? String.format("%.1f", n.doubleValue() * 100) : "-";
     }
 
     /**

@@ -125,7 +125,8 @@ class RunLoopTest {
                 String rel = runDir.relativize(p).toString();
                 String name = p.getFileName().toString();
                 if (name.startsWith("calls.sqlite") || name.equals("lock") || name.equals("done") || name.equals("spec.txt")) continue;
-                String text = Files.readString(p);
+                String text = name.endsWith(".png") ? new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1)
+                        : Files.readString(p);
                 if (name.equals("manifest.json") || name.equals("model.json")) {
                     text = text.replaceAll("\"(seconds|annotate|train|eval|select_checkpoint)\" : [0-9.E-]+", "\"$1\" : T");
                 }
@@ -152,7 +153,8 @@ class RunLoopTest {
                 "round-1/annotations.jsonl", "round-1/sft.jsonl", "round-1/sft_fairseq2.jsonl", "round-1/dpo.jsonl",
                 "round-1/dpo_fairseq2.jsonl", "round-1/stats.json", "round-1/manifest.json", "round-1/selection.json",
                 "round-2/manifest.json", "round-0/eval/bench/metrics.json", "round-2/eval/bench/metrics.json",
-                "baselines/gpt/bench/metrics.json", "report.json", "run.yaml")) {
+                "baselines/gpt/bench/metrics.json", "report.json", "report.md", "report.html", "charts/accuracy.png",
+                "charts/kept.png", "summary.json", "run.yaml")) {
             assertTrue(expected.containsKey(f), "missing " + f + " in " + expected.keySet());
         }
         JsonNode sel = PipelineIo.readJson(runA.resolve("select/stats.json"));
@@ -165,6 +167,9 @@ class RunLoopTest {
         assertTrue(rep.path("rounds").get(1).path("kept").asInt() > 0);
         assertTrue(rep.path("rounds").get(1).path("dropped").has("no_correct"));
         assertEquals("gpt", rep.path("baselines").get(0).path("name").asText());
+        assertEquals("seed", rep.path("rounds").get(0).path("name").asText());
+        assertTrue(rep.path("rounds").get(2).path("overall").isNumber());
+        assertTrue(Files.readString(runA.resolve("report.md")).contains("Iteration 2"));
         assertTrue(rep.path("rounds").get(0).has("categories"));
         // Every round trains from the seed (the method's default), and round 2 is judged... by round 1's model.
         assertEquals(2, a.trained.size());
