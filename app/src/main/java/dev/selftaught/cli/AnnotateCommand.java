@@ -91,7 +91,7 @@ public final class AnnotateCommand implements Callable<Integer> {
                 majority, template, chatFormat, dpo, dpoRule, dpoPairs, seed);
         Path in = pairs != null ? pairs : runDir.resolve("pairs").resolve("pairs.jsonl");
         try (StageSession session = new StageSession(runDir, modelOptions.toOptions(), retryFailed)) {
-            var stats = new AnnotateStage(s, session.model(judge), round, modelOptions.toOptions().concurrency(), System.err)
+            var stats = new AnnotateStage(s, session.model(judge), round, modelOptions.toOptions().concurrency(), StageProgress.FACTORY)
                     .runInto(runDir.resolve("round-" + round), in, force);
             System.err.println("annotate round " + round + ": " + stats.get("pair_orders") + "; samples " + stats.get("samples"));
             System.out.println(runDir.resolve("round-" + round).resolve(AnnotateStage.SFT));

@@ -57,7 +57,7 @@ public final class PairsCommand implements Callable<Integer> {
         PairsSettings s = new PairsSettings(method, prompt, temperature, topP, maxTokens, seed);
         Path in = instructions != null ? instructions : runDir.resolve("select").resolve("instructions.jsonl");
         try (StageSession session = new StageSession(runDir, modelOptions.toOptions(), retryFailed)) {
-            var r = new PairsStage(s, session.model(model), modelOptions.toOptions().concurrency(), System.err)
+            var r = new PairsStage(s, session.model(model), modelOptions.toOptions().concurrency(), StageProgress.FACTORY)
                     .runInto(runDir.resolve("pairs"), in, force);
             System.err.println("pairs: kept " + r.pairs().size() + " pairs; " + r.stats());
             System.out.println(runDir.resolve("pairs").resolve(PairsStage.OUTPUT));

@@ -50,9 +50,10 @@ public final class RunCommand implements Callable<Integer> {
         ModelOptions options = modelOptions.toOptions();
         new RunLoop(cfg, runDir, spec -> ModelFactory.open(spec, options),
                 RunLoop.trainers(s -> EmbeddedTrainers.create(s.settings())),
-                new BenchmarkEvaluator(cfg.eval(), cfg.concurrency(), dataDir), force, System.err)
+                new BenchmarkEvaluator(cfg.eval(), cfg.concurrency(), dataDir).withProgress(StageProgress.FACTORY), force, System.err)
                 .withSecrets(loaded.secrets())
                 .withRetryFailed(retryFailed)
+                .withProgress(StageProgress.FACTORY)
                 .run();
         System.out.println(runDir.resolve("report.json"));
         return 0;

@@ -77,7 +77,7 @@ public final class SelectCommand implements Callable<Integer> {
                 keep, categoryPrompt, maxCount, seed);
         try (StageSession session = new StageSession(runDir, modelOptions.toOptions(), retryFailed)) {
             var cat = categorize ? session.model(require(model)) : null;
-            var r = new SelectStage(s, cat, SamplingParams.greedy(32), modelOptions.toOptions().concurrency(), System.err)
+            var r = new SelectStage(s, cat, SamplingParams.greedy(32), modelOptions.toOptions().concurrency(), StageProgress.FACTORY)
                     .runInto(runDir.resolve("select"), cat == null ? null : cat.identity(), force);
             System.err.println("select: kept " + r.instructions().size() + " instructions; " + r.stats());
             System.out.println(runDir.resolve("select").resolve(SelectStage.OUTPUT));

@@ -50,6 +50,7 @@ public final class RunLoop {
     private StageListener listener = s -> { };
     private java.util.Set<String> secrets = java.util.Set.of();
     private boolean retryFailed;
+    private ProgressFactory progress;
     private final Map<String, LazyModel> models = new LinkedHashMap<>();
 
     public RunLoop(RunConfig cfg, Path runDir, ModelOpener opener, TrainerFactory trainers, JudgeEvaluator evaluator,
@@ -72,6 +73,12 @@ public final class RunLoop {
     /** Try again the model calls the call store recorded as failed (instead of replaying the failure). */
     public RunLoop withRetryFailed(boolean r) {
         this.retryFailed = r;
+        return this;
+    }
+
+    /** How stages show the progress of their model calls (default: a plain line on err every two seconds). */
+    public RunLoop withProgress(ProgressFactory p) {
+        this.progress = p;
         return this;
     }
 
@@ -104,6 +111,7 @@ public final class RunLoop {
     }
 
     private Map<String, Object> runLocked(RunDirectory dir) {
+        ProgressFactory bars = progress != null ? progress : ProgressFactory.lines(this.err);
         long tRun = System.nanoTime();
         PipelineIo.writeText(runDir.resolve("run.yaml"), "# resolved configuration; config_hash "
                 + cfg.hash() + "\n" + new RunConfig.Loaded(cfg, secrets).redactedYaml());
@@ -111,7 +119,7 @@ public final class RunLoop {
         // Stage 1: select.
         long t = System.nanoTime();
         LazyModel categorizer = cfg.select().categorize() ? model(dir, cfg.models().categorizerSpec()) : null;
-        SelectStage select = new SelectStage(cfg.select(), categorizer, null, cfg.concurrency(), err);
+        SelectStage select = new SelectStage(cfg.select(), categorizer, null, cfg.concurrency(), bars);
         SelectStage.Result sel = select.runInto(runDir.resolve("select"),
                 categorizer == null ? null : categorizer.identity(), force);
         err.printf("select: %d instructions kept %s%n", sel.instructions().size(), sel.stats());
@@ -119,7 +127,7 @@ public final class RunLoop {
 
         // Stage 2: pairs, made once.
         LazyModel generator = model(dir, cfg.models().generatorSpec());
-        PairsStage.Result pairs = new PairsStage(cfg.pairs(), generator, cfg.concurrency(), err)
+        PairsStage.Result pairs = new PairsStage(cfg.pairs(), generator, cfg.concurrency(), bars)
                 .runInto(runDir.resolve("pairs"), runDir.resolve("select").resolve(SelectStage.OUTPUT), force);
         err.printf("pairs: %d pairs kept %s%n", pairs.pairs().size(), pairs.stats());
         if (!cfg.models().generatorSpec().equals(cfg.models().seed())) release(cfg.models().generatorSpec());
@@ -143,7 +151,7 @@ public final class RunLoop {
 
             t = System.nanoTime();
             LazyModel judge = model(dir, judgeSpec);
-            AnnotateStage annotate = new AnnotateStage(cfg.annotate(), judge, i, cfg.concurrency(), err);
+            AnnotateStage annotate = new AnnotateStage(cfg.annotate(), judge, i, cfg.concurrency(), bars);
             Map<String, Object> stats = annotate.runInto(rd, pairsFile, force);
             timings.put("annotate", secs(t));
             @SuppressWarnings("unchecked")
