@@ -74,12 +74,12 @@ class RunLoopTest {
 
     Path writeInputs() throws IOException {
         StringBuilder pool = new StringBuilder();
-        for (int i = 0; i < 14; i++) pool.append("{\"instruction\": \"Compute ").append(i).append(" plus ").append(i * 3).append("\"}\n");
+        for (int i = 0; i < 10; i++) pool.append("{\"instruction\": \"Compute ").append(i).append(" plus ").append(i * 3).append("\"}\n");
         pool.append("{\"instruction\": \"Compute 1 plus 3\"}\n"); // duplicate
         pool.append("{\"instruction\": \"NOMARKER 7\"}\n");      // pair dropped: missing marker
         Files.writeString(tmp.resolve("pool.jsonl"), pool);
         StringBuilder bench = new StringBuilder();
-        for (int i = 0; i < 16; i++) {
+        for (int i = 0; i < 10; i++) {
             String q = "Benchmark question " + i;
             bench.append("{\"id\": \"b").append(i).append("\", \"prompt\": \"").append(q).append("\", \"chosen\": \"Answer to: ")
                     .append(q).append("\", \"rejected\": \"Something else ").append(i).append("\", \"subset\": \"llmbar-natural\"}\n");
@@ -96,7 +96,7 @@ class RunLoopTest {
                   annotator: scripted:mixtral@0.7
                 select:
                   pool: %s
-                  max_count: 12
+                  max_count: 8
                 pairs:
                   max_tokens: 128
                 annotate:
@@ -144,7 +144,7 @@ class RunLoopTest {
         World a = new World();
         Path runA = tmp.resolve("runA");
         long t0 = System.nanoTime();
-        Map<String, Object> report = loop(cfg, runA, a).run();
+        Map<String, Object> report = loop(cfg, runA, a).withListener(st -> System.err.printf("  %s at %.1f s%n", st, (System.nanoTime() - t0) / 1e9)).run();
         System.err.printf("uninterrupted run: %.1f s, %d calls%n", (System.nanoTime() - t0) / 1e9,
                 a.calls.values().stream().mapToLong(AtomicLong::get).sum());
         Map<String, String> expected = artifacts(runA);
@@ -158,9 +158,9 @@ class RunLoopTest {
             assertTrue(expected.containsKey(f), "missing " + f + " in " + expected.keySet());
         }
         JsonNode sel = PipelineIo.readJson(runA.resolve("select/stats.json"));
-        assertEquals(16, sel.path("read").asInt());
+        assertEquals(12, sel.path("read").asInt());
         assertEquals(1, sel.path("duplicate").asInt());
-        assertEquals(12, sel.path("kept").asInt());
+        assertEquals(8, sel.path("kept").asInt());
         JsonNode rep = PipelineIo.readJson(runA.resolve("report.json"));
         assertEquals(3, rep.path("rounds").size(), "round 0 (seed) + 2 iterations");
         assertEquals(0, rep.path("rounds").get(0).path("round").asInt());
@@ -195,7 +195,7 @@ class RunLoopTest {
         World b = new World();
         Path runB = tmp.resolve("runB");
         int crashes = 0;
-        for (long budget : List.of(7L, 40L, 60L)) {
+        for (long budget : List.of(5L, 30L)) {
             b.crashBudget.set(budget);
             try {
                 loop(cfg, runB, b).run();
@@ -204,7 +204,7 @@ class RunLoopTest {
                 crashes++;
             }
         }
-        assertEquals(3, crashes, "each budget ends inside a model batch");
+        assertEquals(2, crashes, "each budget ends inside a model batch");
         List<String> crashAfter = List.of("round-1/train", "round-2/annotate", "round-2/eval");
         for (String stage : crashAfter) {
             RuntimeException e = assertThrows(RuntimeException.class, () -> loop(cfg, runB, b)
@@ -226,12 +226,12 @@ class RunLoopTest {
     @Test
     void changedConfigIsAnErrorUnlessForced() throws Exception {
         Path cfgFile = writeInputs();
-        RunConfig cfg = RunConfig.load(cfgFile);
+        RunConfig cfg = RunConfig.load(cfgFile, List.of("iterations=1", "eval.baselines={}")).config();
         World w = new World();
         Path run = tmp.resolve("run");
         loop(cfg, run, w).run();
         Files.writeString(cfgFile, Files.readString(cfgFile).replace("samples: 3", "samples: 2"));
-        RunConfig changed = RunConfig.load(cfgFile);
+        RunConfig changed = RunConfig.load(cfgFile, List.of("iterations=1", "eval.baselines={}")).config();
         var e = assertThrows(dev.selftaught.data.InputError.class, () -> loop(changed, run, w).run());
         assertTrue(e.getMessage().contains("annotate") && e.getMessage().contains("--force"), e.getMessage());
         new RunLoop(changed, run, w.opener(), w.trainers(), new BenchmarkEvaluator(changed.eval(), 2, null), true, QUIET).run();
