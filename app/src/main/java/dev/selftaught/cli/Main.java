@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
                 SelectCommand.class,
                 PairsCommand.class,
                 AnnotateCommand.class,
-                TrainCommand.class,
+                RoundTrainCommand.class,
                 RunCommand.class,
                 GenerateCommand.class,
                 BenchCommand.class,

@@ -53,7 +53,7 @@ class PipelineCliTest {
 
     @Test
     void helpDescribesEveryOption() {
-        for (String cmd : new String[] {"select", "pairs", "annotate", "train", "run"}) {
+        for (String cmd : new String[] {"select", "pairs", "annotate", "train-round", "run"}) {
             CommandLine sub = Main.commandLine().getSubcommands().get(cmd);
             assertNotNull(sub, cmd);
             for (var opt : sub.getCommandSpec().options()) {

@@ -12,12 +12,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code selftaught train}: fine-tune on one round's SFT set. */
-@Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Fine-tune a judge on RUN/round-I/sft.jsonl (stage 4) with the embedded trainer or an external command.",
+/** {@code selftaught train-round}: the run loop's train stage for one round (done marker, embedded or external trainer). */
+@Command(name = "train-round", mixinStandardHelpOptions = true,
+        description = {"The train stage of one round (stage 4): fine-tune on RUN/round-I/sft.jsonl with the embedded trainer or an external command, "
+                + "recorded with a done marker like every stage (for plain embedded training of any file, see the train command).",
                 "External placeholders: {data} (sft.jsonl), {data_fairseq2}, {base}, {output} (RUN/round-I/model), {validation}, {setting.NAME}.",
                 "Writes RUN/round-I/model.json (the trained model's spec) and, for external commands, RUN/round-I/train.log."})
-public final class TrainCommand implements Callable<Integer> {
+public final class RoundTrainCommand implements Callable<Integer> {
     @Option(names = "--run-dir", required = true, paramLabel = "DIR", description = "Run directory.")
     Path runDir;
 
