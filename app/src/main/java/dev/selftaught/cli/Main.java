@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 EvalCommand.class,
                 JudgeCommand.class,
+                TrainCommand.class,
         })
 public final class Main implements Runnable {
 
