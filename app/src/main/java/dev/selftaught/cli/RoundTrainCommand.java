@@ -54,7 +54,7 @@ public final class RoundTrainCommand implements Callable<Integer> {
     public Integer call() {
         TrainSettings s = new TrainSettings(backend, command, resultSpec, "seed", validation, timeoutMinutes, new LinkedHashMap<>(set));
         Path rd = runDir.resolve("round-" + round);
-        var trainer = RunLoop.trainers(settings -> EmbeddedTrainers.create(settings.settings())).create(s, rd);
+        var trainer = RunLoop.trainers(settings -> EmbeddedTrainers.create(null)).create(s, rd);
         String spec;
         try (var lock = dev.selftaught.store.RunDirectory.open(runDir)) {
             spec = new TrainStage(s, trainer).runInto(rd, base, force);

@@ -5,6 +5,7 @@ import dev.selftaught.llm.ModelOptions;
 import dev.selftaught.pipeline.BenchmarkEvaluator;
 import dev.selftaught.pipeline.RunConfig;
 import dev.selftaught.pipeline.RunLoop;
+import dev.selftaught.pipeline.ValidationMetric;
 import dev.selftaught.train.EmbeddedTrainers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,7 +50,8 @@ public final class RunCommand implements Callable<Integer> {
         RunConfig cfg = loaded.config();
         ModelOptions options = modelOptions.toOptions();
         new RunLoop(cfg, runDir, spec -> ModelFactory.open(spec, options),
-                RunLoop.trainers(s -> EmbeddedTrainers.create(s.settings())),
+                RunLoop.trainers(s -> EmbeddedTrainers.create(
+                        ValidationMetric.of(cfg.eval(), cfg.concurrency(), options.threads(), dataDir))),
                 new BenchmarkEvaluator(cfg.eval(), cfg.concurrency(), dataDir).withProgress(StageProgress.FACTORY), force, System.err)
                 .withSecrets(loaded.secrets())
                 .withRetryFailed(retryFailed)
