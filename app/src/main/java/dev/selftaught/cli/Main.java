@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 EvalCommand.class,
                 JudgeCommand.class,
+                DemoCommand.class,
+                MicroworldCommand.class,
                 TrainCommand.class,
         })
 public final class Main implements Runnable {

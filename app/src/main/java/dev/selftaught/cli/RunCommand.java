@@ -51,8 +51,9 @@ public final class RunCommand implements Callable<Integer> {
         ModelOptions options = modelOptions.toOptions();
         new RunLoop(cfg, runDir, spec -> ModelFactory.open(spec, options),
                 RunLoop.trainers(s -> EmbeddedTrainers.create(
-                        ValidationMetric.of(cfg.eval(), cfg.concurrency(), options.threads(), dataDir))),
-                new BenchmarkEvaluator(cfg.eval(), cfg.concurrency(), dataDir).withProgress(StageProgress.FACTORY), force, System.err)
+                        ValidationMetric.of(cfg.eval(), cfg.annotate().template(), cfg.concurrency(), options.threads(), dataDir))),
+                new BenchmarkEvaluator(cfg.eval(), cfg.concurrency(), dataDir).withProgress(StageProgress.FACTORY)
+                        .withTemplate(cfg.annotate().template()), force, System.err)
                 .withSecrets(loaded.secrets())
                 .withRetryFailed(retryFailed)
                 .withProgress(StageProgress.FACTORY)

@@ -60,6 +60,11 @@ public final class AnnotateStage {
         this.progress = progress;
     }
 
+    /** The same, with plain progress lines on {@code progress} (null: none). */
+    public AnnotateStage(AnnotateSettings settings, LanguageModel judge, int round, int concurrency, java.io.PrintStream progress) {
+        this(settings, judge, round, concurrency, ProgressFactory.lines(progress));
+    }
+
     /** Orders shown for a pair: both, one seeded random order, or the fixed one. */
     List<String> ordersFor(Pair p) {
         return switch (s.order()) {

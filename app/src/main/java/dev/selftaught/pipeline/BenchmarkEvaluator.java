@@ -31,11 +31,21 @@ public final class BenchmarkEvaluator implements JudgeEvaluator {
         this.progress = ProgressFactory.orNone(p);
         return this;
     }
+    private String template; // judge template name or file; null = the evaluator's default (pair-v2)
 
     public BenchmarkEvaluator(RunConfig.EvalSettings settings, int concurrency, Path dataDir) {
         this.settings = settings;
         this.concurrency = concurrency;
         this.dataDir = Benchmarks.dataDir(dataDir);
+    }
+
+    /**
+     * Evaluates with this judge template (a built-in name or a template file) instead of pair-v2,
+     * e.g. the compact template a small judge was trained on. Part of the inputs hash.
+     */
+    public BenchmarkEvaluator withTemplate(String nameOrFile) {
+        this.template = nameOrFile;
+        return this;
     }
 
     private synchronized Benchmark benchmark(String spec) {
@@ -49,6 +59,7 @@ public final class BenchmarkEvaluator implements JudgeEvaluator {
                 .withSamples(settings.samples())
                 .withMaxTokens(settings.maxTokens())
                 .withConcurrency(concurrency);
+        if (template != null) o = o.withPrompts(dev.selftaught.eval.JudgePrompts.named(template));
         if (settings.samples() > 1) o = o.withSampling(settings.temperature() > 0 ? settings.temperature() : 0.7, 0.9);
         return o;
     }
@@ -77,6 +88,8 @@ public final class BenchmarkEvaluator implements JudgeEvaluator {
     public String inputsHash(String benchmark) {
         Path f = Path.of(benchmark);
         String content = Files.isRegularFile(f) ? PipelineIo.sha256(f) : "named:" + benchmark;
-        return PipelineIo.sha256(content + "\u0000" + PipelineIo.hashOf(settings.withoutBaselines()));
+        String t = template == null ? "" : "\u0000template:" + (Files.isRegularFile(Path.of(template))
+                ? PipelineIo.sha256(Path.of(template)) : template);
+        return PipelineIo.sha256(content + "\u0000" + PipelineIo.hashOf(settings.withoutBaselines()) + t);
     }
 }

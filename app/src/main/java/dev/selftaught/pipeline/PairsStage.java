@@ -46,6 +46,11 @@ public final class PairsStage {
         this.progress = progress;
     }
 
+    /** The same, with plain progress lines on {@code progress} (null: none). */
+    public PairsStage(PairsSettings settings, LanguageModel model, int concurrency, java.io.PrintStream progress) {
+        this(settings, model, concurrency, ProgressFactory.lines(progress));
+    }
+
     private PromptTemplate template() {
         return PromptTemplate.fileOrDefault(settings.prompt(),
                 settings.method().equals(PairsSettings.MODIFIED) ? "modified_instruction.prompt" : "bad_response.prompt")

@@ -56,6 +56,12 @@ public final class SelectStage {
         this.progress = progress;
     }
 
+    /** The same, with plain progress lines on {@code progress} (null: none). */
+    public SelectStage(SelectSettings settings, LanguageModel categorizer, SamplingParams categorizeParams,
+                       int concurrency, java.io.PrintStream progress) {
+        this(settings, categorizer, categorizeParams, concurrency, ProgressFactory.lines(progress));
+    }
+
     /** Normalises whitespace and Unicode (NFC); keeps line structure and indentation inside lines. */
     public static String normalize(String s) {
         if (s == null) return "";

@@ -18,10 +18,12 @@ import java.util.List;
 public final class ValidationMetric {
     private ValidationMetric() {}
 
-    public static EmbeddedTrainer.CheckpointMetric of(RunConfig.EvalSettings eval, int concurrency, int threads, Path dataDir) {
+    /** @param template the judge template the model is trained on (null = pair-v2), used for validation too */
+    public static EmbeddedTrainer.CheckpointMetric of(RunConfig.EvalSettings eval, String template, int concurrency, int threads,
+                                                      Path dataDir) {
         if (eval.validation() == null) return null;
         List<PairwiseItem> items = Benchmarks.load(eval.validation(), Benchmarks.dataDir(dataDir)).items();
-        EvalOptions options = new BenchmarkEvaluator(eval, concurrency, dataDir).options();
+        EvalOptions options = new BenchmarkEvaluator(eval, concurrency, dataDir).withTemplate(template).options();
         return (candidate, step) -> {
             try (EmbeddedModel judge = new EmbeddedModel(candidate, Path.of("candidate-step-" + step), threads)) {
                 double overall = Evaluator.evaluate(judge, items, options).overall();
