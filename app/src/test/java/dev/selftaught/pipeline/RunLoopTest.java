@@ -187,7 +187,13 @@ class RunLoopTest {
         assertNotNull(report.get("rounds"));
 
         // 2. A no-op rerun: nothing is recomputed, no model is called, artifacts unchanged.
+        long sftTime = Files.getLastModifiedTime(runA.resolve("round-1/sft.jsonl")).toMillis();
+        long modelTime = Files.getLastModifiedTime(runA.resolve("round-1/model.json")).toMillis();
+        int trainedBefore = a.trained.size();
         loop(cfg, runA, a).run();
+        assertEquals(sftTime, Files.getLastModifiedTime(runA.resolve("round-1/sft.jsonl")).toMillis(), "annotate skipped");
+        assertEquals(modelTime, Files.getLastModifiedTime(runA.resolve("round-1/model.json")).toMillis(), "train skipped");
+        assertEquals(trainedBefore, a.trained.size(), "no training on a rerun");
         assertEquals(callsA, a.calls.values().stream().mapToLong(AtomicLong::get).sum(), "rerun must not call any model");
         assertEquals(expected, artifacts(runA));
 
