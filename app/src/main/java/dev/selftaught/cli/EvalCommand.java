@@ -32,7 +32,7 @@ public final class EvalCommand implements Callable<Integer> {
             description = "A pairwise file (JSONL/JSON/Parquet with prompt or messages, chosen, rejected, optional subset and id; "
                     + "RewardBench's published file works as is) or a name: llmbar, llmbar-natural, llmbar-adver-neighbor, "
                     + "llmbar-adver-GPTInst, llmbar-adver-GPTOut, llmbar-adver-manual, mtbench-human, faireval, llmeval2, hep, hep-LANG, "
-                    + "xstest, hh-harmless, pandalm, rewardbench-local; several joined with commas.")
+                    + "xstest, hh-harmless, pandalm, rewardbench-local, helpsteer2:[ATTRIBUTE:]FILE; several joined with commas.")
     String benchmark;
 
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Directory for metrics.json and judgments.jsonl.")

@@ -27,8 +27,10 @@ import java.util.concurrent.Callable;
 
 /** {@code selftaught judge}: which of two responses is better, for every pair of a file. */
 @Command(name = "judge", mixinStandardHelpOptions = true,
-        description = {"Judge unlabelled pairs: for each record (prompt or messages, response_a, response_b, optional id) "
-                + "write {id, verdict, reasoning, votes, samples} to the output JSONL.",
+        description = {"Judge pairs: for each record (prompt, instruction or messages; response_a and response_b; optional id) "
+                + "write {id, verdict, reasoning, votes, samples} to the output JSONL. Records with chosen/rejected instead of "
+                + "response_a/response_b (e.g. the pairs stage's pairs.jsonl) are shown as A = chosen, B = rejected, and get "
+                + "agrees_with_chosen.",
                 "Model calls are stored in the run directory's call store: a rerun is free and an interrupted run resumes."})
 public final class JudgeCommand implements Callable<Integer> {
 
@@ -37,8 +39,8 @@ public final class JudgeCommand implements Callable<Integer> {
     String judge;
 
     @Option(names = "--input", required = true, paramLabel = "FILE",
-            description = "Pairs to judge (JSONL, JSON or Parquet): 'prompt' (string) or 'messages' (ending with the user turn), "
-                    + "'response_a', 'response_b', optional 'id'.")
+            description = "Pairs to judge (JSONL, JSON or Parquet): 'prompt' or 'instruction' (string) or 'messages' (ending with "
+                    + "the user turn); 'response_a' and 'response_b' (or 'chosen' and 'rejected'); optional 'id'.")
     Path input;
 
     @Option(names = "--output", required = true, paramLabel = "FILE", description = "Verdicts, one JSON object per line (written atomically).")
@@ -60,7 +62,8 @@ public final class JudgeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        List<PairJudge.Input> inputs = read(input);
+        Set<String> labelled = new HashSet<>();
+        List<PairJudge.Input> inputs = read(input, labelled);
         var modelOpts = modelOptions.toOptions();
         EvalOptions options = judgeOptions.toOptions(modelOpts.concurrency());
         Path run = runDir != null ? runDir : output.resolveSibling(output.getFileName() + ".run");
@@ -76,6 +79,7 @@ public final class JudgeCommand implements Callable<Integer> {
                 n.put("id", o.id());
                 n.put("verdict", o.verdict().jsonName());
                 n.put("reasoning", o.reasoning());
+                if (labelled.contains(o.id())) n.put("agrees_with_chosen", o.verdict() == Verdict.A);
                 ObjectNode votes = n.putObject("votes");
                 for (Verdict v : Verdict.values()) votes.put(v.jsonName(), o.votes().getOrDefault(v, 0));
                 var samples = n.putArray("samples");
@@ -94,7 +98,8 @@ public final class JudgeCommand implements Callable<Integer> {
         return 0;
     }
 
-    static List<PairJudge.Input> read(Path file) {
+    /** Reads the pairs; {@code labelled} collects the ids given as chosen/rejected (chosen shown as A). */
+    static List<PairJudge.Input> read(Path file, Set<String> labelled) {
         List<PairJudge.Input> out = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         for (DataRecord r : Datasets.readAll(file)) {
@@ -104,12 +109,19 @@ public final class JudgeCommand implements Callable<Integer> {
                 if (!context.getLast().role().equals("user")) throw r.error("messages", "the last message must be the user turn being answered");
             } else if (r.has("prompt")) {
                 context = List.of(ChatMessage.user(r.string("prompt")));
+            } else if (r.has("instruction")) {
+                context = List.of(ChatMessage.user(r.string("instruction")));
             } else {
-                throw r.error("prompt", "missing (give 'prompt' or 'messages')");
+                throw r.error("prompt", "missing (give 'prompt', 'instruction' or 'messages')");
             }
             String id = r.has("id") ? r.node("id").asText() : String.valueOf(out.size());
             if (!ids.add(id)) throw r.error("id", "duplicate id '" + id + "'");
-            out.add(new PairJudge.Input(id, context, r.string("response_a"), r.string("response_b")));
+            if (!r.has("response_a") && r.has("chosen") && r.has("rejected")) {
+                labelled.add(id);
+                out.add(new PairJudge.Input(id, context, r.string("chosen"), r.string("rejected")));
+            } else {
+                out.add(new PairJudge.Input(id, context, r.string("response_a"), r.string("response_b")));
+            }
         }
         if (out.isEmpty()) throw new InputError(file + ": no pairs to judge");
         return out;

@@ -21,11 +21,14 @@ import picocli.CommandLine.Command;
                 RunCommand.class,
                 GenerateCommand.class,
                 BenchCommand.class,
+                ServeCommand.class,
+                ConvertCommand.class,
                 EvalCommand.class,
                 JudgeCommand.class,
                 DemoCommand.class,
                 MicroworldCommand.class,
                 TrainCommand.class,
+                ReportCommand.class,
         })
 public final class Main implements Runnable {
 

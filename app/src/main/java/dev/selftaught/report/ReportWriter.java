@@ -22,11 +22,21 @@ public final class ReportWriter {
 
     public static void write(RunReport report, Path dir) {
         try {
+            Files.createDirectories(dir);
+            AtomicFiles.write(dir.resolve(JSON),
+                    RunReport.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(report.toJson()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the report to " + dir, e);
+        }
+        writeRendered(report, dir);
+    }
+
+    /** Everything but report.json: for re-rendering a report.json that another tool wrote. */
+    public static void writeRendered(RunReport report, Path dir) {
+        try {
             Files.createDirectories(dir.resolve("charts"));
             byte[] accuracy = Charts.accuracyChart(report);
             byte[] kept = Charts.keptChart(report);
-            AtomicFiles.write(dir.resolve(JSON),
-                    RunReport.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(report.toJson()));
             AtomicFiles.write(dir.resolve(MARKDOWN), MarkdownReport.render(report).getBytes(StandardCharsets.UTF_8));
             AtomicFiles.write(dir.resolve(ACCURACY_PNG), accuracy);
             AtomicFiles.write(dir.resolve(KEPT_PNG), kept);

@@ -96,7 +96,10 @@ public record RunReport(String title, List<Row> rounds, List<Row> baselines) {
         return o;
     }
 
-    /** Reads a report.json written by {@link ReportWriter}. */
+    /**
+     * Reads a report.json: the layout above, or the run loop's (rows may name a {@code model}
+     * instead of a {@code name}; extra fields are ignored; a negative round means a baseline).
+     */
     public static RunReport read(Path file) {
         JsonNode root;
         try {
@@ -115,12 +118,12 @@ public record RunReport(String title, List<Row> rounds, List<Row> baselines) {
             Map<String, Double> cats = new LinkedHashMap<>();
             n.path("categories").properties().forEach(e -> cats.put(e.getKey(), e.getValue().asDouble()));
             Map<String, Long> dropped = new LinkedHashMap<>();
-            n.path("dropped").properties().forEach(e -> dropped.put(e.getKey(), e.getValue().asLong()));
-            if (!n.path("name").isTextual() && !n.path("round").isInt()) {
-                throw new InputError(file + ": a row needs a 'name' or a 'round'");
-            }
-            Integer round = n.path("round").isInt() ? n.get("round").asInt() : null;
-            String name = n.path("name").isTextual() ? n.get("name").asText() : (round == 0 ? "seed" : "iteration " + round);
+            n.path("dropped").properties().forEach(e -> { if (e.getValue().isNumber()) dropped.put(e.getKey(), e.getValue().asLong()); });
+            Integer round = n.path("round").isInt() && n.get("round").asInt() >= 0 ? n.get("round").asInt() : null;
+            String name = n.path("name").isTextual() ? n.get("name").asText()
+                    : n.path("model").isTextual() ? n.get("model").asText()
+                    : round == null ? null : round == 0 ? "seed" : "iteration " + round;
+            if (name == null) throw new InputError(file + ": a row needs a 'name', a 'model' or a 'round'");
             out.add(new Row(round, name, n.path("overall").isNumber() ? n.get("overall").asDouble() : null, cats,
                     n.path("kept").isNumber() ? n.get("kept").asLong() : null, dropped));
         }

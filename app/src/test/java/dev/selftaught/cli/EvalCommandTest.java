@@ -118,6 +118,7 @@ class EvalCommandTest {
         Files.writeString(in, """
                 {"id": "p1", "prompt": "Which is right?", "response_a": "meh", "response_b": "GOOD one"}
                 {"id": "p2", "messages": [{"role": "user", "content": "q"}], "response_a": "GOOD", "response_b": "other"}
+                {"id": "p3", "instruction": "from pairs.jsonl", "chosen": "meh chosen", "rejected": "GOOD rejected"}
                 """);
         Path outFile = dir.resolve("verdicts.jsonl");
         try (JudgeServer server = new JudgeServer(EvalCommandTest::picksGood)) {
@@ -125,7 +126,7 @@ class EvalCommandTest {
             assertEquals(0, code, err.toString());
         }
         List<String> lines = Files.readAllLines(outFile);
-        assertEquals(2, lines.size());
+        assertEquals(3, lines.size());
         JsonNode p1 = JSON.readTree(lines.get(0)), p2 = JSON.readTree(lines.get(1));
         assertEquals("p1", p1.get("id").asText());
         assertEquals("B", p1.get("verdict").asText());
@@ -133,7 +134,11 @@ class EvalCommandTest {
         assertEquals(3, p1.at("/votes/B").asInt());
         assertEquals(3, p1.get("samples").size());
         assertEquals("A", p2.get("verdict").asText());
-        assertTrue(out.toString().contains("judged 2 pairs: A 1, B 1"), out.toString());
+        assertFalse(p2.has("agrees_with_chosen"));
+        JsonNode p3 = JSON.readTree(lines.get(2));
+        assertEquals("B", p3.get("verdict").asText());
+        assertFalse(p3.get("agrees_with_chosen").asBoolean());
+        assertTrue(out.toString().contains("judged 3 pairs: A 1, B 2"), out.toString());
     }
 
     @Test

@@ -25,6 +25,7 @@ import java.util.Map;
  *   <tr><td>xstest</td><td>xstest-should-refuse, xstest-should-respond</td><td>xstest</td></tr>
  *   <tr><td>hh-harmless</td><td>HH-RLHF harmless-base test, multi-turn</td><td>anthropic_hh</td></tr>
  *   <tr><td>pandalm</td><td>PandaLM test set, annotator majority, ties skipped</td><td>pandalm</td></tr>
+ *   <tr><td>helpsteer2:[ATTRIBUTE:]FILE</td><td>HelpSteer2 pairs from a downloaded file (see {@link HelpSteer2Loader})</td><td></td></tr>
  *   <tr><td>rewardbench-local</td><td>every RewardBench subset rebuildable from local files: llmbar + hep + xstest</td><td></td></tr>
  * </table>
  */
@@ -44,6 +45,18 @@ public final class Benchmarks {
             List<Benchmark> parts = new ArrayList<>();
             for (String s : spec.split(",")) if (!s.isBlank()) parts.add(load(s.trim(), dataDir));
             return Benchmark.concat(spec, parts);
+        }
+        if (spec.startsWith("helpsteer2:")) {
+            // helpsteer2:FILE or helpsteer2:ATTRIBUTE:FILE
+            String rest = spec.substring("helpsteer2:".length());
+            int colon = rest.indexOf(':');
+            String attr = "helpfulness";
+            if (colon > 0 && HelpSteer2Loader.ATTRIBUTES.contains(rest.substring(0, colon))) {
+                attr = rest.substring(0, colon);
+                rest = rest.substring(colon + 1);
+            }
+            Benchmark b = HelpSteer2Loader.load(Path.of(rest), attr);
+            return new Benchmark(spec, b.items(), b.skipped());
         }
         Path asFile = Path.of(spec);
         if (!NAMES.containsKey(spec) && (Files.exists(asFile) || spec.contains("/") || spec.contains("."))) {

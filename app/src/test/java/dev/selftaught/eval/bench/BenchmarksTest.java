@@ -190,6 +190,29 @@ class BenchmarksTest {
     }
 
     @Test
+    void helpSteer2Layout(@TempDir Path dir) throws Exception {
+        // HelpSteer2's published layout: two consecutive records per prompt with 0-4 ratings.
+        Path f = dir.resolve("validation.jsonl");
+        Files.writeString(f, """
+                {"prompt": "p1", "response": "r1a", "helpfulness": 3, "correctness": 3, "coherence": 4, "complexity": 2, "verbosity": 2}
+                {"prompt": "p1", "response": "r1b", "helpfulness": 1, "correctness": 4, "coherence": 4, "complexity": 2, "verbosity": 1}
+                {"prompt": "p2", "response": "r2a", "helpfulness": 2, "correctness": 2, "coherence": 3, "complexity": 1, "verbosity": 1}
+                {"prompt": "p2", "response": "r2b", "helpfulness": 2, "correctness": 1, "coherence": 3, "complexity": 1, "verbosity": 1}
+                {"prompt": "p3", "response": "r3a", "helpfulness": 0, "correctness": 0, "coherence": 1, "complexity": 1, "verbosity": 4}
+                {"prompt": "p3", "response": "r3b", "helpfulness": 4, "correctness": 4, "coherence": 4, "complexity": 1, "verbosity": 2}
+                {"prompt": "p4", "response": "alone", "helpfulness": 4, "correctness": 4, "coherence": 4, "complexity": 1, "verbosity": 2}
+                """);
+        Benchmark b = Benchmarks.load("helpsteer2:" + f, DATA);
+        assertEquals(2, b.items().size());
+        assertEquals("r1a", b.items().get(0).chosen());
+        assertEquals("r3b", b.items().get(1).chosen());
+        assertEquals(Map.of("helpsteer2: equal helpfulness", 1, "helpsteer2: prompt without a second response", 1), b.skipped());
+        Benchmark byCorrectness = Benchmarks.load("helpsteer2:correctness:" + f, DATA);
+        assertEquals(3, byCorrectness.items().size());
+        assertEquals("r1b", byCorrectness.items().get(0).chosen());
+    }
+
+    @Test
     void jsonArrayFile(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("arr.json");
         Files.writeString(f, "[{\"prompt\": \"Q\", \"chosen\": \"a\", \"rejected\": \"b\", \"subset\": \"s\"}]");
