@@ -8,7 +8,9 @@ import dev.selftaught.microworld.DemoReport;
 import dev.selftaught.microworld.SeedPretrainer;
 import dev.selftaught.pipeline.RunLoop;
 import dev.selftaught.pipeline.TrainSettings;
+import dev.selftaught.train.EmbeddedTrainer;
 import dev.selftaught.train.TrainerBackend;
+import dev.selftaught.engine.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -41,10 +43,19 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "T", defaultValue = "0", description = "Compute threads (0 = all cores). Default: ${DEFAULT-VALUE}.")
     int threads;
 
-    /** How the demo makes the embedded trainer; replaced by the embedded trainer's wiring. */
-    static java.util.function.Function<TrainSettings, TrainerBackend> embeddedTrainer = s -> {
-        throw new IllegalStateException("this build has no embedded trainer; use train.backend: external");
-    };
+    /** The embedded CPU trainer, with a progress line on stderr. */
+    static TrainerBackend embeddedTrainer(TrainSettings settings) {
+        return new EmbeddedTrainer(new Trainer.Listener() {
+            long last;
+            @Override public void onStep(Trainer.Step s) {
+                long now = System.nanoTime();
+                if (now - last < 3_000_000_000L && s.step() != s.totalSteps()) return;
+                last = now;
+                System.err.printf("train: step %d/%d loss %.3f %,.0f tok/s ETA %.0fs%n", s.step(), s.totalSteps(), s.loss(),
+                        s.tokensPerSecond(), s.etaSeconds());
+            }
+        }, null);
+    }
 
     @Override
     public Integer call() {
@@ -54,7 +65,7 @@ public final class DemoCommand implements Callable<Integer> {
         SeedPretrainer.Result seed = SeedPretrainer.ensure(plan.recipe(), MicroworldCommand.cache(cacheDir), false, System.err);
         System.err.println("demo: seed model " + seed.spec() + (seed.cached() ? " (cached)" : ""));
         ModelOptions options = new ModelOptions(null, "OPENAI_API_KEY", 16, java.time.Duration.ofSeconds(600), 0, threads);
-        Demo.Wiring wiring = new Demo.Wiring(spec -> ModelFactory.open(spec, options), RunLoop.trainers(embeddedTrainer));
+        Demo.Wiring wiring = new Demo.Wiring(spec -> ModelFactory.open(spec, options), RunLoop.trainers(DemoCommand::embeddedTrainer));
         Map<String, Object> report = new Demo(plan, k, out, wiring, System.err).run(seed.spec());
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> rs = (List<Map<String, Object>>) report.get("rounds");

@@ -76,14 +76,14 @@ public final class Demo {
         Path mainDir = out.resolve("main");
         RunConfig main = config(mainDir, seedSpec, pool, bench, val, prompts, "modified_instruction", rounds, true, true);
         err.printf("demo: the method, %d round(s), in %s%n", rounds, mainDir);
-        Map<String, Object> report = loop(main, mainDir).run();
+        Map<String, Object> report = runExplained(main, mainDir);
 
         // 2. Ablation: directly generated bad responses, one round, same selected instructions.
         Path badDir = out.resolve("bad-response");
         RunConfig bad = config(badDir, seedSpec, mainDir.resolve("select").resolve(SelectStage.OUTPUT), bench, val, prompts,
                 "bad_response", 1, false, false);
         err.printf("demo: ablation with directly generated bad responses in %s%n", badDir);
-        Map<String, Object> badReport = loop(bad, badDir).run();
+        Map<String, Object> badReport = runExplained(bad, badDir);
 
         // 3. Baseline: the same synthetic pairs, labelled by the checker instead of by construction.
         Map<String, Object> checkerRow = checkerLabels(main, seedSpec, mainDir, bench);
@@ -115,6 +115,20 @@ public final class Demo {
         String table = DemoReport.table(rows, baselines);
         PipelineIo.writeText(out.resolve("report.md"), DemoReport.markdown(table, combined));
         return combined;
+    }
+
+    /** Runs a loop; a failure names the stage counts that explain it (a seed too weak to make pairs, ...). */
+    private Map<String, Object> runExplained(RunConfig cfg, Path dir) {
+        try {
+            return loop(cfg, dir).run();
+        } catch (RuntimeException e) {
+            StringBuilder why = new StringBuilder();
+            for (String stats : List.of("select/stats.json", "pairs/stats.json", "round-1/stats.json")) {
+                Path f = dir.resolve(stats);
+                if (Files.isRegularFile(f)) why.append("; ").append(stats).append(": ").append(PipelineIo.readJson(f).toString());
+            }
+            throw new IllegalStateException("demo run in " + dir + " failed: " + e.getMessage() + why, e);
+        }
     }
 
     private RunLoop loop(RunConfig cfg, Path dir) {

@@ -21,7 +21,13 @@ final class Lists implements Family {
         final String ask, answer;
         Op(String ask, String answer) { this.ask = ask; this.answer = answer; }
 
-        Pattern pattern() { return Pattern.compile(Pattern.quote(ask).replace("%s", "\\E([0-9, ]+)\\Q")); }
+        private volatile Pattern compiled; // built once; a race only builds the same pattern twice
+
+        Pattern pattern() {
+            Pattern p = compiled;
+            if (p == null) compiled = p = Pattern.compile(Pattern.quote(ask).replace("%s", "\\E([0-9, ]+)\\Q"));
+            return p;
+        }
     }
 
     @Override public String name() { return "lists"; }

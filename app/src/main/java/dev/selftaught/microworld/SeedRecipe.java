@@ -33,7 +33,7 @@ public record SeedRecipe(int dim, int hiddenDim, int layers, int heads, int voca
 
     /** The seed the demo uses. */
     public static SeedRecipe standard() {
-        return new SeedRecipe(128, 352, 4, 4, 1024, 192, 24_000, 3000, 2, 4096, 2e-3f, 1, 2);
+        return new SeedRecipe(128, 352, 4, 4, 1024, 192, 16_000, 3000, 1, 4096, 2e-3f, 1, 2);
     }
 
     /** A smaller, faster seed for tests and CI smoke runs. */

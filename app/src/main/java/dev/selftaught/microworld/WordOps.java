@@ -28,7 +28,13 @@ final class WordOps implements Family {
             };
         }
 
-        Pattern pattern() { return Pattern.compile(Pattern.quote(ask).replace("%s", "\\E([a-z]+)\\Q")); }
+        private volatile Pattern compiled; // built once; a race only builds the same pattern twice
+
+        Pattern pattern() {
+            Pattern p = compiled;
+            if (p == null) compiled = p = Pattern.compile(Pattern.quote(ask).replace("%s", "\\E([a-z]+)\\Q"));
+            return p;
+        }
     }
 
     @Override public String name() { return "wordops"; }

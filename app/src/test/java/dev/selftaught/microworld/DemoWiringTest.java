@@ -93,7 +93,7 @@ class DemoWiringTest {
             }
         };
         Demo.Wiring wiring = new Demo.Wiring(Scripted::new, trainers);
-        DemoPlan plan = new DemoPlan(SeedPretrainerTest.micro(), 60, 6, 3, 3, 3, 16, 40, 80, Map.of("epochs", 1));
+        DemoPlan plan = new DemoPlan(SeedPretrainerTest.micro(), 60, 6, 3, 3, 3, 16, 80, Map.of("epochs", 1));
         var log = new ByteArrayOutputStream();
         Map<String, Object> report = new Demo(plan, 2, tmp.resolve("demo"), wiring, new PrintStream(log, true)).run("scripted:seed@0.3");
 

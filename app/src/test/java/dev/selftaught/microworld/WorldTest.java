@@ -59,7 +59,7 @@ class WorldTest {
     @Test
     void checkerAgreesWithGeneratorOverManySeeds() {
         Map<String, Integer> perFamily = new HashMap<>();
-        for (long seed = 1; seed <= 40; seed++) {
+        for (long seed = 1; seed <= 24; seed++) {
             SplittableRandom r = new SplittableRandom(seed * 7919);
             for (int i = 0; i < 250; i++) {
                 Problem p = World.sample(r);
@@ -77,7 +77,7 @@ class WorldTest {
                 assertEquals(p.forbidden(), Checker.isCorrect(p.instruction(), HowTo.REFUSAL), ctx + " refusal");
             }
         }
-        for (Family f : World.FAMILIES) assertTrue(perFamily.getOrDefault(f.name(), 0) > 100, "family " + f.name() + " drawn " + perFamily);
+        for (Family f : World.FAMILIES) assertTrue(perFamily.getOrDefault(f.name(), 0) > 60, "family " + f.name() + " drawn " + perFamily);
     }
 
     @Test
