@@ -53,34 +53,76 @@ public final class Gemm {
 
     private static void block(float[] a, int aOff, int ais, int aks, float[] b, int bOff, int ldb,
                               float[] c, int cOff, int ldc, int i0, int i1, int j0, int j1, int K, boolean acc) {
-        int j = j0;
-        boolean pack = i1 - i0 >= 2 * ROWS;
-        float[] panel = pack ? panel(K * 4 * L) : null;
-        for (; j + 4 * L <= j1; j += 4 * L) {
-            // copy the B strip into a contiguous [K][4L] panel: the tiles then stream it sequentially
-            float[] bb = b;
-            int bo = bOff + j, lb = ldb;
-            if (pack) {
-                for (int k = 0; k < K; k++) System.arraycopy(b, bOff + k * ldb + j, panel, k * 4 * L, 4 * L);
-                bb = panel;
-                bo = 0;
-                lb = 4 * L;
+        // K is cut into slabs of KB so a packed B panel (KB x 4L floats) stays in L2 while every
+        // row tile uses it; slabs after the first add to C. The slab size is fixed, so the
+        // summation order never depends on the thread split.
+        for (int kb = 0; kb < K; kb += KB) {
+            int kn = Math.min(KB, K - kb);
+            boolean accK = acc || kb > 0;
+            int ao = aOff + kb * aks, bo0 = bOff + kb * ldb;
+            int j = j0;
+            boolean pack = i1 - i0 >= 2 * ROWS;
+            float[] panel = pack ? panel(kn * 4 * L) : null;
+            for (; j + 4 * L <= j1; j += 4 * L) {
+                float[] bb = b;
+                int bo = bo0 + j, lb = ldb;
+                if (pack) {
+                    for (int k = 0; k < kn; k++) System.arraycopy(b, bo0 + k * ldb + j, panel, k * 4 * L, 4 * L);
+                    bb = panel;
+                    bo = 0;
+                    lb = 4 * L;
+                }
+                int i = i0;
+                for (; i + ROWS <= i1; i += ROWS) tile4x4(a, ao, ais, aks, bb, bo, lb, c, cOff + j, ldc, i, 0, kn, accK);
+                for (; i < i1; i++) tile1x4(a, ao, ais, aks, bb, bo, lb, c, cOff + j, ldc, i, 0, kn, accK);
             }
-            int i = i0;
-            for (; i + ROWS <= i1; i += ROWS) tile4x4(a, aOff, ais, aks, bb, bo, lb, c, cOff + j, ldc, i, 0, K, acc);
-            for (; i < i1; i++) tile1x4(a, aOff, ais, aks, bb, bo, lb, c, cOff + j, ldc, i, 0, K, acc);
+            for (; j + 2 * L <= j1; j += 2 * L) {
+                int i = i0;
+                for (; i + ROWS <= i1; i += ROWS) tile4x2(a, ao, ais, aks, b, bo0, ldb, c, cOff, ldc, i, j, kn, accK);
+                for (; i < i1; i++) {
+                    tile1x1(a, ao, ais, aks, b, bo0, ldb, c, cOff, ldc, i, j, kn, accK, null);
+                    tile1x1(a, ao, ais, aks, b, bo0, ldb, c, cOff, ldc, i, j + L, kn, accK, null);
+                }
+            }
+            for (; j + L <= j1; j += L) {
+                int i = i0;
+                for (; i + ROWS <= i1; i += ROWS) tile4x1(a, ao, ais, aks, b, bo0, ldb, c, cOff, ldc, i, j, kn, accK, null);
+                for (; i < i1; i++) tile1x1(a, ao, ais, aks, b, bo0, ldb, c, cOff, ldc, i, j, kn, accK, null);
+            }
+            if (j < j1) {
+                VectorMask<Float> m = S.indexInRange(j, j1);
+                int i = i0;
+                for (; i + ROWS <= i1; i += ROWS) tile4x1(a, ao, ais, aks, b, bo0, ldb, c, cOff, ldc, i, j, kn, accK, m);
+                for (; i < i1; i++) tile1x1(a, ao, ais, aks, b, bo0, ldb, c, cOff, ldc, i, j, kn, accK, m);
+            }
         }
-        for (; j + L <= j1; j += L) {
-            int i = i0;
-            for (; i + ROWS <= i1; i += ROWS) tile4x1(a, aOff, ais, aks, b, bOff, ldb, c, cOff, ldc, i, j, K, acc, null);
-            for (; i < i1; i++) tile1x1(a, aOff, ais, aks, b, bOff, ldb, c, cOff, ldc, i, j, K, acc, null);
+    }
+
+    private static final int KB = 256;
+
+    private static void tile4x2(float[] a, int aOff, int ais, int aks, float[] b, int bOff, int ldb,
+                                float[] c, int cOff, int ldc, int i, int j, int K, boolean acc) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        int ar = aOff + i * ais;
+        int bp = bOff + j;
+        for (int k = 0; k < K; k++, ar += aks, bp += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bp);
+            FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+            FloatVector av = FloatVector.broadcast(S, a[ar]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[ar + ais]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[ar + 2 * ais]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[ar + 3 * ais]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
         }
-        if (j < j1) {
-            VectorMask<Float> m = S.indexInRange(j, j1);
-            int i = i0;
-            for (; i + ROWS <= i1; i += ROWS) tile4x1(a, aOff, ais, aks, b, bOff, ldb, c, cOff, ldc, i, j, K, acc, m);
-            for (; i < i1; i++) tile1x1(a, aOff, ais, aks, b, bOff, ldb, c, cOff, ldc, i, j, K, acc, m);
-        }
+        int cp = cOff + i * ldc + j;
+        store(c, cp, c00, acc); store(c, cp + L, c01, acc); cp += ldc;
+        store(c, cp, c10, acc); store(c, cp + L, c11, acc); cp += ldc;
+        store(c, cp, c20, acc); store(c, cp + L, c21, acc); cp += ldc;
+        store(c, cp, c30, acc); store(c, cp + L, c31, acc);
     }
 
     private static final ThreadLocal<float[]> PANEL = new ThreadLocal<>();
