@@ -104,6 +104,13 @@ public final class Gemm {
                                 float[] c, int cOff, int ldc, int i, int j, int K, boolean acc) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        int cp = cOff + i * ldc + j;
+        if (acc) {
+            c00 = FloatVector.fromArray(S, c, cp); c01 = FloatVector.fromArray(S, c, cp + L);
+            c10 = FloatVector.fromArray(S, c, cp + ldc); c11 = FloatVector.fromArray(S, c, cp + ldc + L);
+            c20 = FloatVector.fromArray(S, c, cp + 2 * ldc); c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
+            c30 = FloatVector.fromArray(S, c, cp + 3 * ldc); c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
+        }
         int ar = aOff + i * ais;
         int bp = bOff + j;
         for (int k = 0; k < K; k++, ar += aks, bp += ldb) {
@@ -118,11 +125,10 @@ public final class Gemm {
             av = FloatVector.broadcast(S, a[ar + 3 * ais]);
             c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
         }
-        int cp = cOff + i * ldc + j;
-        store(c, cp, c00, acc); store(c, cp + L, c01, acc); cp += ldc;
-        store(c, cp, c10, acc); store(c, cp + L, c11, acc); cp += ldc;
-        store(c, cp, c20, acc); store(c, cp + L, c21, acc); cp += ldc;
-        store(c, cp, c30, acc); store(c, cp + L, c31, acc);
+        c00.intoArray(c, cp); c01.intoArray(c, cp + L); cp += ldc;
+        c10.intoArray(c, cp); c11.intoArray(c, cp + L); cp += ldc;
+        c20.intoArray(c, cp); c21.intoArray(c, cp + L); cp += ldc;
+        c30.intoArray(c, cp); c31.intoArray(c, cp + L);
     }
 
     private static final ThreadLocal<float[]> PANEL = new ThreadLocal<>();
@@ -135,9 +141,22 @@ public final class Gemm {
 
     private static void tile4x4(float[] a, int aOff, int ais, int aks, float[] b, int bOff, int ldb,
                                 float[] c, int cOff, int ldc, int i, int j, int K, boolean acc) {
+        // Accumulators start from C when accumulating, so the result is one FMA chain and the
+        // stores are plain (a helper with a branch here defeats C2's inlining budget).
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
         FloatVector c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
+        int cp = cOff + i * ldc + j;
+        if (acc) {
+            c00 = FloatVector.fromArray(S, c, cp); c01 = FloatVector.fromArray(S, c, cp + L);
+            c02 = FloatVector.fromArray(S, c, cp + 2 * L); c03 = FloatVector.fromArray(S, c, cp + 3 * L);
+            c10 = FloatVector.fromArray(S, c, cp + ldc); c11 = FloatVector.fromArray(S, c, cp + ldc + L);
+            c12 = FloatVector.fromArray(S, c, cp + ldc + 2 * L); c13 = FloatVector.fromArray(S, c, cp + ldc + 3 * L);
+            c20 = FloatVector.fromArray(S, c, cp + 2 * ldc); c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
+            c22 = FloatVector.fromArray(S, c, cp + 2 * ldc + 2 * L); c23 = FloatVector.fromArray(S, c, cp + 2 * ldc + 3 * L);
+            c30 = FloatVector.fromArray(S, c, cp + 3 * ldc); c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
+            c32 = FloatVector.fromArray(S, c, cp + 3 * ldc + 2 * L); c33 = FloatVector.fromArray(S, c, cp + 3 * ldc + 3 * L);
+        }
         int ar = aOff + i * ais;
         int bp = bOff + j;
         for (int k = 0; k < K; k++, ar += aks, bp += ldb) {
@@ -154,14 +173,13 @@ public final class Gemm {
             av = FloatVector.broadcast(S, a[ar + 3 * ais]);
             c30 = av.fma(b0, c30); c31 = av.fma(b1, c31); c32 = av.fma(b2, c32); c33 = av.fma(b3, c33);
         }
-        int cp = cOff + i * ldc + j;
-        store(c, cp, c00, acc); store(c, cp + L, c01, acc); store(c, cp + 2 * L, c02, acc); store(c, cp + 3 * L, c03, acc);
+        c00.intoArray(c, cp); c01.intoArray(c, cp + L); c02.intoArray(c, cp + 2 * L); c03.intoArray(c, cp + 3 * L);
         cp += ldc;
-        store(c, cp, c10, acc); store(c, cp + L, c11, acc); store(c, cp + 2 * L, c12, acc); store(c, cp + 3 * L, c13, acc);
+        c10.intoArray(c, cp); c11.intoArray(c, cp + L); c12.intoArray(c, cp + 2 * L); c13.intoArray(c, cp + 3 * L);
         cp += ldc;
-        store(c, cp, c20, acc); store(c, cp + L, c21, acc); store(c, cp + 2 * L, c22, acc); store(c, cp + 3 * L, c23, acc);
+        c20.intoArray(c, cp); c21.intoArray(c, cp + L); c22.intoArray(c, cp + 2 * L); c23.intoArray(c, cp + 3 * L);
         cp += ldc;
-        store(c, cp, c30, acc); store(c, cp + L, c31, acc); store(c, cp + 2 * L, c32, acc); store(c, cp + 3 * L, c33, acc);
+        c30.intoArray(c, cp); c31.intoArray(c, cp + L); c32.intoArray(c, cp + 2 * L); c33.intoArray(c, cp + 3 * L);
     }
 
     private static void tile1x4(float[] a, int aOff, int ais, int aks, float[] b, int bOff, int ldb,
