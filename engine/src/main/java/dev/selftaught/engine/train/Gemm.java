@@ -184,8 +184,14 @@ public final class Gemm {
 
     private static void tile1x4(float[] a, int aOff, int ais, int aks, float[] b, int bOff, int ldb,
                                 float[] c, int cOff, int ldc, int i, int j, int K, boolean acc) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0 = z, c1 = z, c2 = z, c3 = z;
+        int cp = cOff + i * ldc + j;
+        FloatVector c0, c1, c2, c3;
+        if (acc) {
+            c0 = FloatVector.fromArray(S, c, cp); c1 = FloatVector.fromArray(S, c, cp + L);
+            c2 = FloatVector.fromArray(S, c, cp + 2 * L); c3 = FloatVector.fromArray(S, c, cp + 3 * L);
+        } else {
+            c0 = c1 = c2 = c3 = FloatVector.zero(S);
+        }
         int ar = aOff + i * ais;
         int bp = bOff + j;
         for (int k = 0; k < K; k++, ar += aks, bp += ldb) {
@@ -195,48 +201,61 @@ public final class Gemm {
             c2 = av.fma(FloatVector.fromArray(S, b, bp + 2 * L), c2);
             c3 = av.fma(FloatVector.fromArray(S, b, bp + 3 * L), c3);
         }
-        int cp = cOff + i * ldc + j;
-        store(c, cp, c0, acc); store(c, cp + L, c1, acc); store(c, cp + 2 * L, c2, acc); store(c, cp + 3 * L, c3, acc);
+        c0.intoArray(c, cp); c1.intoArray(c, cp + L); c2.intoArray(c, cp + 2 * L); c3.intoArray(c, cp + 3 * L);
     }
 
     private static void tile4x1(float[] a, int aOff, int ais, int aks, float[] b, int bOff, int ldb,
                                 float[] c, int cOff, int ldc, int i, int j, int K, boolean acc, VectorMask<Float> m) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0 = z, c1 = z, c2 = z, c3 = z;
+        if (m != null) {
+            for (int r = 0; r < ROWS; r++) scalarRow(a, aOff, ais, aks, b, bOff, ldb, c, cOff, ldc, i + r, j, K, acc, m.trueCount());
+            return;
+        }
+        int cp = cOff + i * ldc + j;
+        FloatVector c0, c1, c2, c3;
+        if (acc) {
+            c0 = FloatVector.fromArray(S, c, cp); c1 = FloatVector.fromArray(S, c, cp + ldc);
+            c2 = FloatVector.fromArray(S, c, cp + 2 * ldc); c3 = FloatVector.fromArray(S, c, cp + 3 * ldc);
+        } else {
+            c0 = c1 = c2 = c3 = FloatVector.zero(S);
+        }
         int ar = aOff + i * ais;
         int bp = bOff + j;
         for (int k = 0; k < K; k++, ar += aks, bp += ldb) {
-            FloatVector bv = m == null ? FloatVector.fromArray(S, b, bp) : FloatVector.fromArray(S, b, bp, m);
+            FloatVector bv = FloatVector.fromArray(S, b, bp);
             c0 = FloatVector.broadcast(S, a[ar]).fma(bv, c0);
             c1 = FloatVector.broadcast(S, a[ar + ais]).fma(bv, c1);
             c2 = FloatVector.broadcast(S, a[ar + 2 * ais]).fma(bv, c2);
             c3 = FloatVector.broadcast(S, a[ar + 3 * ais]).fma(bv, c3);
         }
-        int cp = cOff + i * ldc + j;
-        store(c, cp, c0, acc, m); store(c, cp + ldc, c1, acc, m); store(c, cp + 2 * ldc, c2, acc, m); store(c, cp + 3 * ldc, c3, acc, m);
+        c0.intoArray(c, cp); c1.intoArray(c, cp + ldc); c2.intoArray(c, cp + 2 * ldc); c3.intoArray(c, cp + 3 * ldc);
     }
 
     private static void tile1x1(float[] a, int aOff, int ais, int aks, float[] b, int bOff, int ldb,
                                 float[] c, int cOff, int ldc, int i, int j, int K, boolean acc, VectorMask<Float> m) {
-        FloatVector c0 = FloatVector.zero(S);
+        if (m != null) {
+            scalarRow(a, aOff, ais, aks, b, bOff, ldb, c, cOff, ldc, i, j, K, acc, m.trueCount());
+            return;
+        }
+        int cp = cOff + i * ldc + j;
+        FloatVector c0 = acc ? FloatVector.fromArray(S, c, cp) : FloatVector.zero(S);
         int ar = aOff + i * ais;
         int bp = bOff + j;
         for (int k = 0; k < K; k++, ar += aks, bp += ldb) {
-            FloatVector bv = m == null ? FloatVector.fromArray(S, b, bp) : FloatVector.fromArray(S, b, bp, m);
-            c0 = FloatVector.broadcast(S, a[ar]).fma(bv, c0);
+            c0 = FloatVector.broadcast(S, a[ar]).fma(FloatVector.fromArray(S, b, bp), c0);
         }
-        store(c, cOff + i * ldc + j, c0, acc, m);
+        c0.intoArray(c, cp);
     }
 
-    private static void store(float[] c, int p, FloatVector v, boolean acc) {
-        if (acc) v = v.add(FloatVector.fromArray(S, c, p));
-        v.intoArray(c, p);
-    }
-
-    private static void store(float[] c, int p, FloatVector v, boolean acc, VectorMask<Float> m) {
-        if (m == null) { store(c, p, v, acc); return; }
-        if (acc) v = v.add(FloatVector.fromArray(S, c, p, m));
-        v.intoArray(c, p, m);
+    /** Fewer than L columns (e.g. a LoRA rank of 8): scalar FMA chains, the same arithmetic as the lanes. */
+    private static void scalarRow(float[] a, int aOff, int ais, int aks, float[] b, int bOff, int ldb,
+                                  float[] c, int cOff, int ldc, int i, int j, int K, boolean acc, int width) {
+        int cp = cOff + i * ldc + j;
+        for (int x = 0; x < width; x++) {
+            float s = acc ? c[cp + x] : 0f;
+            int ar = aOff + i * ais, bp = bOff + j + x;
+            for (int k = 0; k < K; k++, ar += aks, bp += ldb) s = Math.fma(a[ar], b[bp], s);
+            c[cp + x] = s;
+        }
     }
 
     /** {@code dst[c][r] = src[r][c]} for a [rows][cols] matrix, in parallel over column blocks. */
