@@ -17,6 +17,11 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 BenchCommand.class,
                 TrainCommand.class,
+                ServeCommand.class,
+                ConvertCommand.class,
+                EvalCommand.class,
+                JudgeCommand.class,
+                ReportCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -53,11 +53,11 @@ class GenerateBadInputTest {
 
     @Test
     void wrongTypes() throws Exception {
-        expectBad("{\"prompt\":3}\n", "in.jsonl:1:", "field 'prompt'", "must be a string, got a number");
+        expectBad("{\"prompt\":3}\n", "in.jsonl:1:", "field 'prompt'", "expected a string, got an integer (3)");
         expectBad("{\"messages\":\"hi\"}\n", "field 'messages'", "got a string");
         expectBad("{\"messages\":[{\"role\":\"user\"}]}\n", "field 'messages[0].content'", "missing");
         expectBad("{\"messages\":[{\"role\":\"robot\",\"content\":\"x\"}]}\n", "field 'messages[0].role'");
-        expectBad("{\"messages\":[]}\n", "field 'messages'", "must not be empty");
+        expectBad("{\"messages\":[]}\n", "field 'messages'", "expected at least one message");
         expectBad("{\"id\":true,\"prompt\":\"x\"}\n", "field 'id'");
         expectBad("[1,2]\n", "in.jsonl:1:", "JSON object");
     }
@@ -65,7 +65,7 @@ class GenerateBadInputTest {
     @Test
     void malformedJsonEmptyFileInvalidUtf8AndMissingFile() throws Exception {
         expectBad("{\"prompt\":\"a\"}\n\n{\"prompt\":\"b\"\n", "in.jsonl:3:", "malformed JSON");
-        expectBad("", "in.jsonl", "no rows");
+        expectBad("", "in.jsonl", "no records");
         Path bin = dir.resolve("bin.jsonl");
         Files.write(bin, new byte[] {'{', '"', 'p', 'r', 'o', 'm', 'p', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}', '\n'});
         expectBadFile(bin, "bin.jsonl:1:", "invalid UTF-8");

@@ -108,4 +108,44 @@ class GenerateFaultInjectionTest {
             assertTrue(err.toString().contains(rows * n + " model calls"), err.toString());
         }
     }
+
+    @Test
+    void failedRowsAreRecordedReplayedAndRetriedOnlyWithRetryFailed() throws Exception {
+        Path in = dir.resolve("in.jsonl");
+        Files.writeString(in, "{\"prompt\":\"a\"}\n{\"prompt\":\"b\"}\n{\"prompt\":\"c\"}\n{\"prompt\":\"d\"}\n");
+        Path out = dir.resolve("out.jsonl");
+        try (OpenAiTestServer server = new OpenAiTestServer("m")) {
+            server.script.add(400); // one row's call fails for good (not retryable)
+            String[] base = {"generate", "--model", server.url(), "--input", in.toString(), "--output", out.toString(), "--concurrency", "1"};
+            var err = new StringWriter();
+            var cl = Main.commandLine();
+            cl.setErr(new PrintWriter(err));
+            assertEquals(1, cl.execute(base), err.toString());
+            assertTrue(err.toString().contains("1 of 4 rows failed") && err.toString().contains("--retry-failed"), err.toString());
+            List<String> lines = Files.readAllLines(out);
+            assertEquals(4, lines.size());
+            assertTrue(lines.get(0).contains("\"error\"") && lines.get(0).contains("HTTP 400"), lines.get(0));
+            assertEquals(4, server.requests.get());
+
+            // A plain rerun: the failure is replayed from the store, no call at all.
+            cl = Main.commandLine();
+            cl.setErr(new PrintWriter(new StringWriter()));
+            assertEquals(1, cl.execute(base));
+            assertEquals(4, server.requests.get());
+
+            // --retry-failed: exactly the failed call is made again, the rest come from the store.
+            String[] retry = java.util.Arrays.copyOf(base, base.length + 1);
+            retry[base.length] = "--retry-failed";
+            cl = Main.commandLine();
+            cl.setErr(new PrintWriter(new StringWriter()));
+            assertEquals(0, cl.execute(retry));
+            assertEquals(5, server.requests.get());
+            lines = Files.readAllLines(out);
+            for (int i = 0; i < 4; i++) {
+                JsonNode row = JSON.readTree(lines.get(i));
+                assertEquals(i, row.get("id").asInt());
+                assertEquals(OpenAiTestServer.text(String.valueOf((char) ('a' + i)), null, 0), row.get("outputs").get(0).asText());
+            }
+        }
+    }
 }

@@ -45,13 +45,14 @@ public final class JinjaChatTemplate implements ChatTemplate {
     }
 
     /**
-     * The template used when a checkpoint has none: ChatML, i.e. each turn as
-     * {@code <|im_start|>ROLE\nCONTENT<|im_end|>\n} and {@code <|im_start|>assistant\n} as the generation prompt.
+     * {@link DefaultChatTemplate}'s format as Jinja source, for writing into checkpoints that have
+     * no template of their own (so transformers, vLLM and llama.cpp render prompts as we do):
+     * each turn as {@code <|ROLE|>\nCONTENT\n}, generation prompt {@code <|assistant|>\n}.
      */
     public static final String DEFAULT_SOURCE = "{% for message in messages %}"
-            + "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
+            + "{{ '<|' + message['role'] + '|>\\n' + message['content'] + '\\n' }}"
             + "{% endfor %}"
-            + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+            + "{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}";
 
     public static JinjaChatTemplate defaultTemplate() { return new JinjaChatTemplate(DEFAULT_SOURCE, "", ""); }
 }

@@ -116,8 +116,9 @@ class JinjaChatTemplateTest {
     }
 
     @Test
-    void defaultTemplateIsChatMl() {
-        ChatTemplate t = JinjaChatTemplate.defaultTemplate();
-        assertEquals("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", t.render(List.of(new ChatTemplate.Turn("user", "hi")), true));
+    void defaultSourceRendersLikeTheEnginesDefaultTemplate() {
+        ChatTemplate jinja = JinjaChatTemplate.defaultTemplate();
+        assertEquals("<|user|>\nhi\n<|assistant|>\n", jinja.render(List.of(new ChatTemplate.Turn("user", "hi")), true));
+        for (boolean gen : new boolean[] {true, false}) assertEquals(DefaultChatTemplate.INSTANCE.render(CHAT, gen), jinja.render(CHAT, gen));
     }
 }

@@ -73,6 +73,56 @@ class WriterRoundTripTest {
         }
     }
 
+    @Test
+    void byteLevelTokenizerAndTemplateSurviveGgufAndHf() throws Exception {
+        dev.selftaught.engine.tokenizer.Vocabulary v = dev.selftaught.engine.tokenizer.TokenizerJsonTest.byteLevel();
+        LlamaConfig c = new LlamaConfig(32, 40, 1, 4, 1, v.size(), 128, 1e-6f, 1000000f, null, true, true);
+        LlamaWeights w = WeightsAssert.random(c, 5);
+        dev.selftaught.engine.tokenizer.Tokenizer tok = dev.selftaught.engine.tokenizer.Tokenizers.fromVocabulary(v);
+        String template = dev.selftaught.engine.chat.JinjaChatTemplate.DEFAULT_SOURCE;
+        Path gguf = tmp.resolve("bpe.gguf");
+        GgufCheckpoint.write(gguf, w, tok, template, GgufCheckpoint.Precision.F32, "bpe");
+        Path dir = tmp.resolve("bpe-hf");
+        HfCheckpoint.write(dir, w, tok, template, SafetensorsWriter.DType.F32);
+        for (Checkpoint back : new Checkpoint[] {GgufCheckpoint.read(gguf), HfCheckpoint.read(dir)}) {
+            WeightsAssert.assertSame(w, back.weights());
+            assertEquals(template, back.chatTemplate());
+            for (String s : new String[] {"hello the world", "x<|eot_id|>y", "日本 🦙"}) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(tok.encodeWithSpecials(s, true), back.tokenizer().encodeWithSpecials(s, true), s);
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(tok.stopIds(), back.tokenizer().stopIds());
+            assertEquals(tok.bos(), back.tokenizer().bos());
+        }
+    }
+
+    @Test
+    void shardedSafetensorsWithIndex() throws Exception {
+        LlamaWeights w = WeightsAssert.random(LLAMA, 9);
+        Path dir = tmp.resolve("sharded");
+        HfCheckpoint.write(dir, w, null, null, SafetensorsWriter.DType.F32);
+        // Split the single file into two shards by tensor name and write the index the HF way.
+        Path single = dir.resolve("model.safetensors");
+        java.util.Map<String, String> weightMap = new java.util.TreeMap<>();
+        SafetensorsWriter a = new SafetensorsWriter(), b = new SafetensorsWriter();
+        try (dev.selftaught.engine.format.hf.SafetensorsFile f = dev.selftaught.engine.format.hf.SafetensorsFile.open(single)) {
+            for (var t : f.tensors().values()) {
+                boolean first = !t.name().startsWith("model.layers.1.") && !t.name().equals("lm_head.weight");
+                (first ? a : b).add(t.name(), SafetensorsWriter.DType.F32, f.readFloats(t), t.shape());
+                weightMap.put(t.name(), first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors");
+            }
+        }
+        a.write(dir.resolve("model-00001-of-00002.safetensors"));
+        b.write(dir.resolve("model-00002-of-00002.safetensors"));
+        Files.delete(single);
+        var index = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        index.putObject("metadata").put("total_size", 4L * LLAMA.parameterCount());
+        var map = index.putObject("weight_map");
+        weightMap.forEach(map::put);
+        Files.writeString(dir.resolve("model.safetensors.index.json"), index.toPrettyString());
+        assertTrue(HfCheckpoint.isHfDirectory(dir));
+        WeightsAssert.assertSame(w, HfCheckpoint.read(dir).weights());
+    }
+
     /** BF16 files hold norms in BF16 too; pre-round them so the comparison of norms is exact. */
     private static LlamaWeights withBf16Norms(LlamaWeights w) {
         for (float[] a : w.attnNorm) round(a);

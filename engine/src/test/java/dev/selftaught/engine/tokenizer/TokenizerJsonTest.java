@@ -16,14 +16,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Byte-level BPE built here, written as tokenizer.json and read back; SentencePiece vocabularies through tokenizer.json. */
-class TokenizerJsonTest {
+public class TokenizerJsonTest {
     @TempDir Path tmp;
 
     /**
      * A Llama-3-style vocabulary: ids 0..255 are the 256 byte symbols (GPT-2 map), then merges
      * "Ġ t" "h e" "Ġt he" "l l" "ll o" "Ġ w", then specials.
      */
-    static Vocabulary byteLevel() {
+    public static Vocabulary byteLevel() {
         List<String> tokens = new ArrayList<>();
         for (int b = 0; b < 256; b++) tokens.add(ByteUnicode.encode(new byte[] {(byte) b}));
         List<String> merges = List.of("Ġ t", "h e", "Ġt he", "l l", "ll o", "Ġ w");

@@ -179,7 +179,14 @@ public final class GgufFile implements AutoCloseable {
                     + " bytes but the file ends at " + seg.byteSize());
         }
         float[] out = new float[(int) n];
-        Dequantize.toFloats(seg, t.dataOffset(), type, out, 0, (int) n);
+        // Large tensors are dequantized in parallel chunks of whole blocks (2^20 values).
+        int chunk = 1 << 20;
+        int chunks = (int) ((n + chunk - 1) / chunk);
+        java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> {
+            long first = (long) c * chunk;
+            int count = (int) Math.min(chunk, n - first);
+            Dequantize.toFloats(seg, t.dataOffset() + type.bytesFor(first), type, out, (int) first, count);
+        });
         return out;
     }
 

@@ -126,8 +126,17 @@ public final class SafetensorsFile implements AutoCloseable {
         float[] out = new float[n];
         switch (t.dtype()) {
             case "F32" -> MemorySegment.copy(seg, F32, t.begin(), out, 0, n);
-            case "F16" -> { for (int i = 0; i < n; i++) out[i] = Float.float16ToFloat(seg.get(I16, t.begin() + 2L * i)); }
-            case "BF16" -> { for (int i = 0; i < n; i++) out[i] = Float.intBitsToFloat((seg.get(I16, t.begin() + 2L * i) & 0xFFFF) << 16); }
+            case "F16", "BF16" -> {
+                boolean bf16 = t.dtype().equals("BF16");
+                int chunk = 1 << 20;
+                java.util.stream.IntStream.range(0, (n + chunk - 1) / chunk).parallel().forEach(c -> {
+                    int end = (int) Math.min((long) (c + 1) * chunk, n);
+                    for (int i = c * chunk; i < end; i++) {
+                        short h = seg.get(I16, t.begin() + 2L * i);
+                        out[i] = bf16 ? Float.intBitsToFloat((h & 0xFFFF) << 16) : Float.float16ToFloat(h);
+                    }
+                });
+            }
             default -> throw ModelFormatException.at(path, t.begin(), "tensor '" + t.name() + "' has unsupported dtype " + t.dtype() + " (supported: F32, F16, BF16)");
         }
         return out;
