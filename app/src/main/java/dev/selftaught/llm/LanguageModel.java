@@ -53,6 +53,30 @@ public interface LanguageModel extends AutoCloseable {
         }
     }
 
+    /**
+     * Receives generated text as it is produced by {@link #completeStreaming}. For one completion
+     * index, calls arrive in order and their deltas concatenate to that completion's final text;
+     * calls for different indices may come from different threads. A listener may throw an
+     * unchecked exception to cancel the generation (e.g. the HTTP client went away).
+     */
+    interface StreamListener {
+        void onText(int index, String delta);
+    }
+
+    /**
+     * Like {@link #complete} but also reports text incrementally to {@code listener}. The default
+     * reports each whole completion once it is done; backends that generate token by token (the
+     * embedded engine) override it to report as they go.
+     */
+    default ModelResponse completeStreaming(ModelRequest request, StreamListener listener) {
+        ModelResponse response = complete(request);
+        for (int i = 0; i < response.completions().size(); i++) {
+            String text = response.completions().get(i).text();
+            if (!text.isEmpty()) listener.onText(i, text);
+        }
+        return response;
+    }
+
     /** Calls, retries, failures and tokens so far (token accounting per run); NONE when not tracked. */
     default ModelStats stats() { return ModelStats.NONE; }
 

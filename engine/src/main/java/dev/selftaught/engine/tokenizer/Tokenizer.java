@@ -41,4 +41,10 @@ public interface Tokenizer {
 
     /** Ids that end generation (EOS and e.g. Llama-3's {@code <|eot_id|>}). */
     default int[] stopIds() { return eos() < 0 ? new int[0] : new int[] {eos()}; }
+
+    /**
+     * The full vocabulary in a format-neutral form, for checkpoint writers (GGUF, tokenizer.json).
+     * Empty when this tokenizer cannot export itself.
+     */
+    default java.util.Optional<Vocabulary> vocabulary() { return java.util.Optional.empty(); }
 }

@@ -1,0 +1,212 @@
+package dev.selftaught.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.llm.ModelRequest;
+import dev.selftaught.llm.SamplingParams;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A parsed and validated /v1/chat/completions or /v1/completions body. Every problem is an
+ * {@link ApiError} 400 naming the parameter; nothing reaches the model unless it is valid.
+ *
+ * @param requests one model request per prompt (chat: exactly one)
+ */
+record OpenAiRequest(boolean chat, List<ModelRequest> requests, boolean stream, boolean includeUsage) {
+
+    private static final Set<String> ROLES = Set.of("system", "user", "assistant", "developer");
+    private static final int MAX_STOP = 16;
+
+    static OpenAiRequest parse(ObjectNode body, boolean chat, ServerOptions opts) {
+        model(body, opts);
+        rejectUnsupported(body, chat);
+        SamplingParams params = sampling(body, chat, opts);
+        boolean stream = bool(body, "stream", false);
+        boolean includeUsage = false;
+        JsonNode so = body.get("stream_options");
+        if (so != null && !so.isNull()) {
+            if (!so.isObject()) throw ApiError.badParam("stream_options", "stream_options must be an object");
+            JsonNode iu = so.get("include_usage");
+            if (iu != null && !iu.isNull()) {
+                if (!iu.isBoolean()) throw ApiError.badParam("stream_options.include_usage", "include_usage must be a boolean");
+                includeUsage = iu.asBoolean();
+            }
+        }
+        List<ModelRequest> requests = new ArrayList<>();
+        if (chat) {
+            requests.add(ModelRequest.chat(messages(body), params));
+        } else {
+            for (String p : prompts(body)) requests.add(ModelRequest.completion(p, params));
+        }
+        if ((long) requests.size() * params.n() > opts.maxN()) {
+            throw ApiError.badParam("n", "at most " + opts.maxN() + " completions per request (prompts × n), got "
+                    + requests.size() * (long) params.n());
+        }
+        return new OpenAiRequest(chat, List.copyOf(requests), stream, includeUsage);
+    }
+
+    private static void model(ObjectNode body, ServerOptions opts) {
+        JsonNode m = body.get("model");
+        if (m == null || m.isNull()) return; // OpenAI requires it; we serve one model, so absent means that one
+        if (!m.isTextual()) throw ApiError.badParam("model", "model must be a string");
+        if (!m.asText().equals(opts.modelName())) {
+            throw new ApiError(404, "invalid_request_error", "model", "model_not_found",
+                    "The model '" + m.asText() + "' does not exist; this server serves '" + opts.modelName() + "' (see /v1/models).");
+        }
+    }
+
+    private static void rejectUnsupported(ObjectNode body, boolean chat) {
+        // Features that would change the answer: refuse them rather than silently ignore them.
+        if (truthy(body.get("logprobs"))) throw ApiError.badParam("logprobs", "logprobs are not supported by this server");
+        if (present(body.get("top_logprobs"))) throw ApiError.badParam("top_logprobs", "logprobs are not supported by this server");
+        for (String f : List.of("tools", "functions", "tool_choice", "function_call")) {
+            if (present(body.get(f))) throw ApiError.badParam(f, f + " (tool calling) is not supported by this server");
+        }
+        JsonNode rf = body.get("response_format");
+        if (present(rf) && !(rf.isObject() && "text".equals(rf.path("type").asText()))) {
+            throw ApiError.badParam("response_format", "only response_format {\"type\": \"text\"} is supported");
+        }
+        for (String f : List.of("presence_penalty", "frequency_penalty")) {
+            JsonNode v = body.get(f);
+            if (present(v) && !(v.isNumber() && v.asDouble() == 0)) throw ApiError.badParam(f, f + " is not supported by this server (only 0)");
+        }
+        JsonNode lb = body.get("logit_bias");
+        if (present(lb) && !(lb.isObject() && lb.isEmpty())) throw ApiError.badParam("logit_bias", "logit_bias is not supported by this server");
+        if (!chat) {
+            if (truthy(body.get("echo"))) throw ApiError.badParam("echo", "echo is not supported by this server");
+            if (present(body.get("suffix"))) throw ApiError.badParam("suffix", "suffix is not supported by this server");
+            JsonNode bo = body.get("best_of");
+            if (present(bo) && !(bo.isInt() && bo.asInt() <= 1)) throw ApiError.badParam("best_of", "best_of is not supported by this server");
+        }
+    }
+
+    private static SamplingParams sampling(ObjectNode body, boolean chat, ServerOptions opts) {
+        double temperature = number(body, "temperature", 1.0);
+        if (temperature < 0 || temperature > 2) throw ApiError.badParam("temperature", "temperature must be in [0, 2], got " + temperature);
+        double topP = number(body, "top_p", 1.0);
+        if (topP <= 0 || topP > 1) throw ApiError.badParam("top_p", "top_p must be in (0, 1], got " + topP);
+        long topK = integer(body, "top_k", 0);
+        if (topK == -1) topK = 0; // vLLM's "off"
+        if (topK < 0 || topK > Integer.MAX_VALUE) throw ApiError.badParam("top_k", "top_k must be >= 0 (or -1 for off), got " + topK);
+        double minP = number(body, "min_p", 0.0);
+        if (minP < 0 || minP >= 1) throw ApiError.badParam("min_p", "min_p must be in [0, 1), got " + minP);
+        long n = integer(body, "n", 1);
+        if (n < 1) throw ApiError.badParam("n", "n must be >= 1, got " + n);
+        if (n > opts.maxN()) throw ApiError.badParam("n", "n must be at most " + opts.maxN() + " on this server, got " + n);
+        String tokensParam = chat && present(body.get("max_completion_tokens")) ? "max_completion_tokens" : "max_tokens";
+        long maxTokens = integer(body, tokensParam, Math.min(opts.defaultMaxTokens(), opts.maxTokensLimit()));
+        if (maxTokens < 1) throw ApiError.badParam(tokensParam, tokensParam + " must be >= 1, got " + maxTokens);
+        if (maxTokens > opts.maxTokensLimit()) {
+            throw ApiError.badParam(tokensParam, tokensParam + " must be at most " + opts.maxTokensLimit() + " on this server, got " + maxTokens);
+        }
+        Long seed = present(body.get("seed")) ? integer(body, "seed", 0) : null;
+        return new SamplingParams(temperature, topP, (int) topK, minP, (int) maxTokens, stop(body), seed, (int) n, Map.of());
+    }
+
+    private static List<String> stop(ObjectNode body) {
+        JsonNode s = body.get("stop");
+        if (!present(s)) return List.of();
+        List<String> out = new ArrayList<>();
+        if (s.isTextual()) {
+            out.add(s.asText());
+        } else if (s.isArray()) {
+            for (JsonNode e : s) {
+                if (!e.isTextual()) throw ApiError.badParam("stop", "stop must be a string or an array of strings");
+                out.add(e.asText());
+            }
+        } else {
+            throw ApiError.badParam("stop", "stop must be a string or an array of strings");
+        }
+        if (out.size() > MAX_STOP) throw ApiError.badParam("stop", "at most " + MAX_STOP + " stop strings, got " + out.size());
+        if (out.stream().anyMatch(String::isEmpty)) throw ApiError.badParam("stop", "stop strings must not be empty");
+        return out;
+    }
+
+    private static List<ChatMessage> messages(ObjectNode body) {
+        JsonNode ms = body.get("messages");
+        if (!present(ms)) throw new ApiError(400, "invalid_request_error", "messages", "missing_required_parameter", "messages is required");
+        if (!ms.isArray() || ms.isEmpty()) throw ApiError.badParam("messages", "messages must be a non-empty array");
+        List<ChatMessage> out = new ArrayList<>();
+        for (int i = 0; i < ms.size(); i++) {
+            String at = "messages[" + i + "]";
+            JsonNode m = ms.get(i);
+            if (!m.isObject()) throw ApiError.badParam(at, at + " must be an object with role and content");
+            JsonNode role = m.get("role");
+            if (role == null || !role.isTextual()) throw ApiError.badParam(at + ".role", at + ".role must be a string");
+            String r = role.asText();
+            if (!ROLES.contains(r)) {
+                throw ApiError.badParam(at + ".role", at + ".role must be system, user or assistant (tool messages are not supported), got '" + r + "'");
+            }
+            if (r.equals("developer")) r = "system";
+            out.add(new ChatMessage(r, content(m.get("content"), at + ".content")));
+        }
+        return out;
+    }
+
+    /** A string, or an array of {"type": "text", "text": ...} parts, concatenated. */
+    private static String content(JsonNode c, String at) {
+        if (c == null || c.isNull()) throw ApiError.badParam(at, at + " is required");
+        if (c.isTextual()) return c.asText();
+        if (c.isArray()) {
+            StringBuilder sb = new StringBuilder();
+            for (JsonNode part : c) {
+                if (!part.isObject() || !"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
+                    throw ApiError.badParam(at, at + " parts must be {\"type\": \"text\", \"text\": ...} (images and audio are not supported)");
+                }
+                sb.append(part.get("text").asText());
+            }
+            return sb.toString();
+        }
+        throw ApiError.badParam(at, at + " must be a string or an array of text parts");
+    }
+
+    private static List<String> prompts(ObjectNode body) {
+        JsonNode p = body.get("prompt");
+        if (!present(p)) throw new ApiError(400, "invalid_request_error", "prompt", "missing_required_parameter", "prompt is required");
+        if (p.isTextual()) return List.of(p.asText());
+        if (p.isArray() && !p.isEmpty()) {
+            List<String> out = new ArrayList<>();
+            for (JsonNode e : p) {
+                if (!e.isTextual()) throw ApiError.badParam("prompt", "prompt must be a string or an array of strings (token ids are not supported)");
+                out.add(e.asText());
+            }
+            return out;
+        }
+        throw ApiError.badParam("prompt", "prompt must be a string or a non-empty array of strings");
+    }
+
+    private static boolean present(JsonNode n) {
+        return n != null && !n.isNull();
+    }
+
+    private static boolean truthy(JsonNode n) {
+        return present(n) && (n.isBoolean() ? n.asBoolean() : !(n.isNumber() && n.asInt() == 0));
+    }
+
+    private static boolean bool(ObjectNode body, String field, boolean fallback) {
+        JsonNode v = body.get(field);
+        if (!present(v)) return fallback;
+        if (!v.isBoolean()) throw ApiError.badParam(field, field + " must be a boolean");
+        return v.asBoolean();
+    }
+
+    private static double number(ObjectNode body, String field, double fallback) {
+        JsonNode v = body.get(field);
+        if (!present(v)) return fallback;
+        if (!v.isNumber()) throw ApiError.badParam(field, field + " must be a number");
+        return v.asDouble();
+    }
+
+    private static long integer(ObjectNode body, String field, long fallback) {
+        JsonNode v = body.get(field);
+        if (!present(v)) return fallback;
+        if (v.isIntegralNumber() && v.canConvertToLong()) return v.asLong();
+        if (v.isNumber() && v.asDouble() == Math.rint(v.asDouble()) && Math.abs(v.asDouble()) < 0x1p53) return (long) v.asDouble();
+        throw ApiError.badParam(field, field + " must be an integer");
+    }
+}

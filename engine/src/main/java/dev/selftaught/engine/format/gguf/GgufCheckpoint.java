@@ -1,0 +1,304 @@
+package dev.selftaught.engine.format.gguf;
+
+import dev.selftaught.engine.format.Checkpoint;
+import dev.selftaught.engine.format.ModelFormatException;
+import dev.selftaught.engine.format.RopeLayout;
+import dev.selftaught.engine.model.LlamaConfig;
+import dev.selftaught.engine.model.LlamaWeights;
+import dev.selftaught.engine.tokenizer.PreTokenizers;
+import dev.selftaught.engine.tokenizer.TokenType;
+import dev.selftaught.engine.tokenizer.Tokenizer;
+import dev.selftaught.engine.tokenizer.Tokenizers;
+import dev.selftaught.engine.tokenizer.Vocabulary;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Llama-family models in GGUF: reads {@code llama} and {@code qwen2} architectures (weights
+ * dequantized to floats, config from metadata, tokenizer from {@code tokenizer.ggml.*}) and writes
+ * F32/F16 files that llama.cpp loads.
+ *
+ * <p>Tensor names: {@code token_embd.weight}, {@code blk.N.attn_norm.weight},
+ * {@code blk.N.attn_q|attn_k|attn_v|attn_output.weight}, {@code blk.N.attn_q|k|v.bias} (qwen2),
+ * {@code blk.N.ffn_norm.weight}, {@code blk.N.ffn_gate|ffn_down|ffn_up.weight},
+ * {@code output_norm.weight}, {@code output.weight} (absent when tied), {@code rope_freqs.weight}
+ * (Llama-3 frequency divisors). llama tensors use the adjacent-pair rotary layout; qwen2 (NEOX
+ * rope in llama.cpp) uses rotate-half for q/k and is permuted on read and write.
+ */
+public final class GgufCheckpoint {
+    private GgufCheckpoint() {}
+
+    public static Checkpoint read(Path path) throws IOException {
+        try (GgufFile f = GgufFile.open(path)) {
+            return read(f);
+        }
+    }
+
+    public static Checkpoint read(GgufFile f) {
+        Path path = f.path();
+        String arch = f.getString("general.architecture");
+        if (arch == null) throw ModelFormatException.in(path, "metadata 'general.architecture' is missing");
+        boolean neox = switch (arch) {
+            case "llama" -> false;
+            case "qwen2" -> true;
+            default -> throw ModelFormatException.in(path, "unsupported architecture '" + arch + "' (supported: llama, qwen2)");
+        };
+        Vocabulary vocab = readVocabulary(f);
+        GgufFile.TensorInfo embd = require(f, "token_embd.weight");
+        int dim = intKey(f, arch + ".embedding_length", -1);
+        int vocabSize = vocab != null ? vocab.size() : (int) embd.dims()[embd.dims().length - 1];
+        int heads = intKey(f, arch + ".attention.head_count", -1);
+        String scalingType = f.getString(arch + ".rope.scaling.type");
+        if (scalingType != null && !scalingType.equals("none")) {
+            throw ModelFormatException.in(path, "rope scaling type '" + scalingType + "' is not supported (only none and Llama-3 rope_freqs)");
+        }
+        GgufFile.TensorInfo ropeFreqs = f.tensor("rope_freqs.weight");
+        float theta = (float) f.getDouble(arch + ".rope.freq_base", 10000.0);
+        LlamaConfig provisional;
+        try {
+            provisional = new LlamaConfig(dim, intKey(f, arch + ".feed_forward_length", -1), intKey(f, arch + ".block_count", -1),
+                    heads, intKey(f, arch + ".attention.head_count_kv", heads), vocabSize,
+                    intKey(f, arch + ".context_length", 2048),
+                    (float) f.getDouble(arch + ".attention.layer_norm_rms_epsilon", neox ? 1e-6 : 1e-5), theta,
+                    null, f.tensor("output.weight") == null, neox || f.tensor("blk.0.attn_q.bias") != null);
+        } catch (IllegalArgumentException e) {
+            throw ModelFormatException.in(path, "inconsistent model metadata: " + e.getMessage());
+        }
+        int rotDims = intKey(f, arch + ".rope.dimension_count", provisional.headSize());
+        if (rotDims != provisional.headSize()) {
+            throw ModelFormatException.in(path, arch + ".rope.dimension_count = " + rotDims + " but head size is " + provisional.headSize() + " (partial rotary embeddings are not supported)");
+        }
+        LlamaConfig.RopeScaling scaling = null;
+        if (ropeFreqs != null) scaling = inferLlama3Scaling(path, f.readFloats(checkShape(f, ropeFreqs, provisional.headSize() / 2)), theta, provisional.headSize());
+        LlamaConfig c = new LlamaConfig(provisional.dim(), provisional.hiddenDim(), provisional.nLayers(), provisional.nHeads(),
+                provisional.nKvHeads(), provisional.vocabSize(), provisional.maxSeqLen(), provisional.normEps(), theta, scaling,
+                provisional.tiedEmbeddings(), provisional.qkvBias());
+
+        LlamaWeights w = new LlamaWeights(c);
+        int d = c.dim(), kv = c.kvDim(), h = c.hiddenDim(), hs = c.headSize();
+        copy(f, embd, w.tokenEmbedding, d, c.vocabSize());
+        for (int l = 0; l < c.nLayers(); l++) {
+            String p = "blk." + l + ".";
+            copy(f, require(f, p + "attn_norm.weight"), w.attnNorm[l], d);
+            float[] q = load(f, require(f, p + "attn_q.weight"), d, d);
+            float[] k = load(f, require(f, p + "attn_k.weight"), d, kv);
+            System.arraycopy(neox ? RopeLayout.fromRotateHalf(q, c.nHeads(), hs, d) : q, 0, w.wq[l], 0, q.length);
+            System.arraycopy(neox ? RopeLayout.fromRotateHalf(k, c.nKvHeads(), hs, d) : k, 0, w.wk[l], 0, k.length);
+            copy(f, require(f, p + "attn_v.weight"), w.wv[l], d, kv);
+            copy(f, require(f, p + "attn_output.weight"), w.wo[l], d, d);
+            if (c.qkvBias()) {
+                float[] bq = load(f, require(f, p + "attn_q.bias"), d);
+                float[] bk = load(f, require(f, p + "attn_k.bias"), kv);
+                System.arraycopy(neox ? RopeLayout.fromRotateHalf(bq, c.nHeads(), hs, 1) : bq, 0, w.bq[l], 0, d);
+                System.arraycopy(neox ? RopeLayout.fromRotateHalf(bk, c.nKvHeads(), hs, 1) : bk, 0, w.bk[l], 0, kv);
+                copy(f, require(f, p + "attn_v.bias"), w.bv[l], kv);
+            }
+            copy(f, require(f, p + "ffn_norm.weight"), w.ffnNorm[l], d);
+            copy(f, require(f, p + "ffn_gate.weight"), w.w1[l], d, h);
+            copy(f, require(f, p + "ffn_down.weight"), w.w2[l], h, d);
+            copy(f, require(f, p + "ffn_up.weight"), w.w3[l], d, h);
+        }
+        copy(f, require(f, "output_norm.weight"), w.finalNorm, d);
+        if (!c.tiedEmbeddings()) copy(f, require(f, "output.weight"), w.output, d, c.vocabSize());
+
+        Tokenizer tok = vocab == null ? null : Tokenizers.fromVocabulary(vocab);
+        return new Checkpoint(c, w, tok, f.getString("tokenizer.chat_template"));
+    }
+
+    private static int intKey(GgufFile f, String key, int dflt) {
+        long v = f.getLong(key, Long.MIN_VALUE);
+        if (v == Long.MIN_VALUE) {
+            if (dflt >= 0) return dflt;
+            throw ModelFormatException.in(f.path(), "metadata '" + key + "' is missing");
+        }
+        if (v <= 0 || v > Integer.MAX_VALUE) throw ModelFormatException.in(f.path(), "metadata '" + key + "' = " + v + " is out of range");
+        return (int) v;
+    }
+
+    private static GgufFile.TensorInfo require(GgufFile f, String name) {
+        GgufFile.TensorInfo t = f.tensor(name);
+        if (t == null) throw ModelFormatException.in(f.path(), "tensor '" + name + "' is missing");
+        return t;
+    }
+
+    /** Checks dims (innermost first) against the config, naming the tensor when they differ. */
+    private static GgufFile.TensorInfo checkShape(GgufFile f, GgufFile.TensorInfo t, long... expected) {
+        if (!Arrays.equals(t.dims(), expected)) {
+            throw ModelFormatException.at(f.path(), t.dataOffset(), "tensor '" + t.name() + "' has shape " + t.shape()
+                    + " but the model metadata implies " + Arrays.toString(expected));
+        }
+        return t;
+    }
+
+    private static float[] load(GgufFile f, GgufFile.TensorInfo t, long... dims) {
+        return f.readFloats(checkShape(f, t, dims));
+    }
+
+    private static void copy(GgufFile f, GgufFile.TensorInfo t, float[] dst, long... dims) {
+        float[] v = load(f, t, dims);
+        System.arraycopy(v, 0, dst, 0, v.length);
+    }
+
+    /**
+     * GGUF stores Llama-3 rope scaling only as the per-frequency divisors; recover the parameters
+     * (factor = the largest divisor, the Llama-3.1 defaults for the rest) and refuse when they do
+     * not reproduce the stored divisors.
+     */
+    static LlamaConfig.RopeScaling inferLlama3Scaling(Path path, float[] divisors, float theta, int headSize) {
+        float factor = 1;
+        for (float x : divisors) factor = Math.max(factor, x);
+        boolean allOne = true;
+        for (float x : divisors) allOne &= x == 1f;
+        if (allOne) return null;
+        for (int orig : new int[] {8192, 4096, 2048, 16384, 32768, 131072}) {
+            for (float[] lh : new float[][] {{1, 4}, {1, 2}, {2, 4}}) {
+                LlamaConfig.RopeScaling s = new LlamaConfig.RopeScaling(factor, lh[0], lh[1], orig);
+                float[] again = RopeLayout.llama3FrequencyDivisors(s, theta, headSize);
+                boolean same = true;
+                for (int i = 0; i < again.length; i++) same &= Math.abs(again[i] - divisors[i]) <= 1e-3f * Math.abs(divisors[i]);
+                if (same) return s;
+            }
+        }
+        throw ModelFormatException.in(path, "tensor 'rope_freqs.weight' does not match Llama-3 rope scaling with factor " + factor);
+    }
+
+    // ------------------------------------------------------------------ tokenizer
+
+    static Vocabulary readVocabulary(GgufFile f) {
+        String model = f.getString("tokenizer.ggml.model");
+        if (model == null || model.equals("none")) return null;
+        String[] tokens = f.getStrings("tokenizer.ggml.tokens");
+        if (tokens == null) throw ModelFormatException.in(f.path(), "metadata 'tokenizer.ggml.tokens' is missing (tokenizer model '" + model + "')");
+        int n = tokens.length;
+        float[] scores = f.getFloats("tokenizer.ggml.scores");
+        int[] types = f.getInts("tokenizer.ggml.token_type");
+        if (scores != null && scores.length != n) throw ModelFormatException.in(f.path(), "tokenizer.ggml.scores has " + scores.length + " entries for " + n + " tokens");
+        if (types != null && types.length != n) throw ModelFormatException.in(f.path(), "tokenizer.ggml.token_type has " + types.length + " entries for " + n + " tokens");
+        int bos = tokenId(f, "tokenizer.ggml.bos_token_id", n), eos = tokenId(f, "tokenizer.ggml.eos_token_id", n);
+        int unk = tokenId(f, "tokenizer.ggml.unknown_token_id", n), pad = tokenId(f, "tokenizer.ggml.padding_token_id", n);
+        List<Integer> stops = new ArrayList<>();
+        int eot = tokenId(f, "tokenizer.ggml.eot_token_id", n);
+        if (eot >= 0 && eot != eos) stops.add(eot);
+        int[] stopIds = stops.stream().mapToInt(Integer::intValue).toArray();
+        return switch (model) {
+            case "llama" -> new Vocabulary(Vocabulary.Kind.SENTENCEPIECE, List.of(tokens), scores, types, List.of(),
+                    bos, eos, unk, pad, null, f.getBool("tokenizer.ggml.add_bos_token", true),
+                    f.getBool("tokenizer.ggml.add_space_prefix", true), stopIds);
+            case "gpt2" -> {
+                String[] merges = f.getStrings("tokenizer.ggml.merges");
+                if (merges == null) throw ModelFormatException.in(f.path(), "metadata 'tokenizer.ggml.merges' is missing (tokenizer model 'gpt2')");
+                String pre = f.getString("tokenizer.ggml.pre");
+                yield new Vocabulary(Vocabulary.Kind.BYTE_LEVEL_BPE, List.of(tokens), scores, types, List.of(merges),
+                        bos, eos, unk, pad, PreTokenizers.forGgufName(pre), f.getBool("tokenizer.ggml.add_bos_token", false), false,
+                        withNamedStops(stopIds, tokens, types, eos));
+            }
+            default -> throw ModelFormatException.in(f.path(), "unsupported tokenizer model '" + model + "' (supported: llama, gpt2)");
+        };
+    }
+
+    /** Chat models mark end of turn with a control token llama.cpp may not list as eot: add the well-known ones. */
+    private static int[] withNamedStops(int[] stops, String[] tokens, int[] types, int eos) {
+        List<Integer> out = new ArrayList<>();
+        for (int s : stops) out.add(s);
+        for (int i = 0; i < tokens.length; i++) {
+            if (types != null && types[i] != TokenType.CONTROL && types[i] != TokenType.USER_DEFINED) continue;
+            if (i != eos && PreTokenizers.isEndOfTurn(tokens[i]) && !out.contains(i)) out.add(i);
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static int tokenId(GgufFile f, String key, int n) {
+        long v = f.getLong(key, -1);
+        if (v < -1 || v >= n) throw ModelFormatException.in(f.path(), "metadata '" + key + "' = " + v + " is outside the vocabulary of " + n + " tokens");
+        return (int) v;
+    }
+
+    // ------------------------------------------------------------------ writer
+
+    /** Precision of the matrices in a written file (norms and biases are always F32). */
+    public enum Precision { F32, F16 }
+
+    /**
+     * Writes a llama (or, with q/k/v biases, qwen2) GGUF v3 file with all metadata llama.cpp needs.
+     *
+     * @param tokenizer    must expose its {@link Tokenizer#vocabulary()}; null writes no tokenizer
+     * @param chatTemplate Jinja source or null
+     */
+    public static void write(Path file, LlamaWeights w, Tokenizer tokenizer, String chatTemplate, Precision precision, String name) throws IOException {
+        LlamaConfig c = w.config;
+        boolean neox = c.qkvBias();
+        String arch = neox ? "qwen2" : "llama";
+        GgufWriter g = new GgufWriter();
+        g.put("general.architecture", GgufValue.string(arch));
+        g.put("general.name", GgufValue.string(name == null ? "selftaught" : name));
+        g.alignment(GgufFile.DEFAULT_ALIGNMENT);
+        g.put("general.file_type", GgufValue.u32(precision == Precision.F32 ? 0 : 1));
+        g.put(arch + ".context_length", GgufValue.u32(c.maxSeqLen()));
+        g.put(arch + ".embedding_length", GgufValue.u32(c.dim()));
+        g.put(arch + ".block_count", GgufValue.u32(c.nLayers()));
+        g.put(arch + ".feed_forward_length", GgufValue.u32(c.hiddenDim()));
+        g.put(arch + ".rope.dimension_count", GgufValue.u32(c.headSize()));
+        g.put(arch + ".attention.head_count", GgufValue.u32(c.nHeads()));
+        g.put(arch + ".attention.head_count_kv", GgufValue.u32(c.nKvHeads()));
+        g.put(arch + ".attention.layer_norm_rms_epsilon", GgufValue.f32(c.normEps()));
+        g.put(arch + ".rope.freq_base", GgufValue.f32(c.ropeTheta()));
+        g.put(arch + ".vocab_size", GgufValue.u32(c.vocabSize()));
+        if (tokenizer != null) {
+            Vocabulary v = dev.selftaught.engine.format.Vocabularies.of(tokenizer);
+            if (v.size() != c.vocabSize()) throw new IllegalArgumentException("tokenizer has " + v.size() + " tokens, model " + c.vocabSize());
+            putVocabulary(g, v);
+        }
+        if (chatTemplate != null) g.put("tokenizer.chat_template", GgufValue.string(chatTemplate));
+
+        GgmlType mt = precision == Precision.F32 ? GgmlType.F32 : GgmlType.F16;
+        int d = c.dim(), kv = c.kvDim(), h = c.hiddenDim(), hs = c.headSize();
+        g.tensor("token_embd.weight", mt, w.tokenEmbedding, d, c.vocabSize());
+        if (c.ropeScaling() != null) {
+            g.tensor("rope_freqs.weight", GgmlType.F32, RopeLayout.llama3FrequencyDivisors(c.ropeScaling(), c.ropeTheta(), hs), hs / 2);
+        }
+        for (int l = 0; l < c.nLayers(); l++) {
+            String p = "blk." + l + ".";
+            g.tensor(p + "attn_norm.weight", GgmlType.F32, w.attnNorm[l], d);
+            g.tensor(p + "attn_q.weight", mt, neox ? RopeLayout.toRotateHalf(w.wq[l], c.nHeads(), hs, d) : w.wq[l], d, d);
+            g.tensor(p + "attn_k.weight", mt, neox ? RopeLayout.toRotateHalf(w.wk[l], c.nKvHeads(), hs, d) : w.wk[l], d, kv);
+            g.tensor(p + "attn_v.weight", mt, w.wv[l], d, kv);
+            if (c.qkvBias()) {
+                g.tensor(p + "attn_q.bias", GgmlType.F32, RopeLayout.toRotateHalf(w.bq[l], c.nHeads(), hs, 1), d);
+                g.tensor(p + "attn_k.bias", GgmlType.F32, RopeLayout.toRotateHalf(w.bk[l], c.nKvHeads(), hs, 1), kv);
+                g.tensor(p + "attn_v.bias", GgmlType.F32, w.bv[l], kv);
+            }
+            g.tensor(p + "attn_output.weight", mt, w.wo[l], d, d);
+            g.tensor(p + "ffn_norm.weight", GgmlType.F32, w.ffnNorm[l], d);
+            g.tensor(p + "ffn_gate.weight", mt, w.w1[l], d, h);
+            g.tensor(p + "ffn_down.weight", mt, w.w2[l], h, d);
+            g.tensor(p + "ffn_up.weight", mt, w.w3[l], d, h);
+        }
+        g.tensor("output_norm.weight", GgmlType.F32, w.finalNorm, d);
+        if (!c.tiedEmbeddings()) g.tensor("output.weight", mt, w.output, d, c.vocabSize());
+        g.write(file);
+    }
+
+    static void putVocabulary(GgufWriter g, Vocabulary v) {
+        boolean sp = v.kind() == Vocabulary.Kind.SENTENCEPIECE;
+        g.put("tokenizer.ggml.model", GgufValue.string(sp ? "llama" : "gpt2"));
+        if (!sp) g.put("tokenizer.ggml.pre", GgufValue.string(PreTokenizers.ggufName(v.preTokenizer())));
+        g.put("tokenizer.ggml.tokens", GgufValue.strings(v.tokens().toArray(String[]::new)));
+        g.put("tokenizer.ggml.scores", GgufValue.floats(v.scores()));
+        g.put("tokenizer.ggml.token_type", GgufValue.ints(v.types()));
+        if (!sp) g.put("tokenizer.ggml.merges", GgufValue.strings(v.merges().toArray(String[]::new)));
+        if (v.bos() >= 0) g.put("tokenizer.ggml.bos_token_id", GgufValue.u32(v.bos()));
+        if (v.eos() >= 0) g.put("tokenizer.ggml.eos_token_id", GgufValue.u32(v.eos()));
+        if (v.unk() >= 0) g.put("tokenizer.ggml.unknown_token_id", GgufValue.u32(v.unk()));
+        if (v.pad() >= 0) g.put("tokenizer.ggml.padding_token_id", GgufValue.u32(v.pad()));
+        for (int s : v.stopIds()) {
+            if (s != v.eos()) { g.put("tokenizer.ggml.eot_token_id", GgufValue.u32(s)); break; }
+        }
+        g.put("tokenizer.ggml.add_bos_token", GgufValue.bool(v.addBos()));
+        g.put("tokenizer.ggml.add_eos_token", GgufValue.bool(false));
+        if (sp) g.put("tokenizer.ggml.add_space_prefix", GgufValue.bool(v.addSpacePrefix()));
+    }
+}

@@ -1,0 +1,153 @@
+package dev.selftaught.engine.format.hf;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.selftaught.engine.format.ModelFormatException;
+import dev.selftaught.engine.model.LlamaConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * HF {@code config.json} for {@code LlamaForCausalLM} (also Mistral) and {@code Qwen2ForCausalLM}
+ * to and from {@link LlamaConfig}.
+ */
+public final class HfConfig {
+    private HfConfig() {}
+
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** What config.json says beyond the model shape. */
+    public record Parsed(LlamaConfig config, String architecture, int bos, int[] eos) {}
+
+    public static Parsed read(Path file) throws IOException {
+        JsonNode n;
+        try {
+            n = JSON.readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw ModelFormatException.in(file, "not valid JSON: " + e.getOriginalMessage());
+        }
+        if (n == null || !n.isObject()) throw ModelFormatException.in(file, "expected a JSON object");
+        String arch = n.path("architectures").path(0).asText(null);
+        String modelType = n.path("model_type").asText("");
+        boolean qwen2;
+        if ("Qwen2ForCausalLM".equals(arch) || modelType.equals("qwen2")) qwen2 = true;
+        else if ("LlamaForCausalLM".equals(arch) || "MistralForCausalLM".equals(arch) || modelType.equals("llama") || modelType.equals("mistral")) qwen2 = false;
+        else throw ModelFormatException.in(file, "unsupported architecture " + (arch != null ? "'" + arch + "'" : "(model_type '" + modelType + "')")
+                + " (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM)");
+        int dim = req(file, n, "hidden_size");
+        int heads = req(file, n, "num_attention_heads");
+        if (n.hasNonNull("head_dim") && n.get("head_dim").asInt() * heads != dim) {
+            throw ModelFormatException.in(file, "head_dim " + n.get("head_dim").asInt() + " x num_attention_heads " + heads + " != hidden_size " + dim + " (not supported)");
+        }
+        if (!n.path("hidden_act").asText("silu").equals("silu")) throw ModelFormatException.in(file, "hidden_act '" + n.path("hidden_act").asText() + "' is not supported (only silu)");
+        LlamaConfig.RopeScaling scaling = null;
+        JsonNode rs = n.get("rope_scaling");
+        if (rs != null && !rs.isNull()) {
+            String type = rs.path("rope_type").asText(rs.path("type").asText(""));
+            if (!type.equals("llama3")) throw ModelFormatException.in(file, "rope_scaling type '" + type + "' is not supported (only llama3)");
+            scaling = new LlamaConfig.RopeScaling((float) rs.path("factor").asDouble(8), (float) rs.path("low_freq_factor").asDouble(1),
+                    (float) rs.path("high_freq_factor").asDouble(4), rs.path("original_max_position_embeddings").asInt(8192));
+        }
+        LlamaConfig c;
+        try {
+            c = new LlamaConfig(dim, req(file, n, "intermediate_size"), req(file, n, "num_hidden_layers"), heads,
+                    n.path("num_key_value_heads").asInt(heads), req(file, n, "vocab_size"),
+                    n.path("max_position_embeddings").asInt(2048), (float) n.path("rms_norm_eps").asDouble(1e-6),
+                    (float) n.path("rope_theta").asDouble(10000), scaling, n.path("tie_word_embeddings").asBoolean(false),
+                    qwen2 || n.path("attention_bias").asBoolean(false));
+        } catch (IllegalArgumentException e) {
+            throw ModelFormatException.in(file, "inconsistent model shape: " + e.getMessage());
+        }
+        return new Parsed(c, arch != null ? arch : modelType, n.path("bos_token_id").asInt(-1), ids(n.get("eos_token_id")));
+    }
+
+    static int[] ids(JsonNode n) {
+        if (n == null || n.isNull()) return new int[0];
+        if (n.isArray()) {
+            int[] r = new int[n.size()];
+            for (int i = 0; i < r.length; i++) r[i] = n.get(i).asInt();
+            return r;
+        }
+        return new int[] {n.asInt()};
+    }
+
+    private static int req(Path file, JsonNode n, String key) {
+        JsonNode v = n.get(key);
+        if (v == null || !v.canConvertToInt() || v.asInt() <= 0) throw ModelFormatException.in(file, "field '" + key + "' is missing or not a positive integer");
+        return v.asInt();
+    }
+
+    /** config.json text for a model; {@code torchDtype} is "float32", "float16" or "bfloat16". */
+    public static String write(LlamaConfig c, int bos, int[] eos, String torchDtype) {
+        boolean qwen2 = c.qkvBias();
+        ObjectNode n = JSON.createObjectNode();
+        n.putArray("architectures").add(qwen2 ? "Qwen2ForCausalLM" : "LlamaForCausalLM");
+        n.put("model_type", qwen2 ? "qwen2" : "llama");
+        n.put("hidden_size", c.dim());
+        n.put("intermediate_size", c.hiddenDim());
+        n.put("num_hidden_layers", c.nLayers());
+        n.put("num_attention_heads", c.nHeads());
+        n.put("num_key_value_heads", c.nKvHeads());
+        n.put("head_dim", c.headSize());
+        n.put("vocab_size", c.vocabSize());
+        n.put("max_position_embeddings", c.maxSeqLen());
+        n.put("rms_norm_eps", c.normEps());
+        n.put("rope_theta", c.ropeTheta());
+        if (c.ropeScaling() != null) {
+            ObjectNode rs = n.putObject("rope_scaling");
+            rs.put("rope_type", "llama3");
+            rs.put("factor", c.ropeScaling().factor());
+            rs.put("low_freq_factor", c.ropeScaling().lowFreqFactor());
+            rs.put("high_freq_factor", c.ropeScaling().highFreqFactor());
+            rs.put("original_max_position_embeddings", c.ropeScaling().originalMaxPositionEmbeddings());
+        } else {
+            n.putNull("rope_scaling");
+        }
+        n.put("tie_word_embeddings", c.tiedEmbeddings());
+        if (!qwen2) {
+            n.put("attention_bias", false);
+            n.put("mlp_bias", false);
+        }
+        n.put("hidden_act", "silu");
+        n.put("initializer_range", 0.02);
+        n.put("use_cache", true);
+        n.put("attention_dropout", 0.0);
+        if (bos >= 0) n.put("bos_token_id", bos);
+        if (eos.length == 1) n.put("eos_token_id", eos[0]);
+        else if (eos.length > 1) { ArrayNode a = n.putArray("eos_token_id"); for (int e : eos) a.add(e); }
+        n.put("torch_dtype", torchDtype);
+        n.put("transformers_version", "4.46.0");
+        try {
+            return JSON.writeValueAsString(n) + "\n";
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** generation_config.json text (bos/eos ids). */
+    public static String writeGenerationConfig(int bos, int[] eos) {
+        ObjectNode n = JSON.createObjectNode();
+        if (bos >= 0) n.put("bos_token_id", bos);
+        if (eos.length == 1) n.put("eos_token_id", eos[0]);
+        else if (eos.length > 1) { ArrayNode a = n.putArray("eos_token_id"); for (int e : eos) a.add(e); }
+        n.put("transformers_version", "4.46.0");
+        try {
+            return JSON.writeValueAsString(n) + "\n";
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static JsonNode readJson(Path file) throws IOException {
+        try {
+            return JSON.readTree(Files.readAllBytes(file));
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw ModelFormatException.in(file, "not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+}
