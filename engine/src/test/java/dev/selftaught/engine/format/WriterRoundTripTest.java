@@ -48,6 +48,19 @@ class WriterRoundTripTest {
     }
 
     @Test
+    void llama3RopeScalingIsRecoveredFromRopeFreqsAlone() {
+        // Files from other converters hold only rope_freqs.weight: Llama-3.2's parameters come back from it.
+        LlamaConfig.RopeScaling s = new LlamaConfig.RopeScaling(32f, 1f, 4f, 8192);
+        float[] divisors = RopeLayout.llama3FrequencyDivisors(s, 500000f, 64);
+        assertEquals(1f, divisors[0]);                    // highest frequency untouched
+        assertEquals(32f, divisors[31], 1e-3f);           // lowest frequency divided by the factor
+        assertEquals(s, GgufCheckpoint.inferLlama3Scaling(tmp.resolve("x.gguf"), divisors, 500000f, 64));
+        float[] plain = new float[32];
+        java.util.Arrays.fill(plain, 1f);
+        assertNull(GgufCheckpoint.inferLlama3Scaling(tmp.resolve("x.gguf"), plain, 500000f, 64));
+    }
+
+    @Test
     void ggufF16RoundsMatricesOnceAndKeepsNormsF32() throws Exception {
         LlamaWeights w = WeightsAssert.random(LLAMA, 11);
         Path f = tmp.resolve("m16.gguf");

@@ -73,7 +73,13 @@ public final class GgufCheckpoint {
             throw ModelFormatException.in(path, arch + ".rope.dimension_count = " + rotDims + " but head size is " + provisional.headSize() + " (partial rotary embeddings are not supported)");
         }
         LlamaConfig.RopeScaling scaling = null;
-        if (ropeFreqs != null) scaling = inferLlama3Scaling(path, f.readFloats(checkShape(f, ropeFreqs, provisional.headSize() / 2)), theta, provisional.headSize());
+        if (ropeFreqs != null) {
+            float[] divisors = f.readFloats(checkShape(f, ropeFreqs, provisional.headSize() / 2));
+            scaling = f.get(SCALING_KEY + "factor") != null
+                    ? new LlamaConfig.RopeScaling((float) f.getDouble(SCALING_KEY + "factor", 8), (float) f.getDouble(SCALING_KEY + "low_freq_factor", 1),
+                            (float) f.getDouble(SCALING_KEY + "high_freq_factor", 4), (int) f.getLong(SCALING_KEY + "original_context_length", 8192))
+                    : inferLlama3Scaling(path, divisors, theta, provisional.headSize());
+        }
         LlamaConfig c = new LlamaConfig(provisional.dim(), provisional.hiddenDim(), provisional.nLayers(), provisional.nHeads(),
                 provisional.nKvHeads(), provisional.vocabSize(), provisional.maxSeqLen(), provisional.normEps(), theta, scaling,
                 provisional.tiedEmbeddings(), provisional.qkvBias());
@@ -144,17 +150,23 @@ public final class GgufCheckpoint {
     }
 
     /**
+     * Our writer also records the Llama-3 parameters under these keys (llama.cpp ignores them and
+     * uses rope_freqs.weight), so that they read back exactly.
+     */
+    static final String SCALING_KEY = "selftaught.rope_scaling.llama3.";
+
+    /**
      * GGUF stores Llama-3 rope scaling only as the per-frequency divisors; recover the parameters
      * (factor = the largest divisor, the Llama-3.1 defaults for the rest) and refuse when they do
      * not reproduce the stored divisors.
      */
-    static LlamaConfig.RopeScaling inferLlama3Scaling(Path path, float[] divisors, float theta, int headSize) {
+    public static LlamaConfig.RopeScaling inferLlama3Scaling(Path path, float[] divisors, float theta, int headSize) {
         float factor = 1;
         for (float x : divisors) factor = Math.max(factor, x);
         boolean allOne = true;
         for (float x : divisors) allOne &= x == 1f;
         if (allOne) return null;
-        for (int orig : new int[] {8192, 4096, 2048, 16384, 32768, 131072}) {
+        for (int orig = 16; orig <= (1 << 20); orig *= 2) {
             for (float[] lh : new float[][] {{1, 4}, {1, 2}, {2, 4}}) {
                 LlamaConfig.RopeScaling s = new LlamaConfig.RopeScaling(factor, lh[0], lh[1], orig);
                 float[] again = RopeLayout.llama3FrequencyDivisors(s, theta, headSize);
@@ -259,6 +271,10 @@ public final class GgufCheckpoint {
         g.tensor("token_embd.weight", mt, w.tokenEmbedding, d, c.vocabSize());
         if (c.ropeScaling() != null) {
             g.tensor("rope_freqs.weight", GgmlType.F32, RopeLayout.llama3FrequencyDivisors(c.ropeScaling(), c.ropeTheta(), hs), hs / 2);
+            g.put(SCALING_KEY + "factor", GgufValue.f32(c.ropeScaling().factor()));
+            g.put(SCALING_KEY + "low_freq_factor", GgufValue.f32(c.ropeScaling().lowFreqFactor()));
+            g.put(SCALING_KEY + "high_freq_factor", GgufValue.f32(c.ropeScaling().highFreqFactor()));
+            g.put(SCALING_KEY + "original_context_length", GgufValue.u32(c.ropeScaling().originalMaxPositionEmbeddings()));
         }
         for (int l = 0; l < c.nLayers(); l++) {
             String p = "blk." + l + ".";

@@ -181,6 +181,8 @@ public final class HfCheckpoint {
         st.add("model.norm.weight", dtype, w.finalNorm, d);
         if (!c.tiedEmbeddings()) st.add("lm_head.weight", dtype, w.output, c.vocabSize(), d);
         st.write(dir.resolve("model.safetensors"));
+        // A shard index left by an earlier checkpoint in this directory would take precedence on read.
+        Files.deleteIfExists(dir.resolve("model.safetensors.index.json"));
         AtomicFiles.writeString(dir.resolve("config.json"), HfConfig.write(c, bos, eos, dtype.torchName));
         AtomicFiles.writeString(dir.resolve("generation_config.json"), HfConfig.writeGenerationConfig(bos, eos));
         if (v != null) {
