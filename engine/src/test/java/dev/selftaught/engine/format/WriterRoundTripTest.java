@@ -109,6 +109,21 @@ class WriterRoundTripTest {
     }
 
     @Test
+    void tokenizerSmallerThanTheEmbeddingIsPaddedInGguf() throws Exception {
+        // Like Qwen2: the embedding has more rows than the tokenizer has tokens.
+        dev.selftaught.engine.tokenizer.Vocabulary v = dev.selftaught.engine.tokenizer.TokenizerJsonTest.byteLevel();
+        LlamaConfig c = new LlamaConfig(32, 40, 1, 4, 1, v.size() + 7, 128, 1e-6f, 1000000f, null, true, true);
+        LlamaWeights w = WeightsAssert.random(c, 6);
+        Path gguf = tmp.resolve("padded.gguf");
+        GgufCheckpoint.write(gguf, w, dev.selftaught.engine.tokenizer.Tokenizers.fromVocabulary(v), null, GgufCheckpoint.Precision.F32, "p");
+        Checkpoint back = GgufCheckpoint.read(gguf);
+        WeightsAssert.assertSame(w, back.weights());
+        assertEquals(v.size() + 7, back.tokenizer().vocabSize());
+        assertEquals("[PAD" + v.size() + "]", back.tokenizer().vocabulary().orElseThrow().tokens().get(v.size()));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {262, 257, 260, 258}, back.tokenizer().encode("hello the", true));
+    }
+
+    @Test
     void shardedSafetensorsWithIndex() throws Exception {
         LlamaWeights w = WeightsAssert.random(LLAMA, 9);
         Path dir = tmp.resolve("sharded");

@@ -50,7 +50,11 @@ public final class GgufCheckpoint {
         Vocabulary vocab = readVocabulary(f);
         GgufFile.TensorInfo embd = require(f, "token_embd.weight");
         int dim = intKey(f, arch + ".embedding_length", -1);
-        int vocabSize = vocab != null ? vocab.size() : (int) embd.dims()[embd.dims().length - 1];
+        // The model's vocabulary is the embedding's row count; a tokenizer may list fewer tokens.
+        int vocabSize = (int) embd.dims()[embd.dims().length - 1];
+        if (vocab != null && vocab.size() > vocabSize) {
+            throw ModelFormatException.in(path, "tokenizer has " + vocab.size() + " tokens but token_embd.weight only " + vocabSize + " rows");
+        }
         int heads = intKey(f, arch + ".attention.head_count", -1);
         String scalingType = f.getString(arch + ".rope.scaling.type");
         if (scalingType != null && !scalingType.equals("none")) {
@@ -261,8 +265,8 @@ public final class GgufCheckpoint {
         g.put(arch + ".vocab_size", GgufValue.u32(c.vocabSize()));
         if (tokenizer != null) {
             Vocabulary v = dev.selftaught.engine.format.Vocabularies.of(tokenizer);
-            if (v.size() != c.vocabSize()) throw new IllegalArgumentException("tokenizer has " + v.size() + " tokens, model " + c.vocabSize());
-            putVocabulary(g, v);
+            if (v.size() > c.vocabSize()) throw new IllegalArgumentException("tokenizer has " + v.size() + " tokens, model only " + c.vocabSize());
+            putVocabulary(g, padded(v, c.vocabSize()));
         }
         if (chatTemplate != null) g.put("tokenizer.chat_template", GgufValue.string(chatTemplate));
 
@@ -296,6 +300,24 @@ public final class GgufCheckpoint {
         g.tensor("output_norm.weight", GgmlType.F32, w.finalNorm, d);
         if (!c.tiedEmbeddings()) g.tensor("output.weight", mt, w.output, d, c.vocabSize());
         g.write(file);
+    }
+
+    /**
+     * llama.cpp takes the vocabulary size from the token list, which must match the embedding rows:
+     * a shorter tokenizer (e.g. Qwen2's, padded embeddings) gets unused "[PADi]" tokens, as
+     * llama.cpp's own converter does.
+     */
+    static Vocabulary padded(Vocabulary v, int size) {
+        if (v.size() == size) return v;
+        List<String> tokens = new ArrayList<>(v.tokens());
+        float[] scores = Arrays.copyOf(v.scores(), size);
+        int[] types = Arrays.copyOf(v.types(), size);
+        for (int i = v.size(); i < size; i++) {
+            tokens.add("[PAD" + i + "]");
+            types[i] = TokenType.UNUSED;
+        }
+        return new Vocabulary(v.kind(), tokens, scores, types, v.merges(), v.bos(), v.eos(), v.unk(), v.pad(), v.preTokenizer(),
+                v.addBos(), v.addSpacePrefix(), v.stopIds());
     }
 
     static void putVocabulary(GgufWriter g, Vocabulary v) {
