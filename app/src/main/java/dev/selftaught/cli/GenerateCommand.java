@@ -1,5 +1,6 @@
 package dev.selftaught.cli;
 
+import dev.selftaught.data.DataFormat;
 import dev.selftaught.data.InputError;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelFactory;
@@ -40,10 +41,10 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Model spec: http(s)://HOST:PORT/v1[#NAME] (several comma-separated) or SCHEME:LOCATION such as embedded:PATH.")
     String model;
 
-    @Option(names = "--input", required = true, paramLabel = "FILE", description = "Input rows (JSONL).")
+    @Option(names = "--input", required = true, paramLabel = "FILE", description = "Input rows: .jsonl, .json, .csv or .parquet, each optionally gzipped (.gz).")
     Path input;
 
-    @Option(names = "--output", required = true, paramLabel = "FILE", description = "Output JSONL; written to a temporary file and renamed into place when complete.")
+    @Option(names = "--output", required = true, paramLabel = "FILE", description = "Output rows (.jsonl or .jsonl.gz); written to a temporary file and renamed into place when complete.")
     Path output;
 
     @Option(names = "--n", paramLabel = "N", defaultValue = "1", description = "Completions per row. Default: ${DEFAULT-VALUE}.")
@@ -91,6 +92,9 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         ModelOptions options = modelOptions.toOptions();
         ModelSpec modelSpec = ModelSpec.parse(model);
+        if (DataFormat.of(output).kind() != DataFormat.Kind.JSONL) {
+            throw new InputError(output + ": --output must be a .jsonl (or .jsonl.gz) file");
+        }
         GenerateInput in = new GenerateInput(input);
         long rows = in.validate(); // all bad input is reported before any call or output
         Path run = runDir != null ? runDir : output.resolveSibling(output.getFileName() + ".run");

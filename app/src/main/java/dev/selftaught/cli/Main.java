@@ -16,6 +16,11 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 GenerateCommand.class,
                 BenchCommand.class,
+                ServeCommand.class,
+                ConvertCommand.class,
+                EvalCommand.class,
+                JudgeCommand.class,
+                ReportCommand.class,
         })
 public final class Main implements Runnable {
 

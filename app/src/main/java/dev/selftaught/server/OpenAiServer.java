@@ -102,8 +102,28 @@ public final class OpenAiServer implements AutoCloseable {
             return;
         }
         try {
+            // HttpServer.stop closes the listening socket at once, then waits for exchanges to end;
+            // but it can miss the end of the last exchange (e.g. on a kept-alive connection) and
+            // wait out the whole delay. So it runs in its own thread, and is interrupted (which
+            // makes it close every connection) as soon as our own count of requests in flight is 0.
             long graceSeconds = (opts.shutdownGrace().toMillis() + 999) / 1000;
-            http.stop((int) Math.min(Integer.MAX_VALUE, graceSeconds));
+            Thread stopper = Thread.ofPlatform().name("selftaught-server-stop").start(
+                    () -> http.stop((int) Math.min(Integer.MAX_VALUE, graceSeconds)));
+            long deadline = System.nanoTime() + opts.shutdownGrace().toNanos();
+            while (inFlight.get() > 0 && System.nanoTime() < deadline && stopper.isAlive()) {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            stopper.interrupt();
+            try {
+                stopper.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         } finally {
             executor.shutdownNow();
             stopped.countDown();
@@ -333,6 +353,9 @@ public final class OpenAiServer implements AutoCloseable {
             throw modelError(e);
         } catch (InputError | IllegalArgumentException e) {
             throw ApiError.badRequest("invalid_request", oneLine(e));
+        } catch (RuntimeException e) {
+            // Any other failure of the model is still answered in OpenAI's shape (in-stream too).
+            throw new ApiError(500, "server_error", null, "model_error", "the model failed: " + oneLine(e));
         }
     }
 

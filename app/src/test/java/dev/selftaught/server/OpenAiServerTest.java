@@ -268,6 +268,7 @@ class OpenAiServerTest {
     void modelFailuresAre5xx() throws Exception {
         error(send(server, "POST", "/v1/completions", "{\"prompt\": \"FAIL\"}"), 500, "model_error", null);
         error(send(server, "POST", "/v1/completions", "{\"prompt\": \"FAIL RETRY\"}"), 503, "model_unavailable", null);
+        error(send(server, "POST", "/v1/completions", "{\"prompt\": \"CRASH\"}"), 500, "model_error", null);
         // Streaming a completion that fails before any text: still a plain HTTP error.
         error(send(server, "POST", "/v1/completions", "{\"prompt\": \"FAIL\", \"stream\": true}"), 500, "model_error", null);
         // A chat stream has already sent its role chunk: the error comes in-stream, then [DONE].

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * chat) and then words {@code w0..w999} drawn from a Random seeded by the sample's seed and the
  * prompt; with temperature 0 it is greedy (the seed is ignored). One word = one token. Stop
  * strings cut the text before their first occurrence (finish "stop"); otherwise the text ends
- * after max_tokens words (finish "length"). A prompt containing "FAIL" throws a ModelException.
+ * after max_tokens words (finish "length"). A prompt containing "FAIL" throws a ModelException, one containing "CRASH" an IllegalStateException.
  */
 final class ToyModel implements LanguageModel {
     final boolean incremental;
@@ -53,6 +53,7 @@ final class ToyModel implements LanguageModel {
         calls.incrementAndGet();
         String prompt = request.isChat() ? request.messages().getLast().content() : request.prompt();
         if (prompt.contains("FAIL")) throw new ModelException("toy failure requested", prompt.contains("RETRY"));
+        if (prompt.contains("CRASH")) throw new IllegalStateException("toy bug");
         if (delayMillis > 0) {
             try {
                 Thread.sleep(delayMillis);

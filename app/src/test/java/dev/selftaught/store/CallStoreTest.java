@@ -23,7 +23,7 @@ class CallStoreTest {
     @Test
     void manyConcurrentWritersAllLandAndSurviveReopen() throws Exception {
         Path file = dir.resolve("calls.sqlite");
-        int writers = 64, perWriter = 40;
+        int writers = 64, perWriter = 10;
         try (CallStore store = CallStore.open(file); var exec = Executors.newVirtualThreadPerTaskExecutor()) {
             List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
             for (int w = 0; w < writers; w++) {

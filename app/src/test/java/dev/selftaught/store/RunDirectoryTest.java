@@ -5,10 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -35,7 +32,7 @@ class RunDirectoryTest {
     @Test
     void anotherProcessIsRefusedWithItsPidAndAKilledHolderLeavesNoStaleLock() throws Exception {
         Path run = dir.resolve("run2");
-        Process child = startJava(LockHolder.class.getName(), run.toString());
+        Process child = dev.selftaught.testing.ChildJvm.start(LockHolder.class.getName(), run.toString());
         try {
             var out = new BufferedReader(new InputStreamReader(child.getInputStream()));
             assertEquals("locked", out.readLine());
@@ -48,23 +45,6 @@ class RunDirectoryTest {
         try (RunDirectory r = RunDirectory.open(run)) {
             assertNotNull(r.callStore());
         }
-    }
-
-    /** Starts a child JVM with this JVM's flags and classpath. */
-    public static Process startJava(String mainClass, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.equals("jdk.incubator.vector")) cmd.add(a);
-        }
-        cmd.add("-Xmx512m");
-        cmd.add("-XX:+UseSerialGC");
-        cmd.add("-XX:TieredStopAtLevel=1"); // fast start-up; these children run for a second or two
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(mainClass);
-        cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 
     /** Child-process main: holds a run directory until killed. */

@@ -1,8 +1,10 @@
 package dev.selftaught.llm.generate;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.selftaught.data.Datasets;
+import dev.selftaught.data.RecordWriter;
 import dev.selftaught.llm.Completion;
 import dev.selftaught.llm.ModelException;
 import dev.selftaught.llm.ModelRequest;
@@ -10,17 +12,8 @@ import dev.selftaught.llm.ModelResponse;
 import dev.selftaught.llm.SamplingParams;
 import dev.selftaught.store.CachedModel;
 
-import java.io.BufferedOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -62,44 +55,22 @@ public final class GenerateJob {
     }
 
     public Summary run(CachedModel model, Listener progress) {
-        Path dir = output.toAbsolutePath().getParent();
-        Path tmp = dir.resolve("." + output.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         long rows = 0, failed = 0, samples = 0;
         int chunkSize = Math.max(256, concurrency * 8);
-        try {
-            Files.createDirectories(dir);
-            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
-                 JsonGenerator gen = JSON.getFactory().createGenerator(os, JsonEncoding.UTF8)) {
-                gen.setRootValueSeparator(null);
-                Iterator<GenerateItem> it = input.iterator();
-                List<GenerateItem> chunk = new ArrayList<>(chunkSize);
-                while (it.hasNext()) {
-                    chunk.clear();
-                    while (it.hasNext() && chunk.size() < chunkSize) chunk.add(it.next());
-                    Object[] results = runChunk(model, chunk, progress);
-                    for (int i = 0; i < chunk.size(); i++) {
-                        writeRow(gen, chunk.get(i), results[i]);
-                        rows++;
-                        if (results[i] instanceof ModelResponse r) samples += r.completions().size();
-                        else failed++;
-                    }
+        try (GenerateInput.Rows it = input.open(); RecordWriter out = Datasets.writer(output)) {
+            List<GenerateItem> chunk = new ArrayList<>(chunkSize);
+            while (it.hasNext()) {
+                chunk.clear();
+                while (it.hasNext() && chunk.size() < chunkSize) chunk.add(it.next());
+                Object[] results = runChunk(model, chunk, progress);
+                for (int i = 0; i < chunk.size(); i++) {
+                    out.write(row(chunk.get(i), results[i]));
+                    rows++;
+                    if (results[i] instanceof ModelResponse r) samples += r.completions().size();
+                    else failed++;
                 }
-                gen.flush();
             }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            deleteQuietly(tmp);
-            throw new java.io.UncheckedIOException("cannot write " + output + ": " + e.getMessage(), e);
-        } catch (RuntimeException | Error e) {
-            deleteQuietly(tmp);
-            throw e;
+            out.commit(); // temp file beside the output, fsync, atomic rename
         }
         return new Summary(rows, failed, samples);
     }
@@ -120,34 +91,21 @@ public final class GenerateJob {
         return results;
     }
 
-    private static void writeRow(JsonGenerator gen, GenerateItem item, Object result) throws IOException {
-        gen.writeStartObject();
-        gen.writeFieldName("id");
-        gen.writeTree(item.id());
+    private static ObjectNode row(GenerateItem item, Object result) {
+        ObjectNode o = JSON.createObjectNode();
+        o.set("id", item.id());
         if (result instanceof ModelResponse r) {
-            gen.writeArrayFieldStart("outputs");
-            for (Completion c : r.completions()) gen.writeString(c.text());
-            gen.writeEndArray();
-            gen.writeArrayFieldStart("finish_reasons");
-            for (Completion c : r.completions()) gen.writeString(c.finishReason());
-            gen.writeEndArray();
-            gen.writeObjectFieldStart("usage");
-            gen.writeNumberField("prompt_tokens", r.usage().promptTokens());
-            gen.writeNumberField("completion_tokens", r.usage().completionTokens());
-            gen.writeEndObject();
+            ArrayNode outs = o.putArray("outputs");
+            ArrayNode reasons = o.putArray("finish_reasons");
+            for (Completion c : r.completions()) {
+                outs.add(c.text());
+                reasons.add(c.finishReason());
+            }
+            o.putObject("usage").put("prompt_tokens", r.usage().promptTokens()).put("completion_tokens", r.usage().completionTokens());
         } else {
             ModelException e = (ModelException) result;
-            gen.writeStringField("error", e == null ? "no answer" : e.getMessage());
+            o.put("error", e == null ? "no answer" : e.getMessage());
         }
-        gen.writeEndObject();
-        gen.writeRaw('\n');
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // the temp file is only litter
-        }
+        return o;
     }
 }

@@ -19,48 +19,77 @@ import java.util.function.Consumer;
 public final class DecodeBenchmark {
     private DecodeBenchmark() {}
 
-    /** @param tokens     new tokens per stream
-     *  @param bos        first token of every stream
-     *  @param progress   receives a line per finished run (may be null)
-     *  @return measured result of the last run */
-    public static Result run(LlamaWeights w, int bos, int tokens, int streams, int threads, int runs, Consumer<String> progress) {
-        if (tokens + 1 > w.config.maxSeqLen()) throw new IllegalArgumentException("--tokens " + tokens + " exceeds the model's context of " + w.config.maxSeqLen() + " minus one");
+    /**
+     * @param tokens         new tokens per stream
+     * @param bos            first token of every stream
+     * @param warmupSeconds  untimed runs of the same shape until this much time has passed (at least one)
+     * @param runs           timed runs; the best is returned (others' load on the machine only slows runs down)
+     * @param progress       receives a line per run (may be null)
+     */
+    public static Result run(LlamaWeights w, int bos, int tokens, int streams, int threads, double warmupSeconds, int runs,
+                             Consumer<String> progress) {
+        if (tokens < 1 || tokens + 1 > w.config.maxSeqLen()) {
+            throw new IllegalArgumentException("tokens must be in [1, " + (w.config.maxSeqLen() - 1) + "] for this model, got " + tokens);
+        }
+        if (streams < 1) throw new IllegalArgumentException("streams must be >= 1, got " + streams);
         try (ThreadTeam team = new ThreadTeam(threads)) {
-            Transformer t = new Transformer(w, Math.max(streams, 1), team);
+            Transformer t = new Transformer(w, streams, team);
+            long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+            int warm = 0;
+            do {
+                Result r = once(t, bos, tokens, streams);
+                warm++;
+                if (progress != null) progress.accept("warm-up " + warm + ": " + r);
+            } while (System.nanoTime() < warmEnd);
             Result best = null;
-            for (int run = 0; run <= runs; run++) {
-                BatchDecoder d = new BatchDecoder(t, null, streams);
-                List<Sequence> seqs = new ArrayList<>();
-                for (int s = 0; s < streams; s++) {
-                    seqs.add(d.add(new GenerationRequest(new int[] {bos}, SamplingConfig.GREEDY, tokens, s, new int[0], List.of(), null)));
-                }
-                long t0 = System.nanoTime();
-                d.runToCompletion();
-                long ns = System.nanoTime() - t0;
-                long total = 0;
-                for (Sequence s : seqs) total += s.result().tokens().length;
-                Result r = new Result(total, ns, run == 0);
-                if (progress != null) progress.accept((run == 0 ? "warm-up" : "run " + run) + ": " + r);
-                if (run > 0 && (best == null || r.tokensPerSecond() > best.tokensPerSecond())) best = r;
-                if (runs == 0) best = r;
+            for (int run = 1; run <= Math.max(1, runs); run++) {
+                Result r = once(t, bos, tokens, streams);
+                if (progress != null) progress.accept("run " + run + ": " + r);
+                if (best == null || r.tokensPerSecond() > best.tokensPerSecond()) best = r;
             }
             return best;
         }
     }
 
-    public record Result(long tokens, long nanos, boolean warmup) {
+    private static Result once(Transformer t, int bos, int tokens, int streams) {
+        BatchDecoder d = new BatchDecoder(t, null, streams);
+        List<Sequence> seqs = new ArrayList<>();
+        for (int s = 0; s < streams; s++) {
+            seqs.add(d.add(new GenerationRequest(new int[] {bos}, SamplingConfig.GREEDY, tokens, s, new int[0], List.of(), null)));
+        }
+        long c0 = processCpuNanos();
+        long t0 = System.nanoTime();
+        d.runToCompletion();
+        long ns = System.nanoTime() - t0;
+        long cpu = processCpuNanos() - c0;
+        long total = 0;
+        for (Sequence s : seqs) total += s.result().tokens().length;
+        return new Result(total, ns, cpu, seqs.get(0).result().tokens());
+    }
+
+    /** @param firstStream the tokens of stream 0 (to compare with a reference implementation) */
+    /** CPU time of the whole process (all threads), or -1 where the platform does not say. */
+    static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
+    }
+
+    /**
+     * @param nanos    wall-clock time
+     * @param cpuNanos CPU time the process used meanwhile (shows how much of the machine it got)
+     */
+    public record Result(long tokens, long nanos, long cpuNanos, int[] firstStream) {
         public double tokensPerSecond() { return tokens / (nanos / 1e9); }
+
+        /** Share of one core the process had on average (2.0 = two full cores). */
+        public double coresUsed() { return cpuNanos < 0 ? Double.NaN : cpuNanos / (double) nanos; }
 
         @Override
         public String toString() {
-            return String.format("%d tokens in %.3f s = %.1f tokens/s", tokens, nanos / 1e9, tokensPerSecond());
+            return String.format(java.util.Locale.ROOT, "%d tokens in %.3f s = %.1f tokens/s (process used %.2f cores)",
+                    tokens, nanos / 1e9, tokensPerSecond(), coresUsed());
         }
-    }
-
-    /** Quick manual check: {@code DecodeBenchmark CHECKPOINT TOKENS STREAMS THREADS}. */
-    public static void main(String[] args) {
-        LlamaWeights w = dev.selftaught.engine.llama2c.Llama2cCheckpoint.read(java.nio.file.Path.of(args[0]));
-        Result r = run(w, 1, Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), args.length > 4 ? Integer.parseInt(args[4]) : 3, System.err::println);
-        System.out.printf("tokens/s: %.1f%n", r.tokensPerSecond());
     }
 }

@@ -1,17 +1,19 @@
 package dev.selftaught.engine.kernel;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A small fixed team of compute threads that split a loop over {@code [0, n)} into chunks.
  *
  * <p>Why not an ExecutorService: a forward pass dispatches dozens of parallel loops per token and
- * each loop may take only a few microseconds, so task objects, futures and queue hand-offs would
- * dominate. Here the caller publishes one task, wakes the workers, works on chunks itself, and
- * waits for the others. Chunks are claimed from an atomic counter, so a core stolen by another
- * process only delays its own chunk. Workers spin briefly before parking, which keeps hand-off
- * latency low during generation without burning a core when idle.
+ * each loop may take only a few microseconds, so futures and queue hand-offs would dominate. Here
+ * the caller publishes one {@link Job}, wakes the workers, and claims chunks itself like any
+ * worker. It waits only for chunks that another thread has actually claimed and is running, never
+ * for a worker to show up: on a machine shared with other processes a worker may not be scheduled
+ * for milliseconds, and the caller then simply does all the chunks itself. A worker that wakes up
+ * late finds its job exhausted (each job has its own counters) and does nothing.
  *
  * <p>Not re-entrant: one {@link #parallelFor} at a time (the generator calls it from one thread).
  */
@@ -23,19 +25,62 @@ public final class ThreadTeam implements AutoCloseable {
         void run(int start, int end, int worker);
     }
 
-    private static final int SPIN_ITERATIONS = 20_000;
+    /** One parallel loop: its chunks are claimed from {@code next}; {@code done} counts finished ones. */
+    private static final class Job {
+        final RangeTask task;
+        final int n, chunk, chunks;
+        final Thread caller;
+        volatile int next;
+        volatile int done;
+        volatile Throwable failure;
+
+        Job(RangeTask task, int n, int chunk, Thread caller) {
+            this.task = task;
+            this.n = n;
+            this.chunk = chunk;
+            this.chunks = (n + chunk - 1) / chunk;
+            this.caller = caller;
+        }
+
+        private static final VarHandle NEXT, DONE;
+
+        static {
+            try {
+                var l = MethodHandles.lookup();
+                NEXT = l.findVarHandle(Job.class, "next", int.class);
+                DONE = l.findVarHandle(Job.class, "done", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        /** Claims and runs chunks until none is left. */
+        void work(int worker) {
+            while (true) {
+                int k = (int) NEXT.getAndAdd(this, 1);
+                if (k >= chunks) return;
+                try {
+                    if (failure == null) {
+                        int start = k * chunk;
+                        task.run(start, Math.min(n, start + chunk), worker);
+                    }
+                } catch (Throwable e) {
+                    failure = e;
+                } finally {
+                    if ((int) DONE.getAndAdd(this, 1) + 1 == chunks && Thread.currentThread() != caller) {
+                        LockSupport.unpark(caller);
+                    }
+                }
+            }
+        }
+    }
+
+    private static final int SPIN_ITERATIONS = 5_000;
 
     private final int size;
     private final Thread[] workers;
-    private volatile RangeTask task;
-    private volatile int taskN;
-    private volatile int chunk;
-    private final AtomicInteger nextChunk = new AtomicInteger();
-    private final AtomicInteger pending = new AtomicInteger();
-    private volatile long generation;
+    private volatile Job current;
     private volatile boolean closed;
-    private volatile Thread caller;
-    private volatile Throwable failure;
 
     /** @param threads total threads including the caller; 0 or less means all available processors */
     public ThreadTeam(int threads) {
@@ -54,8 +99,8 @@ public final class ThreadTeam implements AutoCloseable {
     public int size() { return size; }
 
     /**
-     * Runs {@code body} over {@code [0, n)} in chunks of about {@code n / (4 * size)} (at least
-     * {@code minChunk}). Runs inline when there is only one chunk.
+     * Runs {@code body} over {@code [0, n)} in chunks of about {@code n / (4 * size)} rounded up to
+     * a multiple of 4 (at least {@code minChunk}). Runs inline when that makes a single chunk.
      */
     public void parallelFor(int n, int minChunk, RangeTask body) {
         if (n <= 0) return;
@@ -65,28 +110,16 @@ public final class ThreadTeam implements AutoCloseable {
             body.run(0, n, 0);
             return;
         }
-        task = body;
-        taskN = n;
-        chunk = c;
-        nextChunk.set(0);
-        failure = null;
-        pending.set(workers.length);
-        caller = Thread.currentThread();
-        generation = generation + 1; // publishes the fields above to the workers (volatile write)
+        Job job = new Job(body, n, c, Thread.currentThread());
+        current = job;
         for (Thread w : workers) LockSupport.unpark(w);
-        try {
-            drain(0);
-        } catch (Throwable e) {
-            failure = e;
-            nextChunk.set(Integer.MAX_VALUE / 2);
-        }
-        int spins = 0; // wait for the workers even after a failure: they still use this task
-        while (pending.get() > 0) {
+        job.work(0);
+        int spins = 0;
+        while (job.done < job.chunks) { // only chunks another thread is running remain
             if (++spins < SPIN_ITERATIONS) Thread.onSpinWait();
-            else LockSupport.parkNanos(this, 50_000);
+            else LockSupport.parkNanos(this, 20_000);
         }
-        task = null;
-        Throwable f = failure;
+        Throwable f = job.failure;
         if (f != null) {
             if (f instanceof RuntimeException re) throw re;
             if (f instanceof Error e) throw e;
@@ -94,39 +127,20 @@ public final class ThreadTeam implements AutoCloseable {
         }
     }
 
-    private void drain(int worker) {
-        RangeTask t = task;
-        int n = taskN, c = chunk;
-        int chunks = (n + c - 1) / c;
-        while (true) {
-            int k = nextChunk.getAndIncrement();
-            if (k >= chunks) return;
-            int start = k * c;
-            t.run(start, Math.min(n, start + c), worker);
-        }
-    }
-
     private void workerLoop(int id) {
-        long seen = 0;
+        Job seen = null;
         while (!closed) {
-            long g = generation;
-            if (g == seen) {
+            Job j = current;
+            if (j == seen) {
                 int spins = 0;
-                while ((g = generation) == seen && !closed) {
+                while ((j = current) == seen && !closed) {
                     if (++spins < SPIN_ITERATIONS) Thread.onSpinWait();
                     else LockSupport.park(this);
                 }
                 if (closed) return;
             }
-            seen = g;
-            try {
-                drain(id);
-            } catch (Throwable e) {
-                failure = e;
-                nextChunk.set(Integer.MAX_VALUE / 2); // others stop claiming chunks (k >= chunks)
-            } finally {
-                if (pending.decrementAndGet() == 0) LockSupport.unpark(caller);
-            }
+            seen = j;
+            j.work(id);
         }
     }
 

@@ -54,6 +54,24 @@ public final class Llama2cTokenizer implements Tokenizer {
         }
     }
 
+    /**
+     * A made-up vocabulary of {@code size} tokens for benchmark models with random weights:
+     * the three control tokens, the 256 byte tokens, then pieces "t3", "t4", ... (no merges).
+     */
+    public static Llama2cTokenizer synthetic(int size) {
+        if (size < 259) throw new IllegalArgumentException("a synthetic vocabulary needs at least 259 tokens (3 control + 256 bytes)");
+        String[] p = new String[size];
+        float[] sc = new float[size];
+        p[0] = "<unk>";
+        p[1] = "\n<s>\n";
+        p[2] = "\n</s>\n";
+        for (int b = 0; b < 256; b++) p[3 + b] = String.format("<0x%02X>", b);
+        for (int i = 259; i < size; i++) p[i] = "t" + i;
+        int max = 0;
+        for (String s : p) max = Math.max(max, s.getBytes(StandardCharsets.UTF_8).length);
+        return new Llama2cTokenizer(p, sc, max);
+    }
+
     /** Reads a tok*.bin file; the vocabulary size is the number of entries in it. */
     public static Llama2cTokenizer read(Path file) {
         byte[] data;

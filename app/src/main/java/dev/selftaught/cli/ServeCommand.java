@@ -1,0 +1,128 @@
+package dev.selftaught.cli;
+
+import dev.selftaught.data.InputError;
+import dev.selftaught.llm.LanguageModel;
+import dev.selftaught.llm.ModelFactory;
+import dev.selftaught.llm.ModelOptions;
+import dev.selftaught.server.OpenAiServer;
+import dev.selftaught.server.ServerOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/** {@code selftaught serve}: an OpenAI-compatible HTTP server over any model spec. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {
+                "Serve a model over an OpenAI-compatible HTTP API: POST /v1/chat/completions, POST /v1/completions "
+                        + "(both with \"stream\": true for server-sent events), GET /v1/models, GET /health.",
+                "Runs until Ctrl-C or SIGTERM, then stops accepting connections and lets requests in flight finish."})
+public final class ServeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "SPEC",
+            description = "The model to serve: embedded:PATH (a checkpoint for the built-in engine), "
+                    + "http(s)://HOST:PORT/v1[#NAME] (relay to another OpenAI-compatible server), or any other registered SCHEME:LOCATION.")
+    String model;
+
+    @Option(names = "--served-model-name", paramLabel = "NAME",
+            description = "The name /v1/models lists; requests naming another model get 404 (requests without \"model\" are accepted). Default: the --model spec.")
+    String servedName;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+            description = "Address to listen on. The default accepts connections from this machine only; 0.0.0.0 accepts them from anywhere (then set --api-key-env). Default: ${DEFAULT-VALUE}.")
+    String host;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8000",
+            description = "Port to listen on (0 = any free port; the one chosen is printed). Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--api-key-env", paramLabel = "VAR",
+            description = "Require every /v1 request to send 'Authorization: Bearer KEY', where KEY is the value of environment variable VAR (the key itself is never printed). Default: no key required.")
+    String apiKeyEnv;
+
+    @Option(names = "--max-body-bytes", paramLabel = "BYTES", defaultValue = "4194304",
+            description = "Largest request body accepted; larger ones get HTTP 413. Default: ${DEFAULT-VALUE} (4 MiB).")
+    long maxBodyBytes;
+
+    @Option(names = "--max-n", paramLabel = "N", defaultValue = "16",
+            description = "Most completions one request may ask for (n, times the number of prompts); more gets HTTP 400. Default: ${DEFAULT-VALUE}.")
+    int maxN;
+
+    @Option(names = "--max-tokens-limit", paramLabel = "T", defaultValue = "4096",
+            description = "Largest max_tokens a request may ask for; more gets HTTP 400. Default: ${DEFAULT-VALUE}.")
+    int maxTokensLimit;
+
+    @Option(names = "--default-max-tokens", paramLabel = "T", defaultValue = "256",
+            description = "max_tokens for requests that give none (capped by --max-tokens-limit). Default: ${DEFAULT-VALUE}.")
+    int defaultMaxTokens;
+
+    @Option(names = "--threads", paramLabel = "T", defaultValue = "0",
+            description = "Compute threads for embedded models (0 = all cores). Default: ${DEFAULT-VALUE}.")
+    int threads;
+
+    @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
+            description = "On SIGTERM or Ctrl-C, how long requests in flight may take to finish before the server closes (e.g. 5s, 1m). Default: ${DEFAULT-VALUE}.")
+    Duration shutdownGrace;
+
+    @Option(names = "--quiet",
+            description = "Do not log one line per request on stderr.")
+    boolean quiet;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        String key = null;
+        if (apiKeyEnv != null) {
+            key = System.getenv(apiKeyEnv);
+            if (key == null || key.isEmpty()) {
+                throw new InputError("--api-key-env " + apiKeyEnv + ": the environment variable is not set (or empty); export it with the key clients must send");
+            }
+        }
+        if (port < 0 || port > 65535) throw new InputError("--port must be in 0..65535, got " + port);
+        if (maxBodyBytes <= 0) throw new InputError("--max-body-bytes must be > 0, got " + maxBodyBytes);
+        if (maxN <= 0) throw new InputError("--max-n must be > 0, got " + maxN);
+        if (maxTokensLimit <= 0) throw new InputError("--max-tokens-limit must be > 0, got " + maxTokensLimit);
+        if (defaultMaxTokens <= 0) throw new InputError("--default-max-tokens must be > 0, got " + defaultMaxTokens);
+        if (threads < 0) throw new InputError("--threads must be >= 0, got " + threads);
+        String name = servedName != null ? servedName : model;
+        ServerOptions opts = new ServerOptions(host, port, name, key, maxBodyBytes, maxN, maxTokensLimit,
+                Math.min(defaultMaxTokens, maxTokensLimit), shutdownGrace, quiet ? null : line -> {
+                    synchronized (err) {
+                        err.println("selftaught serve: " + line);
+                        err.flush();
+                    }
+                });
+
+        ModelOptions d = ModelOptions.defaults();
+        LanguageModel lm = ModelFactory.open(model, new ModelOptions(d.modelName(), d.apiKeyEnv(), d.concurrency(),
+                d.requestTimeout(), d.maxRetries(), threads));
+        OpenAiServer server;
+        try {
+            server = OpenAiServer.start(lm, opts);
+        } catch (RuntimeException e) {
+            lm.close();
+            throw e;
+        }
+        Thread hook = new Thread(() -> {
+            err.println("selftaught serve: stopping (letting requests in flight finish, at most " + shutdownGrace.toSeconds() + "s)");
+            err.flush();
+            server.stop();
+            lm.close();
+            err.println("selftaught serve: stopped");
+            err.flush();
+        }, "selftaught-serve-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        err.println("selftaught serve: serving " + model + " as '" + name + "' on " + server.baseUrl()
+                + (key != null ? " (API key required)" : "") + "; Ctrl-C or SIGTERM stops");
+        err.flush();
+        server.awaitStopped();
+        return 0;
+    }
+}

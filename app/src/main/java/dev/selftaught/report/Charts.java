@@ -1,0 +1,289 @@
+package dev.selftaught.report;
+
+import javax.imageio.ImageIO;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.Stroke;
+import java.awt.geom.AffineTransform;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Line2D;
+import java.awt.geom.Path2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * PNG charts drawn with Java2D (headless): accuracy per category per round, and training examples
+ * kept per round. Each chart has a title, labelled axes with ticks, grid lines and a legend.
+ */
+public final class Charts {
+
+    static {
+        if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
+    }
+
+    private Charts() {}
+
+    static final int W = 960, H = 560;
+    static final int LEFT = 80, RIGHT = 250, TOP = 60, BOTTOM = 70;
+    static final Color[] SERIES = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
+            new Color(0x9467bd), new Color(0x8c564b)};
+    static final Color[] BASELINE = {new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf), new Color(0xe377c2)};
+
+    /** Accuracy (%) per category and overall, one line per series, rounds on the x axis; baselines' overall as dashed lines. */
+    public static byte[] accuracyChart(RunReport r) {
+        List<RunReport.Row> rounds = r.rounds().stream().filter(x -> x.round() != null).toList();
+        List<String> names = new ArrayList<>();
+        List<double[][]> series = new ArrayList<>(); // points {round, value%}
+        names.add("Overall");
+        series.add(points(rounds, null));
+        for (String c : MarkdownReport.CATEGORIES) {
+            double[][] p = points(rounds, c);
+            if (p.length > 0) {
+                names.add(c);
+                series.add(p);
+            }
+        }
+        double lo = 100, hi = 0;
+        for (double[][] s : series) for (double[] p : s) { lo = Math.min(lo, p[1]); hi = Math.max(hi, p[1]); }
+        for (RunReport.Row b : r.baselines()) if (b.overall() != null) { lo = Math.min(lo, 100 * b.overall()); hi = Math.max(hi, 100 * b.overall()); }
+        if (lo > hi) { lo = 0; hi = 100; }
+        double yMin = Math.max(0, Math.floor((lo - 3) / 10) * 10), yMax = Math.min(100, Math.ceil((hi + 3) / 10) * 10);
+        if (yMax - yMin < 10) yMax = Math.min(100, yMin + 10);
+        int xMin = rounds.stream().mapToInt(RunReport.Row::round).min().orElse(0);
+        int xMax = Math.max(xMin + 1, rounds.stream().mapToInt(RunReport.Row::round).max().orElse(1));
+
+        BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = setup(img);
+        Plot plot = new Plot(xMin - 0.3, xMax + 0.3, yMin, yMax);
+        title(g, "Judge accuracy per round (RewardBench-style)");
+        grid(g, plot, ticks(yMin, yMax, 5), v -> String.format(Locale.ROOT, "%.0f", v));
+        for (int x = xMin; x <= xMax; x++) xTick(g, plot, x, x == 0 ? "0 (seed)" : String.valueOf(x));
+        axes(g, plot, "Round", "Accuracy (%)");
+
+        List<String> legend = new ArrayList<>(names);
+        List<Color> colors = new ArrayList<>();
+        List<Boolean> dashed = new ArrayList<>();
+        for (int i = 0; i < series.size(); i++) {
+            Color c = i == 0 ? Color.BLACK : SERIES[(i - 1) % SERIES.length];
+            colors.add(c);
+            dashed.add(false);
+            line(g, plot, series.get(i), c, i == 0 ? 3.2f : 2f);
+        }
+        int bi = 0;
+        for (RunReport.Row b : r.baselines()) {
+            if (b.overall() == null) continue;
+            Color c = BASELINE[bi++ % BASELINE.length];
+            double y = plot.py(100 * b.overall());
+            g.setColor(c);
+            g.setStroke(new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[]{8f, 6f}, 0f));
+            g.draw(new Line2D.Double(plot.px(plot.x0), y, plot.px(plot.x1), y));
+            legend.add(b.name() + String.format(Locale.ROOT, " (overall %.1f)", 100 * b.overall()));
+            colors.add(c);
+            dashed.add(true);
+        }
+        legend(g, legend, colors, dashed);
+        g.dispose();
+        return png(img);
+    }
+
+    /** Training examples kept and dropped per round (grouped bars with their values). */
+    public static byte[] keptChart(RunReport r) {
+        List<RunReport.Row> rows = r.rounds().stream().filter(x -> x.kept() != null).toList();
+        BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = setup(img);
+        title(g, "Training examples per round");
+        long max = 1;
+        for (RunReport.Row x : rows) max = Math.max(max, Math.max(x.kept(), x.droppedTotal()));
+        double[] yt = ticks(0, max * 1.12, 5);
+        double yMax = yt[yt.length - 1];
+        Plot plot = new Plot(0, Math.max(1, rows.size()), 0, yMax);
+        grid(g, plot, yt, v -> String.format(Locale.ROOT, "%,.0f", v));
+        Color kept = new Color(0x1f77b4), dropped = new Color(0xd9a2a2);
+        double slot = (plot.px(1) - plot.px(0));
+        double bw = Math.min(60, slot * 0.32);
+        g.setFont(g.getFont().deriveFont(12f));
+        for (int i = 0; i < rows.size(); i++) {
+            RunReport.Row x = rows.get(i);
+            double cx = plot.px(i + 0.5);
+            bar(g, plot, cx - bw, bw, x.kept(), kept);
+            bar(g, plot, cx, bw, x.droppedTotal(), dropped);
+            xTick(g, plot, i + 0.5, MarkdownReport.label(x).replace("Iteration ", "").replace("Seed (round 0)", "0"));
+        }
+        axes(g, plot, "Round", "Examples");
+        if (rows.isEmpty()) {
+            g.setColor(Color.DARK_GRAY);
+            center(g, "no training rounds yet", plot.px(0.5), plot.py(yMax / 2));
+        }
+        legend(g, List.of("kept (SFT examples)", "dropped (all reasons)"), List.of(kept, dropped), null);
+        g.dispose();
+        return png(img);
+    }
+
+    // ---- drawing helpers ----
+
+    /** Maps data coordinates into the plot area. */
+    record Plot(double x0, double x1, double y0, double y1) {
+        double px(double x) { return LEFT + (x - x0) / (x1 - x0) * (W - LEFT - RIGHT); }
+        double py(double y) { return H - BOTTOM - (y - y0) / (y1 - y0) * (H - TOP - BOTTOM); }
+    }
+
+    private static Graphics2D setup(BufferedImage img) {
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, W, H);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+        return g;
+    }
+
+    private static void title(Graphics2D g, String text) {
+        Font f = g.getFont();
+        g.setFont(f.deriveFont(Font.BOLD, 18f));
+        g.setColor(Color.BLACK);
+        center(g, text, LEFT + (W - LEFT - RIGHT) / 2.0, 34);
+        g.setFont(f);
+    }
+
+    private static void grid(Graphics2D g, Plot p, double[] yTicks, java.util.function.DoubleFunction<String> fmt) {
+        FontMetrics fm = g.getFontMetrics();
+        for (double v : yTicks) {
+            double y = p.py(v);
+            g.setColor(new Color(0xe6e6e6));
+            g.setStroke(new BasicStroke(1f));
+            g.draw(new Line2D.Double(LEFT, y, W - RIGHT, y));
+            g.setColor(Color.BLACK);
+            g.draw(new Line2D.Double(LEFT - 5, y, LEFT, y));
+            String s = fmt.apply(v);
+            g.drawString(s, LEFT - 9 - fm.stringWidth(s), (float) (y + fm.getAscent() / 2.0 - 1));
+        }
+    }
+
+    private static void xTick(Graphics2D g, Plot p, double x, String label) {
+        double px = p.px(x);
+        g.setColor(Color.BLACK);
+        g.setStroke(new BasicStroke(1f));
+        g.draw(new Line2D.Double(px, H - BOTTOM, px, H - BOTTOM + 5));
+        center(g, label, px, H - BOTTOM + 22);
+    }
+
+    private static void axes(Graphics2D g, Plot p, String xLabel, String yLabel) {
+        g.setColor(Color.BLACK);
+        g.setStroke(new BasicStroke(1.4f));
+        g.draw(new Line2D.Double(LEFT, TOP, LEFT, H - BOTTOM));
+        g.draw(new Line2D.Double(LEFT, H - BOTTOM, W - RIGHT, H - BOTTOM));
+        Font f = g.getFont();
+        g.setFont(f.deriveFont(Font.BOLD, 14f));
+        center(g, xLabel, LEFT + (W - LEFT - RIGHT) / 2.0, H - 22);
+        AffineTransform at = g.getTransform();
+        g.rotate(-Math.PI / 2);
+        center(g, yLabel, -(TOP + (H - TOP - BOTTOM) / 2.0), 26);
+        g.setTransform(at);
+        g.setFont(f);
+    }
+
+    private static void line(Graphics2D g, Plot p, double[][] pts, Color c, float width) {
+        g.setColor(c);
+        g.setStroke(new BasicStroke(width, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+        Path2D path = new Path2D.Double();
+        for (int i = 0; i < pts.length; i++) {
+            double x = p.px(pts[i][0]), y = p.py(pts[i][1]);
+            if (i == 0) path.moveTo(x, y);
+            else path.lineTo(x, y);
+        }
+        if (pts.length > 1) g.draw(path);
+        for (double[] pt : pts) {
+            double r = width + 2.5;
+            g.fill(new Ellipse2D.Double(p.px(pt[0]) - r, p.py(pt[1]) - r, 2 * r, 2 * r));
+        }
+    }
+
+    private static void bar(Graphics2D g, Plot p, double x, double w, long value, Color c) {
+        double top = p.py(value), base = p.py(0);
+        g.setColor(c);
+        g.fill(new java.awt.geom.Rectangle2D.Double(x, top, w, base - top));
+        g.setColor(c.darker());
+        g.setStroke(new BasicStroke(1f));
+        g.draw(new java.awt.geom.Rectangle2D.Double(x, top, w, base - top));
+        g.setColor(Color.BLACK);
+        center(g, String.format(Locale.ROOT, "%,d", value), x + w / 2, top - 6);
+    }
+
+    /** Legend at the right; {@code dashed} null draws filled swatches (bars) instead of line samples. */
+    private static void legend(Graphics2D g, List<String> labels, List<Color> colors, List<Boolean> dashed) {
+        int x = W - RIGHT + 24, y = TOP + 10;
+        g.setColor(Color.BLACK);
+        Font f = g.getFont();
+        g.setFont(f.deriveFont(Font.BOLD, 13f));
+        g.drawString("Legend", x, y);
+        g.setFont(f.deriveFont(12f));
+        Stroke solid = new BasicStroke(3f);
+        for (int i = 0; i < labels.size(); i++) {
+            int ly = y + 22 + i * 22;
+            g.setColor(colors.get(i));
+            if (dashed == null) { // bar chart: filled swatches
+                g.fillRect(x + 6, ly - 11, 14, 14);
+                g.setColor(Color.BLACK);
+                g.drawString(fit(g, labels.get(i), RIGHT - 64), x + 34, ly);
+                continue;
+            }
+            g.setStroke(dashed.get(i) ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[]{6f, 4f}, 0f) : solid);
+            g.draw(new Line2D.Double(x, ly - 4, x + 26, ly - 4));
+            g.setColor(Color.BLACK);
+            g.drawString(fit(g, labels.get(i), RIGHT - 64), x + 34, ly);
+        }
+        g.setFont(f);
+    }
+
+    private static String fit(Graphics2D g, String s, int width) {
+        FontMetrics fm = g.getFontMetrics();
+        if (fm.stringWidth(s) <= width) return s;
+        while (s.length() > 1 && fm.stringWidth(s + "…") > width) s = s.substring(0, s.length() - 1);
+        return s + "…";
+    }
+
+    private static void center(Graphics2D g, String s, double cx, double baseline) {
+        FontMetrics fm = g.getFontMetrics();
+        g.drawString(s, (float) (cx - fm.stringWidth(s) / 2.0), (float) baseline);
+    }
+
+    private static double[][] points(List<RunReport.Row> rounds, String category) {
+        List<double[]> pts = new ArrayList<>();
+        for (RunReport.Row r : rounds) {
+            Double v = category == null ? r.overall() : r.categories().get(category);
+            if (v != null && !v.isNaN()) pts.add(new double[]{r.round(), 100 * v});
+        }
+        return pts.toArray(new double[0][]);
+    }
+
+    /** Round tick values from lo to hi with about n steps of 1, 2 or 5 × 10^k. */
+    static double[] ticks(double lo, double hi, int n) {
+        double raw = (hi - lo) / n;
+        double mag = Math.pow(10, Math.floor(Math.log10(raw)));
+        double step = raw / mag < 1.5 ? mag : raw / mag < 3 ? 2 * mag : raw / mag < 7 ? 5 * mag : 10 * mag;
+        double start = Math.floor(lo / step) * step, end = Math.ceil(hi / step) * step;
+        int count = (int) Math.round((end - start) / step) + 1;
+        double[] out = new double[count];
+        for (int i = 0; i < count; i++) out[i] = start + i * step;
+        return out;
+    }
+
+    private static byte[] png(BufferedImage img) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ImageIO.write(img, "png", out);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
