@@ -89,6 +89,9 @@ public final class HfCheckpoint {
                 tok = SentencePieceModelFile.read(dir.resolve("tokenizer.model"));
                 if (Files.isRegularFile(tc)) template = TokenizerJson.chatTemplate(HfConfig.readJson(tc));
             }
+            if (tok != null && tok.vocabSize() > c.vocabSize()) {
+                throw ModelFormatException.in(dir, "the tokenizer has " + tok.vocabSize() + " tokens but config.json vocab_size is " + c.vocabSize());
+            }
             Path jinja = dir.resolve("chat_template.jinja");
             if (template == null && Files.isRegularFile(jinja)) template = Files.readString(jinja);
             return new Checkpoint(c, w, tok, template);
