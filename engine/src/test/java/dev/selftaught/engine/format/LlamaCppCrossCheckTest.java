@@ -92,7 +92,7 @@ class LlamaCppCrossCheckTest {
             String ourText = ours.tokenizer().decode(Arrays.copyOf(cont, end));
             assertTrue(end >= 6, c.name() + ": the comparison needs a real continuation, got " + Arrays.toString(cont));
             System.out.println(c.name() + " continuation: " + Arrays.toString(cont) + " '" + ourText + "'");
-            try (LlamaModel model = new LlamaModel(new ModelParameters().setModel(f.toString()).setCtxSize(128).setThreads(1)
+                try (LlamaModel model = new LlamaModel(new ModelParameters().setModel(f.toString()).setCtxSize(128).setThreads(1)
                     .setThreadsBatch(1).setBatchSize(64).setUbatchSize(64).setSeed(1))) {
                 int[] cppIds = model.encode(c.prompt());
                 int[] oursNoBos = Arrays.copyOfRange(prompt, 1, prompt.length);
