@@ -44,6 +44,7 @@ class WriterRoundTripTest {
                 assertEquals(0, g.tensor("blk.1.ffn_up.weight").dataOffset() % 32, "tensor data aligned");
             }
             assertFalse(Files.list(tmp).anyMatch(p -> p.toString().endsWith(".tmp")), "no temp file left behind");
+            assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)), "readable by a model server of another user");
         }
     }
 
