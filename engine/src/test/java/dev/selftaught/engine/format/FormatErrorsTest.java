@@ -151,6 +151,19 @@ class FormatErrorsTest {
     }
 
     @Test
+    void ggufAbsurdDimsAndOffsetsAreRefused() throws Exception {
+        Path f = tmp.resolve("absurd.gguf");
+        Files.write(f, oneTensorGguf(3, 0, new long[] {1L << 30, 1L << 30}, 16));
+        refused(() -> GgufFile.open(f), f.toString(), "blk.0.attn_q.weight", "more than the file can hold");
+        byte[] b = oneTensorGguf(3, 0, new long[] {4}, 16);
+        // The tensor offset is the u64 just before the padding: set it to 2^63 + 32 (negative as a Java long).
+        int offAt = indexOf(b, "blk.0.attn_q.weight".getBytes(StandardCharsets.US_ASCII)) + 19 + 4 + 8 + 4;
+        ByteBuffer.wrap(b, offAt, 8).order(ByteOrder.LITTLE_ENDIAN).putLong(Long.MIN_VALUE + 32);
+        Files.write(f, b);
+        refused(() -> GgufFile.open(f), "blk.0.attn_q.weight", "beyond the end of the file");
+    }
+
+    @Test
     void ggufMissingTensorAndArchitecture() throws Exception {
         Path f = tmp.resolve("missing.gguf");
         Files.write(f, oneTensorGguf(3, 0, new long[] {4}, 16));
