@@ -135,6 +135,36 @@ class FormatErrorsTest {
     }
 
     @Test
+    void ggufWithCorruptedHeaderBytesIsReadOrRefusedButNeverCrashes() throws Exception {
+        // Byte-level BPE vocabulary and template in the header; flip random header bytes.
+        var v = dev.selftaught.engine.tokenizer.TokenizerJsonTest.byteLevel();
+        LlamaConfig c = new LlamaConfig(16, 24, 1, 2, 1, v.size(), 32, 1e-5f, 10000f, null, true, true);
+        Path good = tmp.resolve("fuzz-src.gguf");
+        GgufCheckpoint.write(good, WeightsAssert.random(c, 4), dev.selftaught.engine.tokenizer.Tokenizers.fromVocabulary(v),
+                "{{ messages }}", GgufCheckpoint.Precision.F32, "fuzz");
+        byte[] all = Files.readAllBytes(good);
+        long dataStart;
+        try (GgufFile g = GgufFile.open(good)) { dataStart = g.dataStart(); }
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(99);
+        Path f = tmp.resolve("fuzz.gguf");
+        int refusedCount = 0;
+        for (int trial = 0; trial < 300; trial++) {
+            byte[] b = all.clone();
+            for (int k = 0; k < 3; k++) b[rnd.nextInt((int) dataStart)] = (byte) rnd.nextInt(256);
+            Files.write(f, b);
+            try {
+                GgufCheckpoint.read(f);
+            } catch (dev.selftaught.engine.model.ModelFormatException e) {
+                refusedCount++;
+                assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
+            } catch (RuntimeException e) {
+                throw new AssertionError("trial " + trial + ": " + e, e);
+            }
+        }
+        assertTrue(refusedCount > 0, "some corruptions must be detected");
+    }
+
+    @Test
     void ggufShapeInconsistentWithMetadataNamesTensor() throws Exception {
         // A file whose metadata says dim 16 but whose attn_k has 2 rows (kv dim 8 expected).
         LlamaConfig other = new LlamaConfig(16, 24, 1, 2, 2, 20, 32, 1e-5f, 10000f, null, false, false);

@@ -115,7 +115,12 @@ public final class GgufCheckpoint {
         copy(f, require(f, "output_norm.weight"), w.finalNorm, d);
         if (!c.tiedEmbeddings()) copy(f, require(f, "output.weight"), w.output, d, c.vocabSize());
 
-        Tokenizer tok = vocab == null ? null : Tokenizers.fromVocabulary(vocab);
+        Tokenizer tok;
+        try {
+            tok = vocab == null ? null : Tokenizers.fromVocabulary(vocab);
+        } catch (IllegalArgumentException | java.util.regex.PatternSyntaxException e) {
+            throw ModelFormatException.in(path, "unusable tokenizer: " + e.getMessage());
+        }
         return new Checkpoint(c, w, tok, f.getString("tokenizer.chat_template"));
     }
 
