@@ -118,7 +118,7 @@ public final class GgufCheckpoint {
         Tokenizer tok;
         try {
             tok = vocab == null ? null : Tokenizers.fromVocabulary(vocab);
-        } catch (IllegalArgumentException | java.util.regex.PatternSyntaxException e) {
+        } catch (IllegalArgumentException e) {   // includes an invalid split regex
             throw ModelFormatException.in(path, "unusable tokenizer: " + e.getMessage());
         }
         return new Checkpoint(c, w, tok, f.getString("tokenizer.chat_template"));
