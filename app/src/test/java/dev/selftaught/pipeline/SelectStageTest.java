@@ -126,6 +126,22 @@ class SelectStageTest {
     }
 
     @Test
+    void readsParquetPoolsWithWildChatConversations() throws Exception {
+        Path p = dir.resolve("pool.parquet");
+        try (var w = dev.selftaught.data.Datasets.writer(p)) {
+            w.writeValue(Map.of("conversation_hash", "h1", "conversation", List.of(
+                    Map.of("role", "user", "content", "First question?"), Map.of("role", "assistant", "content", "A."),
+                    Map.of("role", "user", "content", "Follow-up?"))));
+            w.writeValue(Map.of("conversation_hash", "h2", "conversation", List.of(Map.of("role", "user", "content", "  "))));
+            w.commit();
+        }
+        var r = new SelectStage(settings(p, 100, 0, 1), null, null, 1, ProgressFactory.NONE).run();
+        assertEquals(List.of("First question?"), r.instructions().stream().map(Instruction::instruction).toList());
+        assertEquals("pool.parquet#h1", r.instructions().getFirst().source());
+        assertEquals(1, r.stats().get("empty"));
+    }
+
+    @Test
     void readsTheRealArenaHardPool() {
         Path p = Path.of(System.getProperty("shared.data"), "arena_hard", "data_arena-hard-v0.1_question.jsonl");
         var r = new SelectStage(settings(p, 4000, 100, 3), null, null, 1, ProgressFactory.NONE).run();
