@@ -14,16 +14,21 @@ import picocli.CommandLine.Command;
         description = "Train an LLM-as-a-Judge without human labels (the Self-Taught Evaluator method).",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                SelectCommand.class,
+                PairsCommand.class,
+                AnnotateCommand.class,
+                RoundTrainCommand.class,
+                RunCommand.class,
                 GenerateCommand.class,
                 BenchCommand.class,
                 ServeCommand.class,
                 ConvertCommand.class,
                 EvalCommand.class,
                 JudgeCommand.class,
-                ReportCommand.class,
-                TrainCommand.class,
                 DemoCommand.class,
                 MicroworldCommand.class,
+                TrainCommand.class,
+                ReportCommand.class,
         })
 public final class Main implements Runnable {
 

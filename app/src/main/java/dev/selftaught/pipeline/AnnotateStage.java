@@ -14,7 +14,6 @@ import dev.selftaught.pipeline.Records.Message;
 import dev.selftaught.pipeline.Records.Pair;
 import dev.selftaught.pipeline.Records.SftRow;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -50,15 +49,20 @@ public final class AnnotateStage {
     private final JudgePrompts prompt;
     private final int round;
     private final int concurrency;
-    private final PrintStream progress;
+    private final ProgressFactory progress;
 
-    public AnnotateStage(AnnotateSettings settings, LanguageModel judge, int round, int concurrency, PrintStream progress) {
+    public AnnotateStage(AnnotateSettings settings, LanguageModel judge, int round, int concurrency, ProgressFactory progress) {
         this.s = settings;
         this.judge = judge;
         this.prompt = JudgePrompts.named(settings.template());
         this.round = round;
         this.concurrency = concurrency;
         this.progress = progress;
+    }
+
+    /** The same, with plain progress lines on {@code progress} (null: none). */
+    public AnnotateStage(AnnotateSettings settings, LanguageModel judge, int round, int concurrency, java.io.PrintStream progress) {
+        this(settings, judge, round, concurrency, ProgressFactory.lines(progress));
     }
 
     /** Orders shown for a pair: both, one seeded random order, or the fixed one. */

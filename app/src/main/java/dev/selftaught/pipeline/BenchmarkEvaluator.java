@@ -24,6 +24,13 @@ public final class BenchmarkEvaluator implements JudgeEvaluator {
     private final int concurrency;
     private final Path dataDir;
     private final Map<String, Benchmark> loaded = new LinkedHashMap<>();
+    private ProgressFactory progress = ProgressFactory.NONE;
+
+    /** Shows each evaluation's judge calls on the given progress display. */
+    public BenchmarkEvaluator withProgress(ProgressFactory p) {
+        this.progress = ProgressFactory.orNone(p);
+        return this;
+    }
     private String template; // judge template name or file; null = the evaluator's default (pair-v2)
 
     public BenchmarkEvaluator(RunConfig.EvalSettings settings, int concurrency, Path dataDir) {
@@ -59,7 +66,20 @@ public final class BenchmarkEvaluator implements JudgeEvaluator {
 
     @Override
     public JsonNode evaluate(LanguageModel judge, String benchmark, Path outDir) {
-        EvalResult r = Evaluator.evaluate(judge, benchmark(benchmark).items(), options());
+        ProgressFactory.Tracker[] bar = new ProgressFactory.Tracker[1];
+        int[] last = {0};
+        EvalOptions o = options().withProgress((done, total) -> {
+            synchronized (bar) {
+                if (bar[0] == null) bar[0] = progress.start("eval " + RunLoop.benchName(benchmark), total);
+                for (; last[0] < done; last[0]++) bar[0].advance(false);
+            }
+        });
+        EvalResult r;
+        try {
+            r = Evaluator.evaluate(judge, benchmark(benchmark).items(), o);
+        } finally {
+            synchronized (bar) { if (bar[0] != null) bar[0].close(); }
+        }
         r.writeTo(outDir, judge.identity(), benchmark);
         return PipelineIo.readJson(outDir.resolve("metrics.json"));
     }

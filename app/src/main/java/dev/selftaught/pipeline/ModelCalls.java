@@ -5,9 +5,7 @@ import dev.selftaught.llm.ModelException;
 import dev.selftaught.llm.ModelRequest;
 import dev.selftaught.llm.ModelResponse;
 
-import java.io.PrintStream;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs a stage's model requests through {@link LanguageModel#completeAll} and returns the answers
@@ -24,53 +22,29 @@ public final class ModelCalls {
     }
 
     public static Answer[] run(String what, LanguageModel model, List<ModelRequest> requests, int concurrency,
-                               PrintStream progress) {
+                               ProgressFactory progress) {
         Answer[] out = new Answer[requests.size()];
         ModelException[] fatal = new ModelException[1];
-        AtomicInteger done = new AtomicInteger();
-        Progress bar = new Progress(what, requests.size(), progress);
-        model.completeAll(requests, concurrency, (index, response, error) -> {
-            if (error != null && error.retryable()) {
-                synchronized (fatal) { if (fatal[0] == null) fatal[0] = error; }
-            }
-            out[index] = new Answer(response, error);
-            bar.update(done.incrementAndGet());
-        });
-        bar.finish();
+        if (requests.isEmpty()) return out;
+        ProgressFactory.Tracker bar = ProgressFactory.orNone(progress).start(what, requests.size());
+        try {
+            model.completeAll(requests, concurrency, (index, response, error) -> {
+                if (error != null && error.retryable()) {
+                    synchronized (fatal) { if (fatal[0] == null) fatal[0] = error; }
+                }
+                out[index] = new Answer(response, error);
+                bar.advance(error != null);
+            });
+        } finally {
+            bar.close();
+        }
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == null) throw new IllegalStateException(what + ": the model gave no answer for request " + i);
+        }
         if (fatal[0] != null) {
             throw new ModelException(what + ": a model call kept failing (" + fatal[0].getMessage()
                     + "); completed calls are stored, rerun the same command to continue", true, fatal[0]);
         }
         return out;
-    }
-
-    /** A minimal stderr progress line with rate and ETA, printed at most every two seconds. */
-    static final class Progress {
-        private final String what;
-        private final int total;
-        private final PrintStream out;
-        private final long start = System.nanoTime();
-        private long lastPrint;
-
-        Progress(String what, int total, PrintStream out) {
-            this.what = what;
-            this.total = total;
-            this.out = out;
-        }
-
-        synchronized void update(int done) {
-            if (out == null) return;
-            long now = System.nanoTime();
-            if (now - lastPrint < 2_000_000_000L && done < total) return;
-            lastPrint = now;
-            double secs = (now - start) / 1e9;
-            double rate = done / Math.max(secs, 1e-9);
-            long eta = done == 0 ? 0 : Math.round((total - done) / Math.max(rate, 1e-9));
-            out.printf("%s: %d/%d calls (%.1f/s, ETA %dm%02ds)%n", what, done, total, rate, eta / 60, eta % 60);
-        }
-
-        void finish() {
-            update(total);
-        }
     }
 }

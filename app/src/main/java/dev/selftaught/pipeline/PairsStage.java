@@ -7,7 +7,6 @@ import dev.selftaught.llm.SamplingParams;
 import dev.selftaught.pipeline.Records.Instruction;
 import dev.selftaught.pipeline.Records.Pair;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,13 +37,18 @@ public final class PairsStage {
     private final PairsSettings settings;
     private final LanguageModel model;
     private final int concurrency;
-    private final PrintStream progress;
+    private final ProgressFactory progress;
 
-    public PairsStage(PairsSettings settings, LanguageModel model, int concurrency, PrintStream progress) {
+    public PairsStage(PairsSettings settings, LanguageModel model, int concurrency, ProgressFactory progress) {
         this.settings = settings;
         this.model = model;
         this.concurrency = concurrency;
         this.progress = progress;
+    }
+
+    /** The same, with plain progress lines on {@code progress} (null: none). */
+    public PairsStage(PairsSettings settings, LanguageModel model, int concurrency, java.io.PrintStream progress) {
+        this(settings, model, concurrency, ProgressFactory.lines(progress));
     }
 
     private PromptTemplate template() {

@@ -2,6 +2,8 @@ package dev.selftaught.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.selftaught.llm.LanguageModel;
+import dev.selftaught.report.ReportWriter;
+import dev.selftaught.report.RunReport;
 import dev.selftaught.store.CachedModel;
 import dev.selftaught.store.RunDirectory;
 import dev.selftaught.train.TrainerBackend;
@@ -47,6 +49,8 @@ public final class RunLoop {
     private final PrintStream err;
     private StageListener listener = s -> { };
     private java.util.Set<String> secrets = java.util.Set.of();
+    private boolean retryFailed;
+    private ProgressFactory progress;
     private final Map<String, LazyModel> models = new LinkedHashMap<>();
 
     public RunLoop(RunConfig cfg, Path runDir, ModelOpener opener, TrainerFactory trainers, JudgeEvaluator evaluator,
@@ -63,6 +67,18 @@ public final class RunLoop {
     /** Secret values substituted into the config, masked in run.yaml. */
     public RunLoop withSecrets(java.util.Set<String> s) {
         this.secrets = java.util.Set.copyOf(s);
+        return this;
+    }
+
+    /** Try again the model calls the call store recorded as failed (instead of replaying the failure). */
+    public RunLoop withRetryFailed(boolean r) {
+        this.retryFailed = r;
+        return this;
+    }
+
+    /** How stages show the progress of their model calls (default: a plain line on err every two seconds). */
+    public RunLoop withProgress(ProgressFactory p) {
+        this.progress = p;
         return this;
     }
 
@@ -86,7 +102,7 @@ public final class RunLoop {
     /** One lazily opened, call-store-backed model per spec, shared by the stages of this run. */
     private LazyModel model(RunDirectory dir, String spec) {
         return models.computeIfAbsent(spec, s -> new LazyModel(s,
-                () -> new CachedModel(opener.open(s), dir.callStore(), false)));
+                () -> new CachedModel(opener.open(s), dir.callStore(), retryFailed)));
     }
 
     private void release(String spec) {
@@ -95,6 +111,7 @@ public final class RunLoop {
     }
 
     private Map<String, Object> runLocked(RunDirectory dir) {
+        ProgressFactory bars = progress != null ? progress : ProgressFactory.lines(this.err);
         long tRun = System.nanoTime();
         PipelineIo.writeText(runDir.resolve("run.yaml"), "# resolved configuration; config_hash "
                 + cfg.hash() + "\n" + new RunConfig.Loaded(cfg, secrets).redactedYaml());
@@ -102,7 +119,7 @@ public final class RunLoop {
         // Stage 1: select.
         long t = System.nanoTime();
         LazyModel categorizer = cfg.select().categorize() ? model(dir, cfg.models().categorizerSpec()) : null;
-        SelectStage select = new SelectStage(cfg.select(), categorizer, null, cfg.concurrency(), err);
+        SelectStage select = new SelectStage(cfg.select(), categorizer, null, cfg.concurrency(), bars);
         SelectStage.Result sel = select.runInto(runDir.resolve("select"),
                 categorizer == null ? null : categorizer.identity(), force);
         err.printf("select: %d instructions kept %s%n", sel.instructions().size(), sel.stats());
@@ -110,7 +127,7 @@ public final class RunLoop {
 
         // Stage 2: pairs, made once.
         LazyModel generator = model(dir, cfg.models().generatorSpec());
-        PairsStage.Result pairs = new PairsStage(cfg.pairs(), generator, cfg.concurrency(), err)
+        PairsStage.Result pairs = new PairsStage(cfg.pairs(), generator, cfg.concurrency(), bars)
                 .runInto(runDir.resolve("pairs"), runDir.resolve("select").resolve(SelectStage.OUTPUT), force);
         err.printf("pairs: %d pairs kept %s%n", pairs.pairs().size(), pairs.stats());
         if (!cfg.models().generatorSpec().equals(cfg.models().seed())) release(cfg.models().generatorSpec());
@@ -134,7 +151,7 @@ public final class RunLoop {
 
             t = System.nanoTime();
             LazyModel judge = model(dir, judgeSpec);
-            AnnotateStage annotate = new AnnotateStage(cfg.annotate(), judge, i, cfg.concurrency(), err);
+            AnnotateStage annotate = new AnnotateStage(cfg.annotate(), judge, i, cfg.concurrency(), bars);
             Map<String, Object> stats = annotate.runInto(rd, pairsFile, force);
             timings.put("annotate", secs(t));
             @SuppressWarnings("unchecked")
@@ -196,19 +213,54 @@ public final class RunLoop {
             release(b.getValue());
         }
 
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("config_hash", cfg.hash());
-        report.put("iterations", cfg.iterations());
-        report.put("benchmarks", cfg.eval().benchmarks());
-        report.put("select", sel.stats());
-        report.put("pairs", pairs.stats());
-        report.put("rounds", rounds);
-        report.put("baselines", baselines);
-        PipelineIo.writeJson(runDir.resolve("report.json"), report);
+        // report.json / report.md / report.html / charts through the shared report writer; the
+        // pipeline's extra detail (models, per-benchmark numbers, stage counts) goes to summary.json.
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("config_hash", cfg.hash());
+        summary.put("iterations", cfg.iterations());
+        summary.put("benchmarks", cfg.eval().benchmarks());
+        summary.put("select", sel.stats());
+        summary.put("pairs", pairs.stats());
+        summary.put("rounds", rounds);
+        summary.put("baselines", baselines);
+        PipelineIo.writeJson(runDir.resolve("summary.json"), summary);
+        RunReport report = new RunReport("Self-taught evaluator run (" + String.join(", ", cfg.eval().benchmarks()) + ")",
+                rounds.stream().map(RunLoop::reportRow).toList(), baselines.stream().map(RunLoop::reportRow).toList());
+        ReportWriter.write(report, runDir);
         listener.after("report");
-        err.printf("run finished in %.1f s: %d rounds; report in %s%n", secs(tRun), cfg.iterations(),
-                runDir.resolve("report.json"));
-        return report;
+        printSummary(rounds, baselines, secs(tRun));
+        return summary;
+    }
+
+    /** One row of the shared report from a summary row. */
+    @SuppressWarnings("unchecked")
+    private static RunReport.Row reportRow(Map<String, Object> r) {
+        Map<String, Double> cats = new LinkedHashMap<>();
+        Object c = r.get("categories");
+        if (c instanceof JsonNode n) n.properties().forEach(e -> cats.put(e.getKey(), e.getValue().asDouble()));
+        Map<String, Long> dropped = new LinkedHashMap<>();
+        ((Map<String, Object>) r.getOrDefault("dropped", Map.of())).forEach((k, v) -> {
+            if (v instanceof Number num) dropped.put(k, num.longValue());
+        });
+        Integer round = r.get("round") instanceof Integer i ? i : null;
+        String name = r.containsKey("name") ? (String) r.get("name") : round == 0 ? "seed" : "iteration " + round;
+        Long kept = r.get("kept") instanceof Number k ? k.longValue() : null;
+        return new RunReport.Row(round, name, (Double) r.get("overall"), cats, kept, dropped);
+    }
+
+    private void printSummary(List<Map<String, Object>> rounds, List<Map<String, Object>> baselines, double seconds) {
+        err.printf("%nrun finished in %.1f s (%s)%n", seconds, runDir);
+        err.printf("%-14s %8s %8s%n", "", "overall", "kept");
+        for (Map<String, Object> r : rounds) {
+            err.printf("%-14s %8s %8s%n", "round " + r.get("round"), pct(r.get("overall")), r.get("kept") == null ? "-" : r.get("kept"));
+        }
+        for (Map<String, Object> b : baselines) err.printf("%-14s %8s %8s%n", b.get("name"), pct(b.get("overall")), "-");
+        err.printf("report: %s, %s, %s%n", runDir.resolve(ReportWriter.JSON), runDir.resolve(ReportWriter.MARKDOWN),
+                runDir.resolve(ReportWriter.HTML));
+    }
+
+    private static String pct(Object o) {
+        return o instanceof Number n ? String.format("%.1f", n.doubleValue() * 100) : "-";
     }
 
     /**

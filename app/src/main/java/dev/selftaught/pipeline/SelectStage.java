@@ -7,7 +7,6 @@ import dev.selftaught.llm.ModelRequest;
 import dev.selftaught.llm.SamplingParams;
 import dev.selftaught.pipeline.Records.Instruction;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.text.Normalizer;
 import java.util.ArrayList;
@@ -43,10 +42,10 @@ public final class SelectStage {
     private final LanguageModel categorizer; // null when not categorising
     private final SamplingParams categorizeParams;
     private final int concurrency;
-    private final PrintStream progress;
+    private final ProgressFactory progress;
 
     public SelectStage(SelectSettings settings, LanguageModel categorizer, SamplingParams categorizeParams,
-                       int concurrency, PrintStream progress) {
+                       int concurrency, ProgressFactory progress) {
         if (settings.categorize() && categorizer == null) {
             throw new InputError("select.categorize is on but no categorizer model is configured (set models.categorizer)");
         }
@@ -55,6 +54,12 @@ public final class SelectStage {
         this.categorizeParams = categorizeParams != null ? categorizeParams : SamplingParams.greedy(32);
         this.concurrency = concurrency;
         this.progress = progress;
+    }
+
+    /** The same, with plain progress lines on {@code progress} (null: none). */
+    public SelectStage(SelectSettings settings, LanguageModel categorizer, SamplingParams categorizeParams,
+                       int concurrency, java.io.PrintStream progress) {
+        this(settings, categorizer, categorizeParams, concurrency, ProgressFactory.lines(progress));
     }
 
     /** Normalises whitespace and Unicode (NFC); keeps line structure and indentation inside lines. */

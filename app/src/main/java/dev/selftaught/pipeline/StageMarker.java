@@ -52,7 +52,7 @@ public final class StageMarker {
         }
         // Inputs match: the stage is done if its outputs are intact.
         for (var e : m.path("outputs").properties()) {
-            if (!PipelineIo.sha256(dir.resolve(e.getKey())).equals(e.getValue().asText())) {
+            if (!PipelineIo.sha256(dir.resolve(e.getKey()).normalize()).equals(e.getValue().asText())) {
                 return Decision.RUN;
             }
         }
@@ -66,7 +66,12 @@ public final class StageMarker {
         m.put("finished_at", Instant.now().toString());
         m.put("inputs", new LinkedHashMap<>(inputs));
         Map<String, String> outs = new LinkedHashMap<>();
-        for (String o : outputs) outs.put(o, PipelineIo.sha256(dir.resolve(o)));
+        for (String o : outputs) {
+            // normalize(): "../x" must not depend on the marker directory existing yet
+            String h = PipelineIo.sha256(dir.resolve(o).normalize());
+            if (h.equals("missing")) throw new IllegalStateException(dir + ": stage '" + stage + "' output " + o + " was not written");
+            outs.put(o, h);
+        }
         m.put("outputs", outs);
         PipelineIo.writeJson(dir.resolve(FILE), m);
     }

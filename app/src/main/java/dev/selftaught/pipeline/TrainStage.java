@@ -31,6 +31,14 @@ public final class TrainStage {
                 settings.settings());
     }
 
+    private static long countRows(Path file) {
+        try (var lines = java.nio.file.Files.lines(file)) {
+            return lines.filter(l -> !l.isBlank()).count();
+        } catch (java.io.IOException e) {
+            throw new dev.selftaught.data.InputError(file + ": cannot read the training rows: " + e.getMessage());
+        }
+    }
+
     /** Trains (or reuses a finished result) and returns the trained model's spec. */
     public String runInto(Path roundDir, String baseModel, boolean force) {
         TrainJob job = job(roundDir, baseModel);
@@ -45,9 +53,13 @@ public final class TrainStage {
         }
         StageMarker.clear(markerDir);
         long t0 = System.nanoTime();
-        String spec = backend.train(job);
+        // A round whose annotation kept nothing has nothing to learn from: its model is the base
+        // (recorded, so the report shows why), rather than a trainer failing on an empty file.
+        boolean empty = countRows(job.data()) == 0;
+        String spec = empty ? baseModel : backend.train(job);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("model", spec);
+        if (empty) result.put("note", "no training rows in " + job.data().getFileName() + "; the base model is kept");
         result.put("base", baseModel);
         result.put("seconds", (System.nanoTime() - t0) / 1e9);
         PipelineIo.writeJson(roundDir.resolve(RESULT), result);

@@ -69,7 +69,7 @@ class AnnotateStageTest {
                 q0 + "|BA", List.of("[[A]] wrong", "[[C]] tie", "x [[B]] right", "y [[B]] right"),
                 q1 + "|AB", List.of("[[B]]", "[[B]]", "nothing", "[[C]]"),
                 q1 + "|BA", List.of("[[B]] one", "[[B]] two", "[[B]] three", "[[A]]")));
-        var r = new AnnotateStage(settings(4, "both", false, 0, false, 1), judge, 1, 2, null).run(ps);
+        var r = new AnnotateStage(settings(4, "both", false, 0, false, 1), judge, 1, 2, ProgressFactory.NONE).run(ps);
         @SuppressWarnings("unchecked") Map<String, Long> samples = (Map<String, Long>) r.stats().get("samples");
         @SuppressWarnings("unchecked") Map<String, Long> units = (Map<String, Long>) r.stats().get("pair_orders");
         assertEquals(16, samples.get("total"));
@@ -109,8 +109,8 @@ class AnnotateStageTest {
         Set<String> picks = new HashSet<>();
         for (long seed = 1; seed <= 12; seed++) {
             var s = settings(15, "fixed", false, 0, false, seed);
-            var a = new AnnotateStage(s, judge, 1, 1, null).run(ps);
-            var b = new AnnotateStage(s, judge, 1, 1, null).run(ps);
+            var a = new AnnotateStage(s, judge, 1, 1, ProgressFactory.NONE).run(ps);
+            var b = new AnnotateStage(s, judge, 1, 1, ProgressFactory.NONE).run(ps);
             assertEquals(a.sft(), b.sft());
             picks.add(a.sft().getFirst().messages().getLast().content());
         }
@@ -122,8 +122,8 @@ class AnnotateStageTest {
         // Judge always says [[A]]: every AB order is correct, no BA order is, except ... use a skilled scripted judge.
         List<Pair> ps = pairs(40);
         ScriptedModel judge = new ScriptedModel("j", 0.6);
-        var unbalanced = new AnnotateStage(settings(3, "both", false, 0, false, 5), judge, 1, 4, null).run(ps);
-        var balanced = new AnnotateStage(settings(3, "both", true, 0, false, 5), judge, 1, 4, null).run(ps);
+        var unbalanced = new AnnotateStage(settings(3, "both", false, 0, false, 5), judge, 1, 4, ProgressFactory.NONE).run(ps);
+        var balanced = new AnnotateStage(settings(3, "both", true, 0, false, 5), judge, 1, 4, ProgressFactory.NONE).run(ps);
         @SuppressWarnings("unchecked") Map<String, Long> u = (Map<String, Long>) unbalanced.stats().get("pair_orders");
         @SuppressWarnings("unchecked") Map<String, Long> b = (Map<String, Long>) balanced.stats().get("pair_orders");
         long a = u.get("kept_A"), bb = u.get("kept_B");
@@ -143,7 +143,7 @@ class AnnotateStageTest {
         TableJudge judge = new TableJudge(Map.of(
                 q + "|AB", List.of("[[A]]", "[[B]]", "[[B]]", "none"),
                 q + "|BA", List.of("[[B]]", "[[B]]", "[[B]]", "[[A]]")));
-        var r = new AnnotateStage(settings(4, "both", false, 0.5, false, 1), judge, 1, 1, null).run(ps);
+        var r = new AnnotateStage(settings(4, "both", false, 0.5, false, 1), judge, 1, 1, ProgressFactory.NONE).run(ps);
         @SuppressWarnings("unchecked") Map<String, Long> u = (Map<String, Long>) r.stats().get("pair_orders");
         assertEquals(1, u.get("below_majority"));
         assertEquals(1, u.get("kept_B"));
@@ -160,12 +160,12 @@ class AnnotateStageTest {
                 return judge.complete(r);
             }
         };
-        new AnnotateStage(settings(1, "both", false, 0, false, 1), recorder, 1, 3, null).run(ps);
+        new AnnotateStage(settings(1, "both", false, 0, false, 1), recorder, 1, 3, ProgressFactory.NONE).run(ps);
         assertEquals(12, recorder.prompts.size());
         assertEquals(12, new HashSet<>(recorder.prompts).size(), "every pair-order has its own prompt");
         // A response containing a slot name is shown literally and does not leak into other prompts.
         Pair tricky = new Pair("t", "Q {response_b}", "m", "Answer to: Q {response_b}", "{input} {response_a}", "x");
-        var r = new AnnotateStage(settings(1, "fixed", false, 0, false, 1), judge, 1, 1, null).run(List.of(tricky));
+        var r = new AnnotateStage(settings(1, "fixed", false, 0, false, 1), judge, 1, 1, ProgressFactory.NONE).run(List.of(tricky));
         String user = r.annotations().isEmpty() ? null : r.sft().isEmpty() ? null : r.sft().getFirst().messages().get(1).content();
         assertNotNull(user);
         assertTrue(user.contains("[The Start of Assistant B's Answer]\n{input} {response_a}\n"), user);
@@ -174,7 +174,7 @@ class AnnotateStageTest {
     @Test
     void writesExportsInTheDocumentedShapes() throws Exception {
         List<Pair> ps = pairs(10);
-        var stage = new AnnotateStage(settings(4, "both", true, 0, true, 3), new ScriptedModel("j", 0.7), 1, 2, null);
+        var stage = new AnnotateStage(settings(4, "both", true, 0, true, 3), new ScriptedModel("j", 0.7), 1, 2, ProgressFactory.NONE);
         Path pf = dir.resolve("pairs.jsonl");
         PipelineIo.writeJsonl(pf, ps);
         Path rd = dir.resolve("round-1");

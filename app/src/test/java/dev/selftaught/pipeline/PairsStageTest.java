@@ -16,7 +16,7 @@ class PairsStageTest {
         List<Instruction> xs = List.of(x("1", "Explain gravity"), x("2", "NOMARKER question"), x("3", "SAME question"),
                 x("4", "EMPTY question"), x("5", "Explain tides"));
         ScriptedModel m = new ScriptedModel("gen", 1.0);
-        PairsStage.Result r = new PairsStage(PairsSettings.defaults(), m, 2, null).run(xs);
+        PairsStage.Result r = new PairsStage(PairsSettings.defaults(), m, 2, ProgressFactory.NONE).run(xs);
         assertEquals(List.of("1", "5"), r.pairs().stream().map(Pair::id).toList());
         Pair p = r.pairs().getFirst();
         assertEquals("Explain gravity", p.instruction());
@@ -45,7 +45,7 @@ class PairsStageTest {
     @Test
     void badResponseMethodIsTheAlternative() {
         var s = new PairsSettings(PairsSettings.BAD, null, 0.7, 0.9, 256, 1);
-        PairsStage.Result r = new PairsStage(s, new ScriptedModel("gen", 1.0), 1, null).run(List.of(x("1", "Explain gravity")));
+        PairsStage.Result r = new PairsStage(s, new ScriptedModel("gen", 1.0), 1, ProgressFactory.NONE).run(List.of(x("1", "Explain gravity")));
         Pair p = r.pairs().getFirst();
         assertNull(p.modifiedInstruction());
         assertEquals("A careless reply about Explain gravity", p.rejected());
@@ -56,8 +56,8 @@ class PairsStageTest {
     @Test
     void seededGenerationsAreDeterministicPerInstruction() {
         List<Instruction> xs = List.of(x("a", "Explain gravity"));
-        var r1 = new PairsStage(PairsSettings.defaults(), new ScriptedModel("gen", 1.0), 1, null).run(xs);
-        var r2 = new PairsStage(PairsSettings.defaults(), new ScriptedModel("gen", 1.0), 1, null).run(xs);
+        var r1 = new PairsStage(PairsSettings.defaults(), new ScriptedModel("gen", 1.0), 1, ProgressFactory.NONE).run(xs);
+        var r2 = new PairsStage(PairsSettings.defaults(), new ScriptedModel("gen", 1.0), 1, ProgressFactory.NONE).run(xs);
         assertEquals(r1, r2);
     }
 }

@@ -36,7 +36,7 @@ class SelectStageTest {
                 "{\"messages\": [{\"role\":\"system\",\"content\":\"s\"},{\"role\":\"user\",\"content\":\"Cafe\\u0301 menu?\"},"
                         + "{\"role\":\"assistant\",\"content\":\"a\"},{\"role\":\"user\",\"content\":\"second\"}]}",
                 "{\"conversation\": [{\"role\":\"user\",\"content\":\"Line one   \\r\\n\\r\\n\\r\\n\\r\\nline two\"}], \"conversation_hash\": \"h1\"}");
-        SelectStage.Result r = new SelectStage(settings(p, 40, 0, 1), null, null, 1, null).run();
+        SelectStage.Result r = new SelectStage(settings(p, 40, 0, 1), null, null, 1, ProgressFactory.NONE).run();
         Map<String, Long> s = r.stats();
         assertEquals(7, s.get("read"));
         assertEquals(1, s.get("duplicate"));
@@ -56,7 +56,7 @@ class SelectStageTest {
         Path p = pool("{\"conversation\": [{\"role\":\"user\",\"content\":\"first\"},{\"role\":\"assistant\",\"content\":\"a\"},"
                 + "{\"role\":\"user\",\"content\":\"last\"}]}");
         var s = new SelectSettings(p.toString(), null, "last", 1, 100, "exact", false, null, null, null, 0, 1);
-        assertEquals("last", new SelectStage(s, null, null, 1, null).run().instructions().getFirst().instruction());
+        assertEquals("last", new SelectStage(s, null, null, 1, ProgressFactory.NONE).run().instructions().getFirst().instruction());
     }
 
     @Test
@@ -64,9 +64,9 @@ class SelectStageTest {
         String[] lines = new String[50];
         for (int i = 0; i < 50; i++) lines[i] = "{\"instruction\": \"question number " + i + "\"}";
         Path p = pool(lines);
-        var a = new SelectStage(settings(p, 1000, 10, 7), null, null, 1, null).run();
-        var b = new SelectStage(settings(p, 1000, 10, 7), null, null, 1, null).run();
-        var c = new SelectStage(settings(p, 1000, 10, 8), null, null, 1, null).run();
+        var a = new SelectStage(settings(p, 1000, 10, 7), null, null, 1, ProgressFactory.NONE).run();
+        var b = new SelectStage(settings(p, 1000, 10, 7), null, null, 1, ProgressFactory.NONE).run();
+        var c = new SelectStage(settings(p, 1000, 10, 8), null, null, 1, ProgressFactory.NONE).run();
         assertEquals(a.instructions(), b.instructions());
         assertNotEquals(a.instructions(), c.instructions());
         assertEquals(10, a.instructions().size());
@@ -80,7 +80,7 @@ class SelectStageTest {
         var s = new SelectSettings(p.toString(), null, "first", 1, 1000, "loose", true, List.of("reasoning", "other"),
                 List.of("reasoning"), null, 0, 1);
         ScriptedModel m = new ScriptedModel("cat", 1.0);
-        var r = new SelectStage(s, m, null, 2, null).run();
+        var r = new SelectStage(s, m, null, 2, ProgressFactory.NONE).run();
         assertEquals(List.of("Solve 3x = 9", "What is 10 / 4?"), r.instructions().stream().map(Instruction::instruction).toList());
         assertEquals("reasoning", r.instructions().getFirst().category());
         assertEquals(1, r.stats().get("category_not_kept"));
@@ -99,7 +99,7 @@ class SelectStageTest {
     @Test
     void badLineIsAnInputErrorNamingFileAndLine() throws Exception {
         Path p = pool("{\"instruction\": \"ok\"}", "{not json");
-        InputError e = assertThrows(InputError.class, () -> new SelectStage(settings(p, 100, 0, 1), null, null, 1, null).run());
+        InputError e = assertThrows(InputError.class, () -> new SelectStage(settings(p, 100, 0, 1), null, null, 1, ProgressFactory.NONE).run());
         assertTrue(e.getMessage().contains("pool.jsonl:2"), e.getMessage());
     }
 
@@ -107,28 +107,44 @@ class SelectStageTest {
     void doneMarkerSkipsAndChangedInputsNeedForce() throws Exception {
         Path p = pool("{\"instruction\": \"a question\"}");
         Path out = dir.resolve("run/select");
-        new SelectStage(settings(p, 100, 0, 1), null, null, 1, null).runInto(out, null, false);
+        new SelectStage(settings(p, 100, 0, 1), null, null, 1, ProgressFactory.NONE).runInto(out, null, false);
         long before = Files.getLastModifiedTime(out.resolve("instructions.jsonl")).toMillis();
         Thread.sleep(20);
-        new SelectStage(settings(p, 100, 0, 1), null, null, 1, null).runInto(out, null, false);
+        new SelectStage(settings(p, 100, 0, 1), null, null, 1, ProgressFactory.NONE).runInto(out, null, false);
         assertEquals(before, Files.getLastModifiedTime(out.resolve("instructions.jsonl")).toMillis(), "no-op rerun");
         var e = assertThrows(InputError.class,
-                () -> new SelectStage(settings(p, 50, 0, 1), null, null, 1, null).runInto(out, null, false));
+                () -> new SelectStage(settings(p, 50, 0, 1), null, null, 1, ProgressFactory.NONE).runInto(out, null, false));
         assertTrue(e.getMessage().contains("settings") && e.getMessage().contains("--force"), e.getMessage());
-        new SelectStage(settings(p, 50, 0, 1), null, null, 1, null).runInto(out, null, true);
+        new SelectStage(settings(p, 50, 0, 1), null, null, 1, ProgressFactory.NONE).runInto(out, null, true);
     }
 
     @Test
     void readsJsonArrayFiles() throws Exception {
         Path p = dir.resolve("pool.json");
         Files.writeString(p, "[{\"prompt\": \"one\"}, {\"prompt\": \"two\"}]");
-        assertEquals(2, new SelectStage(settings(p, 100, 0, 1), null, null, 1, null).run().instructions().size());
+        assertEquals(2, new SelectStage(settings(p, 100, 0, 1), null, null, 1, ProgressFactory.NONE).run().instructions().size());
+    }
+
+    @Test
+    void readsParquetPoolsWithWildChatConversations() throws Exception {
+        Path p = dir.resolve("pool.parquet");
+        try (var w = dev.selftaught.data.Datasets.writer(p)) {
+            w.writeValue(Map.of("conversation_hash", "h1", "conversation", List.of(
+                    Map.of("role", "user", "content", "First question?"), Map.of("role", "assistant", "content", "A."),
+                    Map.of("role", "user", "content", "Follow-up?"))));
+            w.writeValue(Map.of("conversation_hash", "h2", "conversation", List.of(Map.of("role", "user", "content", "  "))));
+            w.commit();
+        }
+        var r = new SelectStage(settings(p, 100, 0, 1), null, null, 1, ProgressFactory.NONE).run();
+        assertEquals(List.of("First question?"), r.instructions().stream().map(Instruction::instruction).toList());
+        assertEquals("pool.parquet#h1", r.instructions().getFirst().source());
+        assertEquals(1, r.stats().get("empty"));
     }
 
     @Test
     void readsTheRealArenaHardPool() {
         Path p = Path.of(System.getProperty("shared.data"), "arena_hard", "data_arena-hard-v0.1_question.jsonl");
-        var r = new SelectStage(settings(p, 4000, 100, 3), null, null, 1, null).run();
+        var r = new SelectStage(settings(p, 4000, 100, 3), null, null, 1, ProgressFactory.NONE).run();
         assertEquals(500, r.stats().get("read"));
         assertEquals(100, r.instructions().size());
         assertEquals(r.stats().get("read"), r.stats().entrySet().stream()

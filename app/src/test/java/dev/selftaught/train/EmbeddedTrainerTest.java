@@ -64,7 +64,7 @@ class EmbeddedTrainerTest {
         Path out = dir.resolve("lora");
         EmbeddedTrainer t = new EmbeddedTrainer();
         t.train(new TrainJob(rows(dir), null, BASE.toString(), out,
-                Map.of("epochs", 10, "lr", 1e-2, "threads", 2, "lora_rank", 4, "lora_targets", "q,k,v,o,down")));
+                Map.of("epochs", 10, "lr", 1e-2, "threads", 2, "lora_rank", 4, "lora_targets", "q,k,v,o,down", "gguf", "f32")));
         assertTrue(Files.isRegularFile(out.resolve("adapter/adapter_config.json")));
         String cfg = Files.readString(out.resolve("adapter/adapter_config.json"));
         assertTrue(cfg.contains("\"r\": 4") && cfg.contains("\"q_proj\"") && !cfg.contains("gate_proj"), cfg);
@@ -79,6 +79,10 @@ class EmbeddedTrainerTest {
             if (!java.util.Arrays.equals(pb.get(i).value(), ps.get(i).value())) changed = true;
         }
         assertTrue(changed, "the merged model equals the base: the adapter did nothing");
+        // the GGUF export holds the same weights
+        LoadedModel gguf = ModelLoader.load(out.resolve("model-f32.gguf"));
+        List<Params.Param> pg = Params.of(gguf.weights(), gguf.weights());
+        for (int i = 0; i < pm.size(); i++) assertArrayEquals(ps.get(i).value(), pg.get(i).value(), 0f, pg.get(i).name());
     }
 
     @Test

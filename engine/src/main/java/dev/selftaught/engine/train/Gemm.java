@@ -53,34 +53,82 @@ public final class Gemm {
 
     private static void block(float[] a, int aOff, int ais, int aks, float[] b, int bOff, int ldb,
                               float[] c, int cOff, int ldc, int i0, int i1, int j0, int j1, int K, boolean acc) {
-        int j = j0;
-        boolean pack = i1 - i0 >= 2 * ROWS;
-        float[] panel = pack ? panel(K * 4 * L) : null;
-        for (; j + 4 * L <= j1; j += 4 * L) {
-            // copy the B strip into a contiguous [K][4L] panel: the tiles then stream it sequentially
-            float[] bb = b;
-            int bo = bOff + j, lb = ldb;
-            if (pack) {
-                for (int k = 0; k < K; k++) System.arraycopy(b, bOff + k * ldb + j, panel, k * 4 * L, 4 * L);
-                bb = panel;
-                bo = 0;
-                lb = 4 * L;
+        // K is cut into slabs of KB so a packed B panel (KB x 4L floats) stays in L2 while every
+        // row tile uses it; slabs after the first add to C. The slab size is fixed, so the
+        // summation order never depends on the thread split.
+        for (int kb = 0; kb < K; kb += KB) {
+            int kn = Math.min(KB, K - kb);
+            boolean accK = acc || kb > 0;
+            int ao = aOff + kb * aks, bo0 = bOff + kb * ldb;
+            int j = j0;
+            boolean pack = i1 - i0 >= 2 * ROWS;
+            float[] panel = pack ? panel(kn * 4 * L) : null;
+            for (; j + 4 * L <= j1; j += 4 * L) {
+                float[] bb = b;
+                int bo = bo0 + j, lb = ldb;
+                if (pack) {
+                    for (int k = 0; k < kn; k++) System.arraycopy(b, bo0 + k * ldb + j, panel, k * 4 * L, 4 * L);
+                    bb = panel;
+                    bo = 0;
+                    lb = 4 * L;
+                }
+                int i = i0;
+                for (; i + ROWS <= i1; i += ROWS) tile4x4(a, ao, ais, aks, bb, bo, lb, c, cOff + j, ldc, i, 0, kn, accK);
+                for (; i < i1; i++) tile1x4(a, ao, ais, aks, bb, bo, lb, c, cOff + j, ldc, i, 0, kn, accK);
             }
-            int i = i0;
-            for (; i + ROWS <= i1; i += ROWS) tile4x4(a, aOff, ais, aks, bb, bo, lb, c, cOff + j, ldc, i, 0, K, acc);
-            for (; i < i1; i++) tile1x4(a, aOff, ais, aks, bb, bo, lb, c, cOff + j, ldc, i, 0, K, acc);
+            for (; j + 2 * L <= j1; j += 2 * L) {
+                int i = i0;
+                for (; i + ROWS <= i1; i += ROWS) tile4x2(a, ao, ais, aks, b, bo0, ldb, c, cOff, ldc, i, j, kn, accK);
+                for (; i < i1; i++) {
+                    tile1x1(a, ao, ais, aks, b, bo0, ldb, c, cOff, ldc, i, j, kn, accK, null);
+                    tile1x1(a, ao, ais, aks, b, bo0, ldb, c, cOff, ldc, i, j + L, kn, accK, null);
+                }
+            }
+            for (; j + L <= j1; j += L) {
+                int i = i0;
+                for (; i + ROWS <= i1; i += ROWS) tile4x1(a, ao, ais, aks, b, bo0, ldb, c, cOff, ldc, i, j, kn, accK, null);
+                for (; i < i1; i++) tile1x1(a, ao, ais, aks, b, bo0, ldb, c, cOff, ldc, i, j, kn, accK, null);
+            }
+            if (j < j1) {
+                VectorMask<Float> m = S.indexInRange(j, j1);
+                int i = i0;
+                for (; i + ROWS <= i1; i += ROWS) tile4x1(a, ao, ais, aks, b, bo0, ldb, c, cOff, ldc, i, j, kn, accK, m);
+                for (; i < i1; i++) tile1x1(a, ao, ais, aks, b, bo0, ldb, c, cOff, ldc, i, j, kn, accK, m);
+            }
         }
-        for (; j + L <= j1; j += L) {
-            int i = i0;
-            for (; i + ROWS <= i1; i += ROWS) tile4x1(a, aOff, ais, aks, b, bOff, ldb, c, cOff, ldc, i, j, K, acc, null);
-            for (; i < i1; i++) tile1x1(a, aOff, ais, aks, b, bOff, ldb, c, cOff, ldc, i, j, K, acc, null);
+    }
+
+    private static final int KB = 256;
+
+    private static void tile4x2(float[] a, int aOff, int ais, int aks, float[] b, int bOff, int ldb,
+                                float[] c, int cOff, int ldc, int i, int j, int K, boolean acc) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        int cp = cOff + i * ldc + j;
+        if (acc) {
+            c00 = FloatVector.fromArray(S, c, cp); c01 = FloatVector.fromArray(S, c, cp + L);
+            c10 = FloatVector.fromArray(S, c, cp + ldc); c11 = FloatVector.fromArray(S, c, cp + ldc + L);
+            c20 = FloatVector.fromArray(S, c, cp + 2 * ldc); c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
+            c30 = FloatVector.fromArray(S, c, cp + 3 * ldc); c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
         }
-        if (j < j1) {
-            VectorMask<Float> m = S.indexInRange(j, j1);
-            int i = i0;
-            for (; i + ROWS <= i1; i += ROWS) tile4x1(a, aOff, ais, aks, b, bOff, ldb, c, cOff, ldc, i, j, K, acc, m);
-            for (; i < i1; i++) tile1x1(a, aOff, ais, aks, b, bOff, ldb, c, cOff, ldc, i, j, K, acc, m);
+        int ar = aOff + i * ais;
+        int bp = bOff + j;
+        for (int k = 0; k < K; k++, ar += aks, bp += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bp);
+            FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+            FloatVector av = FloatVector.broadcast(S, a[ar]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[ar + ais]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[ar + 2 * ais]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[ar + 3 * ais]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
         }
+        c00.intoArray(c, cp); c01.intoArray(c, cp + L); cp += ldc;
+        c10.intoArray(c, cp); c11.intoArray(c, cp + L); cp += ldc;
+        c20.intoArray(c, cp); c21.intoArray(c, cp + L); cp += ldc;
+        c30.intoArray(c, cp); c31.intoArray(c, cp + L);
     }
 
     private static final ThreadLocal<float[]> PANEL = new ThreadLocal<>();
@@ -93,9 +141,22 @@ public final class Gemm {
 
     private static void tile4x4(float[] a, int aOff, int ais, int aks, float[] b, int bOff, int ldb,
                                 float[] c, int cOff, int ldc, int i, int j, int K, boolean acc) {
+        // Accumulators start from C when accumulating, so the result is one FMA chain and the
+        // stores are plain (a helper with a branch here defeats C2's inlining budget).
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
         FloatVector c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
+        int cp = cOff + i * ldc + j;
+        if (acc) {
+            c00 = FloatVector.fromArray(S, c, cp); c01 = FloatVector.fromArray(S, c, cp + L);
+            c02 = FloatVector.fromArray(S, c, cp + 2 * L); c03 = FloatVector.fromArray(S, c, cp + 3 * L);
+            c10 = FloatVector.fromArray(S, c, cp + ldc); c11 = FloatVector.fromArray(S, c, cp + ldc + L);
+            c12 = FloatVector.fromArray(S, c, cp + ldc + 2 * L); c13 = FloatVector.fromArray(S, c, cp + ldc + 3 * L);
+            c20 = FloatVector.fromArray(S, c, cp + 2 * ldc); c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
+            c22 = FloatVector.fromArray(S, c, cp + 2 * ldc + 2 * L); c23 = FloatVector.fromArray(S, c, cp + 2 * ldc + 3 * L);
+            c30 = FloatVector.fromArray(S, c, cp + 3 * ldc); c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
+            c32 = FloatVector.fromArray(S, c, cp + 3 * ldc + 2 * L); c33 = FloatVector.fromArray(S, c, cp + 3 * ldc + 3 * L);
+        }
         int ar = aOff + i * ais;
         int bp = bOff + j;
         for (int k = 0; k < K; k++, ar += aks, bp += ldb) {
@@ -112,20 +173,25 @@ public final class Gemm {
             av = FloatVector.broadcast(S, a[ar + 3 * ais]);
             c30 = av.fma(b0, c30); c31 = av.fma(b1, c31); c32 = av.fma(b2, c32); c33 = av.fma(b3, c33);
         }
-        int cp = cOff + i * ldc + j;
-        store(c, cp, c00, acc); store(c, cp + L, c01, acc); store(c, cp + 2 * L, c02, acc); store(c, cp + 3 * L, c03, acc);
+        c00.intoArray(c, cp); c01.intoArray(c, cp + L); c02.intoArray(c, cp + 2 * L); c03.intoArray(c, cp + 3 * L);
         cp += ldc;
-        store(c, cp, c10, acc); store(c, cp + L, c11, acc); store(c, cp + 2 * L, c12, acc); store(c, cp + 3 * L, c13, acc);
+        c10.intoArray(c, cp); c11.intoArray(c, cp + L); c12.intoArray(c, cp + 2 * L); c13.intoArray(c, cp + 3 * L);
         cp += ldc;
-        store(c, cp, c20, acc); store(c, cp + L, c21, acc); store(c, cp + 2 * L, c22, acc); store(c, cp + 3 * L, c23, acc);
+        c20.intoArray(c, cp); c21.intoArray(c, cp + L); c22.intoArray(c, cp + 2 * L); c23.intoArray(c, cp + 3 * L);
         cp += ldc;
-        store(c, cp, c30, acc); store(c, cp + L, c31, acc); store(c, cp + 2 * L, c32, acc); store(c, cp + 3 * L, c33, acc);
+        c30.intoArray(c, cp); c31.intoArray(c, cp + L); c32.intoArray(c, cp + 2 * L); c33.intoArray(c, cp + 3 * L);
     }
 
     private static void tile1x4(float[] a, int aOff, int ais, int aks, float[] b, int bOff, int ldb,
                                 float[] c, int cOff, int ldc, int i, int j, int K, boolean acc) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0 = z, c1 = z, c2 = z, c3 = z;
+        int cp = cOff + i * ldc + j;
+        FloatVector c0, c1, c2, c3;
+        if (acc) {
+            c0 = FloatVector.fromArray(S, c, cp); c1 = FloatVector.fromArray(S, c, cp + L);
+            c2 = FloatVector.fromArray(S, c, cp + 2 * L); c3 = FloatVector.fromArray(S, c, cp + 3 * L);
+        } else {
+            c0 = c1 = c2 = c3 = FloatVector.zero(S);
+        }
         int ar = aOff + i * ais;
         int bp = bOff + j;
         for (int k = 0; k < K; k++, ar += aks, bp += ldb) {
@@ -135,48 +201,61 @@ public final class Gemm {
             c2 = av.fma(FloatVector.fromArray(S, b, bp + 2 * L), c2);
             c3 = av.fma(FloatVector.fromArray(S, b, bp + 3 * L), c3);
         }
-        int cp = cOff + i * ldc + j;
-        store(c, cp, c0, acc); store(c, cp + L, c1, acc); store(c, cp + 2 * L, c2, acc); store(c, cp + 3 * L, c3, acc);
+        c0.intoArray(c, cp); c1.intoArray(c, cp + L); c2.intoArray(c, cp + 2 * L); c3.intoArray(c, cp + 3 * L);
     }
 
     private static void tile4x1(float[] a, int aOff, int ais, int aks, float[] b, int bOff, int ldb,
                                 float[] c, int cOff, int ldc, int i, int j, int K, boolean acc, VectorMask<Float> m) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0 = z, c1 = z, c2 = z, c3 = z;
+        if (m != null) {
+            for (int r = 0; r < ROWS; r++) scalarRow(a, aOff, ais, aks, b, bOff, ldb, c, cOff, ldc, i + r, j, K, acc, m.trueCount());
+            return;
+        }
+        int cp = cOff + i * ldc + j;
+        FloatVector c0, c1, c2, c3;
+        if (acc) {
+            c0 = FloatVector.fromArray(S, c, cp); c1 = FloatVector.fromArray(S, c, cp + ldc);
+            c2 = FloatVector.fromArray(S, c, cp + 2 * ldc); c3 = FloatVector.fromArray(S, c, cp + 3 * ldc);
+        } else {
+            c0 = c1 = c2 = c3 = FloatVector.zero(S);
+        }
         int ar = aOff + i * ais;
         int bp = bOff + j;
         for (int k = 0; k < K; k++, ar += aks, bp += ldb) {
-            FloatVector bv = m == null ? FloatVector.fromArray(S, b, bp) : FloatVector.fromArray(S, b, bp, m);
+            FloatVector bv = FloatVector.fromArray(S, b, bp);
             c0 = FloatVector.broadcast(S, a[ar]).fma(bv, c0);
             c1 = FloatVector.broadcast(S, a[ar + ais]).fma(bv, c1);
             c2 = FloatVector.broadcast(S, a[ar + 2 * ais]).fma(bv, c2);
             c3 = FloatVector.broadcast(S, a[ar + 3 * ais]).fma(bv, c3);
         }
-        int cp = cOff + i * ldc + j;
-        store(c, cp, c0, acc, m); store(c, cp + ldc, c1, acc, m); store(c, cp + 2 * ldc, c2, acc, m); store(c, cp + 3 * ldc, c3, acc, m);
+        c0.intoArray(c, cp); c1.intoArray(c, cp + ldc); c2.intoArray(c, cp + 2 * ldc); c3.intoArray(c, cp + 3 * ldc);
     }
 
     private static void tile1x1(float[] a, int aOff, int ais, int aks, float[] b, int bOff, int ldb,
                                 float[] c, int cOff, int ldc, int i, int j, int K, boolean acc, VectorMask<Float> m) {
-        FloatVector c0 = FloatVector.zero(S);
+        if (m != null) {
+            scalarRow(a, aOff, ais, aks, b, bOff, ldb, c, cOff, ldc, i, j, K, acc, m.trueCount());
+            return;
+        }
+        int cp = cOff + i * ldc + j;
+        FloatVector c0 = acc ? FloatVector.fromArray(S, c, cp) : FloatVector.zero(S);
         int ar = aOff + i * ais;
         int bp = bOff + j;
         for (int k = 0; k < K; k++, ar += aks, bp += ldb) {
-            FloatVector bv = m == null ? FloatVector.fromArray(S, b, bp) : FloatVector.fromArray(S, b, bp, m);
-            c0 = FloatVector.broadcast(S, a[ar]).fma(bv, c0);
+            c0 = FloatVector.broadcast(S, a[ar]).fma(FloatVector.fromArray(S, b, bp), c0);
         }
-        store(c, cOff + i * ldc + j, c0, acc, m);
+        c0.intoArray(c, cp);
     }
 
-    private static void store(float[] c, int p, FloatVector v, boolean acc) {
-        if (acc) v = v.add(FloatVector.fromArray(S, c, p));
-        v.intoArray(c, p);
-    }
-
-    private static void store(float[] c, int p, FloatVector v, boolean acc, VectorMask<Float> m) {
-        if (m == null) { store(c, p, v, acc); return; }
-        if (acc) v = v.add(FloatVector.fromArray(S, c, p, m));
-        v.intoArray(c, p, m);
+    /** Fewer than L columns (e.g. a LoRA rank of 8): scalar FMA chains, the same arithmetic as the lanes. */
+    private static void scalarRow(float[] a, int aOff, int ais, int aks, float[] b, int bOff, int ldb,
+                                  float[] c, int cOff, int ldc, int i, int j, int K, boolean acc, int width) {
+        int cp = cOff + i * ldc + j;
+        for (int x = 0; x < width; x++) {
+            float s = acc ? c[cp + x] : 0f;
+            int ar = aOff + i * ais, bp = bOff + j + x;
+            for (int k = 0; k < K; k++, ar += aks, bp += ldb) s = Math.fma(a[ar], b[bp], s);
+            c[cp + x] = s;
+        }
     }
 
     /** {@code dst[c][r] = src[r][c]} for a [rows][cols] matrix, in parallel over column blocks. */

@@ -484,19 +484,12 @@ public final class TrainingModel {
                     int o = r * V;
                     int tgt = targets[ceRows[base + r]];
                     if (tgt < 0 || tgt >= V) throw new IllegalArgumentException("target id " + tgt + " outside vocabulary of " + V);
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int j = 0; j < V; j++) max = Math.max(max, logits[o + j]);
+                    float max = VecMath.max(logits, o, V);
                     float zt = logits[o + tgt] - max;
-                    float sum = 0f;
-                    for (int j = 0; j < V; j++) {
-                        float e = (float) Math.exp(logits[o + j] - max);
-                        logits[o + j] = e;
-                        sum += e;
-                    }
+                    float sum = VecMath.expShiftSum(logits, o, V, max);
                     rowLoss[base + r] = Math.log(sum) - zt;
                     if (train) {
-                        float inv = lossScale / sum;
-                        for (int j = 0; j < V; j++) logits[o + j] *= inv;
+                        VecMath.scale(logits, o, V, lossScale / sum);
                         logits[o + tgt] -= lossScale;
                     }
                 }
