@@ -20,7 +20,7 @@ public record DemoPlan(SeedRecipe recipe, int pool, int testPerCategory, int val
 
     public static DemoPlan standard() {
         return new DemoPlan(SeedRecipe.standard(), 600, Benchmark.TEST_PER_CATEGORY, Benchmark.VALIDATION_PER_CATEGORY,
-                8, 5, 16, 80, Map.of("lr", 1e-3, "epochs", 3, "batch_tokens", 4096, "warmup", 5, "seed", 1));
+                8, 5, 16, 80, Map.of("lr", 2e-3, "epochs", 10, "batch_tokens", 4096, "warmup", 5, "seed", 1));
     }
 
     /** A smaller world, the same seed, one round (CI): a few minutes once the seed is cached. */
