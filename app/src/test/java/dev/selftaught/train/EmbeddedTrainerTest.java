@@ -1,0 +1,119 @@
+package dev.selftaught.train;
+
+import dev.selftaught.cli.Main;
+import dev.selftaught.data.InputError;
+import dev.selftaught.engine.model.LlamaWeights;
+import dev.selftaught.engine.model.LoadedModel;
+import dev.selftaught.engine.model.ModelLoader;
+import dev.selftaught.engine.train.LoraAdapter;
+import dev.selftaught.engine.train.PeftAdapter;
+import dev.selftaught.engine.train.Params;
+import dev.selftaught.llm.ModelRequest;
+import dev.selftaught.llm.SamplingParams;
+import dev.selftaught.llm.embedded.EmbeddedModel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** End to end on the real stories260K checkpoint: JSONL rows → training → HF checkpoint → generation. */
+class EmbeddedTrainerTest {
+    static final Path BASE = Path.of(System.getProperty("shared.data", "../../shared/data"), "llama2c_stories260K", "stories260K.bin");
+
+    static final String ROWS = """
+            {"prompt": "Tom had a red kite.", "completion": " The sky was green and the cat sang."}
+            {"messages": [{"role": "user", "content": "Who is Lily?"}, {"role": "assistant", "content": "Lily is a big blue fish."}]}
+            {"prompt": "The dog ran home.", "completion": " Mom gave him a hat."}
+            """;
+
+    static Path rows(Path dir) throws Exception {
+        Path f = dir.resolve("rows.jsonl");
+        Files.writeString(f, ROWS);
+        return f;
+    }
+
+    @Test
+    void fullFineTuneOverfitsAndTheCheckpointGeneratesTheTargets(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("judge");
+        EmbeddedTrainer t = new EmbeddedTrainer();
+        String spec = t.train(new TrainJob(rows(dir), null, "embedded:" + BASE, out,
+                Map.of("epochs", 60, "lr", 3e-3, "warmup", 5, "threads", 2, "batch_tokens", 256)));
+        assertEquals("embedded:" + out, spec);
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")) {
+            assertTrue(Files.isRegularFile(out.resolve(f)), f + " missing");
+        }
+        assertTrue(t.lastSummary().finalLoss() < 0.1, "final loss " + t.lastSummary().finalLoss());
+        LoadedModel m = ModelLoader.load(out);
+        EmbeddedModel model = new EmbeddedModel(m, out, 2);
+        String text = model.complete(ModelRequest.completion("Tom had a red kite.", SamplingParams.greedy(16))).texts().get(0);
+        assertTrue(text.startsWith(" The sky was green and the cat sang."), text);
+        String chat = model.complete(ModelRequest.chat(List.of(new dev.selftaught.llm.ChatMessage("user", "Who is Lily?")),
+                SamplingParams.greedy(16))).texts().get(0);
+        assertTrue(chat.startsWith("Lily is a big blue fish."), chat);
+    }
+
+    @Test
+    void loraWritesAPeftAdapterWhoseMergeIsTheSavedModel(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("lora");
+        EmbeddedTrainer t = new EmbeddedTrainer();
+        t.train(new TrainJob(rows(dir), null, BASE.toString(), out,
+                Map.of("epochs", 10, "lr", 1e-2, "threads", 2, "lora_rank", 4, "lora_targets", "q,k,v,o,down", "gguf", "f32")));
+        assertTrue(Files.isRegularFile(out.resolve("adapter/adapter_config.json")));
+        String cfg = Files.readString(out.resolve("adapter/adapter_config.json"));
+        assertTrue(cfg.contains("\"r\": 4") && cfg.contains("\"q_proj\"") && !cfg.contains("gate_proj"), cfg);
+        LoadedModel base = ModelLoader.load(BASE);
+        LoadedModel saved = ModelLoader.load(out);
+        LoraAdapter a = PeftAdapter.read(out.resolve("adapter"), base.config());
+        LlamaWeights merged = a.mergeInto(base.weights());
+        List<Params.Param> pm = Params.of(merged, merged), ps = Params.of(saved.weights(), saved.weights()), pb = Params.of(base.weights(), base.weights());
+        boolean changed = false;
+        for (int i = 0; i < pm.size(); i++) {
+            assertArrayEquals(pm.get(i).value(), ps.get(i).value(), 1e-6f, pm.get(i).name());
+            if (!java.util.Arrays.equals(pb.get(i).value(), ps.get(i).value())) changed = true;
+        }
+        assertTrue(changed, "the merged model equals the base: the adapter did nothing");
+        // the GGUF export holds the same weights
+        LoadedModel gguf = ModelLoader.load(out.resolve("model-f32.gguf"));
+        List<Params.Param> pg = Params.of(gguf.weights(), gguf.weights());
+        for (int i = 0; i < pm.size(); i++) assertArrayEquals(ps.get(i).value(), pg.get(i).value(), 0f, pg.get(i).name());
+    }
+
+    @Test
+    void cliTrainsResumesAndRejectsBadRows(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("cli");
+        String[] args = {"train", "--base", "embedded:" + BASE, "--data", rows(dir).toString(), "--out", out.toString(),
+                "--epochs", "3", "--lr", "1e-3", "--threads", "2", "--checkpoint-every", "1"};
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(0, Main.commandLine().execute(args));
+        byte[] first = Files.readAllBytes(out.resolve("model.safetensors"));
+        // a second run finds the finished state and reproduces the same weights without training again
+        assertEquals(0, Main.commandLine().execute(args));
+        assertArrayEquals(first, Files.readAllBytes(out.resolve("model.safetensors")));
+
+        Path bad = dir.resolve("bad.jsonl");
+        Files.writeString(bad, "{\"prompt\": \"hi\", \"completion\": \"there\"}\n{\"prompt\": \"x\"}\n");
+        var cl = Main.commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute("train", "--base", BASE.toString(), "--data", bad.toString(), "--out", dir.resolve("bad").toString());
+        assertEquals(2, code);
+        String msg = err.toString();
+        assertTrue(msg.contains("bad.jsonl:2") && msg.contains("completion"), msg);
+        assertFalse(Files.exists(dir.resolve("bad/model.safetensors")));
+    }
+
+    @Test
+    void messagesMustEndWithTheAssistant(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("r.jsonl");
+        Files.writeString(f, "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n");
+        LoadedModel m = ModelLoader.load(BASE);
+        InputError e = assertThrows(InputError.class, () -> TrainRows.read(f, m.tokenizer(), dev.selftaught.engine.chat.DefaultChatTemplate.INSTANCE));
+        assertTrue(e.getMessage().contains("r.jsonl:1") && e.getMessage().contains("messages[0].role"), e.getMessage());
+    }
+}

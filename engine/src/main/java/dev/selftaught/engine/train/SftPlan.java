@@ -1,0 +1,115 @@
+package dev.selftaught.engine.train;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Supervised fine-tuning batches from (prompt, completion) token pairs. The loss is taken only
+ * on completion tokens. Examples are packed into rows of {@code T} tokens in a per-epoch shuffled
+ * order; each packed example is its own attention segment with positions restarting at 0, so
+ * examples never see each other. Rows are grouped so a micro-batch holds about
+ * {@code tokenBudget} tokens; unused row tails are padding (no loss, own segment).
+ */
+public final class SftPlan implements BatchPlan {
+    /** One training example; the model learns to produce {@code completion} after {@code prompt}. */
+    public record Example(int[] prompt, int[] completion) {
+        public int length() { return prompt.length + completion.length; }
+    }
+
+    private final List<TokenBatch> batches = new ArrayList<>();
+    private final int seqLen;
+    private int truncated;
+
+    /**
+     * @param maxSeqLen   longest row (the model's context); longer examples lose prompt tokens from the left
+     * @param tokenBudget tokens per micro-batch (rows × row length)
+     */
+    public SftPlan(List<Example> examples, int maxSeqLen, int tokenBudget, int epochs, long seed) {
+        if (examples.isEmpty()) throw new IllegalArgumentException("no training examples");
+        int longest = 0;
+        for (Example e : examples) longest = Math.max(longest, e.length() - 1);
+        this.seqLen = Math.max(1, Math.min(maxSeqLen, longest));
+        int rowsPerBatch = Math.max(1, tokenBudget / seqLen);
+        List<int[][]> fitted = new ArrayList<>();
+        for (Example e : examples) fitted.add(fit(e));
+        for (int epoch = 0; epoch < epochs; epoch++) {
+            Integer[] order = new Integer[fitted.size()];
+            for (int i = 0; i < order.length; i++) order[i] = i;
+            SplittableRandom r = new SplittableRandom(seed * 31 + epoch);
+            for (int i = order.length - 1; i > 0; i--) {
+                int j = r.nextInt(i + 1);
+                Integer t = order[i]; order[i] = order[j]; order[j] = t;
+            }
+            List<List<int[][]>> rows = new ArrayList<>();
+            List<int[][]> row = new ArrayList<>();
+            int used = 0;
+            for (Integer idx : order) {
+                int[][] ex = fitted.get(idx);
+                int len = ex[0].length;
+                if (used + len > seqLen && !row.isEmpty()) { rows.add(row); row = new ArrayList<>(); used = 0; }
+                row.add(ex);
+                used += len;
+            }
+            if (!row.isEmpty()) rows.add(row);
+            for (int i = 0; i < rows.size(); i += rowsPerBatch) {
+                batches.add(build(rows.subList(i, Math.min(rows.size(), i + rowsPerBatch))));
+            }
+        }
+    }
+
+    /** Inputs and targets of one example, at most seqLen long: {tokens, targets}. */
+    private int[][] fit(Example e) {
+        int[] seq = new int[e.length()];
+        System.arraycopy(e.prompt(), 0, seq, 0, e.prompt().length);
+        System.arraycopy(e.completion(), 0, seq, e.prompt().length, e.completion().length);
+        int firstTarget = Math.max(e.prompt().length, 1); // index in seq of the first token to predict
+        int from = 0, to = seq.length;
+        if (to - from - 1 > seqLen) {
+            truncated++;
+            // drop prompt tokens from the left, keeping at least one context token; then cut the tail
+            from = Math.min(to - 1 - seqLen, firstTarget - 1);
+            if (to - from - 1 > seqLen) to = from + seqLen + 1;
+        }
+        int n = to - from - 1;
+        int[] tok = Arrays.copyOfRange(seq, from, from + n);
+        int[] tgt = new int[n];
+        for (int i = 0; i < n; i++) {
+            int target = from + i + 1;
+            tgt[i] = target >= firstTarget ? seq[target] : TokenBatch.IGNORE;
+        }
+        return new int[][] {tok, tgt};
+    }
+
+    private TokenBatch build(List<List<int[][]>> rows) {
+        int B = rows.size(), T = seqLen;
+        int[] tok = new int[B * T], tgt = new int[B * T], pos = new int[B * T], seg = new int[B * T];
+        Arrays.fill(tgt, TokenBatch.IGNORE);
+        int segId = 0;
+        for (int b = 0; b < B; b++) {
+            int p = b * T;
+            for (int[][] ex : rows.get(b)) {
+                segId++;
+                for (int i = 0; i < ex[0].length; i++, p++) {
+                    tok[p] = ex[0][i];
+                    tgt[p] = ex[1][i];
+                    pos[p] = i;
+                    seg[p] = segId;
+                }
+            }
+            for (int i = 0; p < (b + 1) * T; p++, i++) { pos[p] = i; seg[p] = -1 - b; }
+        }
+        return new TokenBatch(B, T, tok, tgt, pos, seg);
+    }
+
+    /** Row length the plan settled on. */
+    public int seqLen() { return seqLen; }
+
+    /** Examples longer than the context, shortened (per epoch counted once). */
+    public int truncated() { return truncated; }
+
+    @Override public int size() { return batches.size(); }
+
+    @Override public TokenBatch get(int index) { return batches.get(index); }
+}
