@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
 
 /** {@code selftaught generate}: batch generation through the durable call store, resumable. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Send every row of a JSONL file to a model and write the completions as JSONL, in input order.",
+        description = {"Send every row of a dataset file to a model and write the completions as JSONL, in input order.",
                 "Input rows: {\"id\": ..., \"prompt\": \"...\"} or {\"id\": ..., \"messages\": [{\"role\": ..., \"content\": ...}, ...]} (id optional).",
                 "Output rows: id, outputs (n strings), finish_reasons, usage; a row whose call failed has 'error' instead.",
                 "Every sample is stored in RUN_DIR/calls.sqlite before it counts: kill the run at any time and run the same command again to resume without repeating a call."})

@@ -14,13 +14,20 @@ import picocli.CommandLine.Command;
         description = "Train an LLM-as-a-Judge without human labels (the Self-Taught Evaluator method).",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                SelectCommand.class,
+                PairsCommand.class,
+                AnnotateCommand.class,
+                RoundTrainCommand.class,
+                RunCommand.class,
                 GenerateCommand.class,
                 BenchCommand.class,
-                TrainCommand.class,
                 ServeCommand.class,
                 ConvertCommand.class,
                 EvalCommand.class,
                 JudgeCommand.class,
+                DemoCommand.class,
+                MicroworldCommand.class,
+                TrainCommand.class,
                 ReportCommand.class,
         })
 public final class Main implements Runnable {

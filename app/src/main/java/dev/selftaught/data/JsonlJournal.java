@@ -88,7 +88,12 @@ public final class JsonlJournal implements AutoCloseable {
 
     /** The records already in the journal. Call it before appending; empty is allowed. */
     public RecordReader existing() {
-        return Datasets.read(file, true);
+        try {
+            // Read as JSON Lines whatever the file is called (a journal need not end in .jsonl).
+            return new JsonlReader(file, Files.newInputStream(file), true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read journal " + file, e);
+        }
     }
 
     /** Buffers one record (a JSON object); durable only after {@link #sync()}. */

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -88,8 +89,12 @@ public final class CachedModel implements LanguageModel {
         volatile String failure;
 
         Plan(ModelRequest request) {
+            this(request, CallKeys.canonical(identity, request));
+        }
+
+        Plan(ModelRequest request, String canonical) {
             this.request = request;
-            this.canonical = CallKeys.canonical(identity, request);
+            this.canonical = canonical;
             this.requestKey = CallKeys.sha256(canonical);
             int n = request.params().n();
             completions = new Completion[n];
@@ -125,52 +130,60 @@ public final class CachedModel implements LanguageModel {
 
         /** Stores one sub-call's result (durably) and fills it in. Returns true when this was the last pending sub-call. */
         boolean accept(SubCall sub, ModelResponse response, ModelException error) {
-            try {
-                if (response != null) storeSuccess(sub, response);
-                else storeFailure(sub, error);
-            } catch (StoreException e) {
-                failure = e.getMessage();
-            }
-            return pendingSubs.decrementAndGet() == 0;
+            return acceptAsync(sub, response, error).join();
         }
 
-        private void storeSuccess(SubCall sub, ModelResponse response) {
-            List<Completion> got = response.completions();
-            int k = Math.min(got.size(), sub.indexes.size());
-            List<StoredSample> rows = new ArrayList<>(k);
-            Usage u = response.usage();
-            for (int j = 0; j < k; j++) {
-                // Attribute the call's usage so that summing stored samples gives the tokens spent:
-                // prompt tokens to the first sample, completion tokens split evenly.
-                long completion = u.completionTokens() / k + (j < u.completionTokens() % k ? 1 : 0);
-                Usage share = new Usage(j == 0 ? u.promptTokens() : 0, completion);
-                int idx = sub.indexes.get(j);
-                rows.add(StoredSample.success(CallKeys.sampleKey(canonical, idx), requestKey, idx, identity, got.get(j), share));
-            }
-            String shortfall = k < sub.indexes.size()
-                    ? "the model returned " + got.size() + " of " + sub.indexes.size() + " samples" : null;
-            if (shortfall != null) {
-                for (int j = k; j < sub.indexes.size(); j++) {
+        /**
+         * Queues one sub-call's result for the store; once it is durable, fills it in. The future
+         * says whether this was the last pending sub-call of the request.
+         */
+        CompletableFuture<Boolean> acceptAsync(SubCall sub, ModelResponse response, ModelException error) {
+            List<StoredSample> rows = new ArrayList<>();
+            Runnable apply;
+            if (response != null) {
+                List<Completion> got = response.completions();
+                int k = Math.min(got.size(), sub.indexes.size());
+                Usage u = response.usage();
+                for (int j = 0; j < k; j++) {
+                    // Attribute the call's usage so that summing stored samples gives the tokens spent:
+                    // prompt tokens to the first sample, completion tokens split evenly.
+                    long completion = u.completionTokens() / k + (j < u.completionTokens() % k ? 1 : 0);
+                    Usage share = new Usage(j == 0 ? u.promptTokens() : 0, completion);
                     int idx = sub.indexes.get(j);
-                    rows.add(StoredSample.failure(CallKeys.sampleKey(canonical, idx), requestKey, idx, identity, shortfall));
+                    rows.add(StoredSample.success(CallKeys.sampleKey(canonical, idx), requestKey, idx, identity, got.get(j), share));
                 }
+                String shortfall = k < sub.indexes.size()
+                        ? "the model returned " + got.size() + " of " + sub.indexes.size() + " samples" : null;
+                if (shortfall != null) {
+                    for (int j = k; j < sub.indexes.size(); j++) {
+                        int idx = sub.indexes.get(j);
+                        rows.add(StoredSample.failure(CallKeys.sampleKey(canonical, idx), requestKey, idx, identity, shortfall));
+                    }
+                }
+                apply = () -> {
+                    for (int j = 0; j < k; j++) {
+                        completions[sub.indexes.get(j)] = rows.get(j).completion();
+                        usages[sub.indexes.get(j)] = rows.get(j).usage();
+                    }
+                    if (shortfall != null) failure = shortfall;
+                };
+            } else {
+                String reason = error.getMessage() == null ? error.toString() : error.getMessage();
+                // An interrupted call (shutdown) is not a failure of the model: do not record it.
+                if (!interrupted(error)) {
+                    for (int idx : sub.indexes) rows.add(StoredSample.failure(CallKeys.sampleKey(canonical, idx), requestKey, idx, identity, reason));
+                }
+                apply = () -> failure = reason;
             }
-            store.putAll(rows);
-            for (int j = 0; j < k; j++) {
-                completions[sub.indexes.get(j)] = rows.get(j).completion();
-                usages[sub.indexes.get(j)] = rows.get(j).usage();
-            }
-            if (shortfall != null) failure = shortfall;
-        }
-
-        private void storeFailure(SubCall sub, ModelException error) {
-            String reason = error.getMessage() == null ? error.toString() : error.getMessage();
-            if (!interrupted(error)) {
-                List<StoredSample> rows = new ArrayList<>();
-                for (int idx : sub.indexes) rows.add(StoredSample.failure(CallKeys.sampleKey(canonical, idx), requestKey, idx, identity, reason));
-                store.putAll(rows);
-            }
-            failure = reason;
+            return store.putAllAsync(rows).handle((v, ex) -> {
+                if (ex != null) {
+                    Throwable c = ex instanceof java.util.concurrent.CompletionException && ex.getCause() != null ? ex.getCause() : ex;
+                    failure = "cannot store the result in " + store.file() + ": " + c.getMessage();
+                } else {
+                    apply.run();
+                }
+                return pendingSubs.decrementAndGet() == 0;
+            });
         }
 
         ModelResponse response() {
@@ -188,13 +201,14 @@ public final class CachedModel implements LanguageModel {
 
     @Override
     public ModelResponse complete(ModelRequest request) {
-        String requestKey = CallKeys.requestKey(identity, request);
+        String canonical = CallKeys.canonical(identity, request);
+        String requestKey = CallKeys.sha256(canonical);
         while (true) {
             CompletableFuture<Void> mine = new CompletableFuture<>();
             CompletableFuture<Void> other = inFlight.putIfAbsent(requestKey, mine);
             if (other == null) {
                 try {
-                    return run(new Plan(request));
+                    return run(new Plan(request, canonical));
                 } finally {
                     inFlight.remove(requestKey, mine);
                     mine.complete(null);
@@ -236,7 +250,8 @@ public final class CachedModel implements LanguageModel {
         try {
             for (int i = 0; i < requests.size(); i++) {
                 ModelRequest r = requests.get(i);
-                String key = CallKeys.requestKey(identity, r);
+                String canonical = CallKeys.canonical(identity, r);
+                String key = CallKeys.sha256(canonical);
                 List<Integer> f = followers.get(key);
                 if (f != null) { // the same request earlier in this batch: answer both from one computation
                     f.add(i);
@@ -250,7 +265,7 @@ public final class CachedModel implements LanguageModel {
                 owned.put(key, mine);
                 Plan plan;
                 try {
-                    plan = new Plan(r);
+                    plan = new Plan(r, canonical);
                 } catch (StoreException e) {
                     sink.accept(i, null, new ModelException(e.getMessage(), false, e));
                     release(owned, key);
@@ -272,14 +287,36 @@ public final class CachedModel implements LanguageModel {
                 }
             }
             if (!subs.isEmpty()) {
+                // Results go to the store asynchronously so that a model slot is not held during
+                // the commit (group commits then grow with the load); a request is reported only
+                // after its rows are durable.
                 List<ModelRequest> reqs = subs.stream().map(SubCall::request).toList();
-                inner.completeAll(reqs, concurrency, (i, r, e) -> {
-                    Plan plan = subOwners.get(i);
-                    if (plan.accept(subs.get(i), r, e)) {
-                        deliver(plan, followers.get(plan.requestKey), sink);
-                        release(owned, plan.requestKey);
+                List<CompletableFuture<Void>> pending = java.util.Collections.synchronizedList(new ArrayList<>());
+                try (var delivery = Executors.newVirtualThreadPerTaskExecutor()) {
+                    inner.completeAll(reqs, concurrency, (i, r, e) -> {
+                        Plan plan = subOwners.get(i);
+                        pending.add(plan.acceptAsync(subs.get(i), r, e).thenAcceptAsync(last -> {
+                            if (last) {
+                                try {
+                                    deliver(plan, followers.get(plan.requestKey), sink);
+                                } finally {
+                                    release(owned, plan.requestKey);
+                                }
+                            }
+                        }, delivery));
+                    });
+                    Throwable first = null;
+                    for (CompletableFuture<Void> f : List.copyOf(pending)) {
+                        try {
+                            f.join();
+                        } catch (java.util.concurrent.CompletionException ex) {
+                            if (first == null) first = ex.getCause() == null ? ex : ex.getCause();
+                        }
                     }
-                });
+                    if (first instanceof RuntimeException re) throw re;
+                    if (first instanceof Error err) throw err;
+                    if (first != null) throw new IllegalStateException(first);
+                }
             }
             for (int i : deferred) {
                 try {

@@ -47,7 +47,13 @@ public final class CallStore implements AutoCloseable {
 
     private final Path file;
     private final Connection writer;
-    private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
+    /** A read connection with its prepared lookup, used by one thread at a time. */
+    private record Reader(Connection connection, PreparedStatement samples) {}
+
+    private static final String SELECT_SAMPLES = "SELECT key, request_key, sample_index, model, status, text, finish_reason,"
+            + " prompt_tokens, completion_tokens, error, attempts FROM calls WHERE request_key = ? AND sample_index < ?";
+
+    private final BlockingQueue<Reader> readers = new ArrayBlockingQueue<>(READERS);
     private final LinkedBlockingQueue<Batch> queue = new LinkedBlockingQueue<>();
     private final Thread writerThread;
     private volatile boolean closed;
@@ -83,7 +89,10 @@ public final class CallStore implements AutoCloseable {
             }
         }
         writer.setAutoCommit(false);
-        for (int i = 0; i < READERS; i++) readers.add(connect(file));
+        for (int i = 0; i < READERS; i++) {
+            Connection c = connect(file);
+            readers.add(new Reader(c, c.prepareStatement(SELECT_SAMPLES)));
+        }
         writerThread = Thread.ofPlatform().daemon().name("call-store-writer").start(this::writeLoop);
     }
 
@@ -110,10 +119,9 @@ public final class CallStore implements AutoCloseable {
 
     /** The stored rows (ok or failed) of samples {@code 0..n-1} of a request, by sample index. */
     public Map<Integer, StoredSample> samples(String requestKey, int n) {
-        Connection c = takeReader();
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT key, request_key, sample_index, model, status, text, finish_reason, prompt_tokens,"
-                        + " completion_tokens, error, attempts FROM calls WHERE request_key = ? AND sample_index < ?")) {
+        Reader reader = takeReader();
+        try {
+            PreparedStatement ps = reader.samples();
             ps.setString(1, requestKey);
             ps.setInt(2, n);
             Map<Integer, StoredSample> out = new HashMap<>();
@@ -129,25 +137,25 @@ public final class CallStore implements AutoCloseable {
         } catch (SQLException e) {
             throw new StoreException("cannot read call store " + file + ": " + e.getMessage(), e);
         } finally {
-            readers.add(c);
+            readers.add(reader);
         }
     }
 
     /** Counts of stored rows: [ok, failed]. */
     public long[] counts() {
-        Connection c = takeReader();
-        try (Statement st = c.createStatement();
+        Reader reader = takeReader();
+        try (Statement st = reader.connection().createStatement();
              ResultSet rs = st.executeQuery("SELECT COALESCE(SUM(status = 'ok'), 0), COALESCE(SUM(status = 'failed'), 0) FROM calls")) {
             rs.next();
             return new long[] {rs.getLong(1), rs.getLong(2)};
         } catch (SQLException e) {
             throw new StoreException("cannot read call store " + file + ": " + e.getMessage(), e);
         } finally {
-            readers.add(c);
+            readers.add(reader);
         }
     }
 
-    private Connection takeReader() {
+    private Reader takeReader() {
         if (closed) throw new StoreException("call store " + file + " is closed", null);
         try {
             return readers.take();
@@ -163,12 +171,9 @@ public final class CallStore implements AutoCloseable {
      * keeps counting its attempts).
      */
     public void putAll(List<StoredSample> rows) {
-        if (rows.isEmpty()) return;
-        if (closed) throw new StoreException("call store " + file + " is closed", null);
-        Batch b = new Batch(List.copyOf(rows), new CompletableFuture<>());
-        queue.add(b);
+        CompletableFuture<Void> done = putAllAsync(rows);
         try {
-            b.done.get();
+            done.get();
         } catch (InterruptedException e) {
             // The rows are queued and will still be committed; the caller just stops waiting.
             Thread.currentThread().interrupt();
@@ -179,6 +184,18 @@ public final class CallStore implements AutoCloseable {
     }
 
     public void put(StoredSample row) { putAll(List.of(row)); }
+
+    /**
+     * Queues rows for the next group commit; the future completes (on the writer thread, so keep
+     * its callbacks short) once they are durable, or exceptionally when the commit failed.
+     */
+    public CompletableFuture<Void> putAllAsync(List<StoredSample> rows) {
+        if (rows.isEmpty()) return CompletableFuture.completedFuture(null);
+        if (closed) return CompletableFuture.failedFuture(new StoreException("call store " + file + " is closed", null));
+        Batch b = new Batch(List.copyOf(rows), new CompletableFuture<>());
+        queue.add(b);
+        return b.done;
+    }
 
     private void writeLoop() {
         List<Batch> group = new ArrayList<>();
@@ -256,7 +273,10 @@ public final class CallStore implements AutoCloseable {
         }
         try {
             writer.close();
-            for (Connection c : readers) c.close();
+            for (Reader r : readers) {
+                r.samples().close();
+                r.connection().close();
+            }
         } catch (SQLException e) {
             throw new StoreException("cannot close call store " + file + ": " + e.getMessage(), e);
         }

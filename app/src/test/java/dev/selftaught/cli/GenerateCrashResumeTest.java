@@ -110,8 +110,9 @@ class GenerateCrashResumeTest {
                     assertFalse(storedAtKill.get(k).contains(sample), "stored sample " + sample + " was requested again after kill " + k);
                 }
             }
-            // Only calls in flight at a kill (at most 4 each) may have been sent twice.
-            assertTrue(log.size() <= ROWS * 2 + 4 * killAt.length, "requests " + log.size());
+            // Only calls not yet durable at a kill (in flight, or answered and waiting for the
+            // group commit) may have been sent twice: a bounded few per kill, never the stored ones.
+            assertTrue(log.size() <= ROWS * 2 + 40 * killAt.length, "requests " + log.size());
             assertEquals(ROWS * 2, storedSamples(run).size());
         }
     }

@@ -52,10 +52,11 @@ class JsonlJournalTest {
         }
         assertEquals("{\"i\": 1}\n{\"i\": 2}\n{\"i\":4}\n", Files.readString(f));
         // A file that is nothing but a torn line becomes empty.
-        Path g = dir.resolve("g.jsonl");
+        Path g = dir.resolve("g.journal"); // any name: a journal is JSON Lines whatever it is called
         Files.writeString(g, "{\"i\"", StandardOpenOption.CREATE);
         try (JsonlJournal j = JsonlJournal.open(g)) {
             assertEquals(4, j.repairedBytes());
+            assertFalse(j.existing().hasNext());
         }
         assertEquals(0, Files.size(g));
     }

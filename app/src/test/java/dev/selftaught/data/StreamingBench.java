@@ -23,15 +23,22 @@ import java.util.List;
  */
 public final class StreamingBench {
     public static void main(String[] args) throws IOException {
-        List<Long> counts = args.length == 0 ? List.of(100_000L, 1_000_000L)
-                : java.util.Arrays.stream(args).map(Long::parseLong).toList();
+        // Arguments: row counts, and optionally --to EXT (jsonl, jsonl.gz or parquet; default jsonl).
+        String ext = "jsonl";
+        List<Long> counts = new java.util.ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--to")) ext = args[++i];
+            else counts.add(Long.parseLong(args[i]));
+        }
+        if (counts.isEmpty()) counts = List.of(100_000L, 1_000_000L);
         Path dir = Files.createTempDirectory("selftaught-streaming-bench");
         System.out.printf("max heap %d MiB, GC %s%n", Runtime.getRuntime().maxMemory() >> 20,
                 ManagementFactory.getGarbageCollectorMXBeans().stream().map(b -> b.getName()).toList());
+        System.out.println("jsonl -> " + ext);
         System.out.println("| rows | file MiB | seconds | rows/s | heap after last GC MiB | peak used heap MiB |");
         System.out.println("|---:|---:|---:|---:|---:|---:|");
         try {
-            for (long n : counts) run(dir, n);
+            for (long n : counts) run(dir, n, ext);
         } finally {
             try (var s = Files.list(dir)) {
                 for (Path p : s.toList()) Files.deleteIfExists(p);
@@ -40,9 +47,9 @@ public final class StreamingBench {
         }
     }
 
-    private static void run(Path dir, long rows) throws IOException {
+    private static void run(Path dir, long rows, String ext) throws IOException {
         Path in = dir.resolve("in-" + rows + ".jsonl");
-        Path out = dir.resolve("out-" + rows + ".jsonl");
+        Path out = dir.resolve("out-" + rows + "." + ext);
         try (BufferedWriter w = Files.newBufferedWriter(in, StandardCharsets.UTF_8)) {
             for (long i = 0; i < rows; i++) {
                 w.write("{\"id\":\"pair-" + i + "\",\"instruction\":\"Write a short poem about the number " + i

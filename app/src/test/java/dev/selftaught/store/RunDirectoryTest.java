@@ -47,6 +47,30 @@ class RunDirectoryTest {
         }
     }
 
+    /** generate on a run directory another process owns: exit 1, the holder's PID named, no output. */
+    @Test
+    void generateIsRefusedWhileAnotherProcessOwnsTheRunDirectory() throws Exception {
+        Path run = dir.resolve("run3");
+        Path in = dir.resolve("in.jsonl");
+        java.nio.file.Files.writeString(in, "{\"prompt\":\"x\"}\n");
+        Path out = dir.resolve("out.jsonl");
+        Process child = dev.selftaught.testing.ChildJvm.start(LockHolder.class.getName(), run.toString());
+        try {
+            assertEquals("locked", new BufferedReader(new InputStreamReader(child.getInputStream())).readLine());
+            var err = new java.io.StringWriter();
+            var cl = dev.selftaught.cli.Main.commandLine();
+            cl.setErr(new java.io.PrintWriter(err));
+            int code = cl.execute("generate", "--model", "http://127.0.0.1:9/v1#m", "--input", in.toString(),
+                    "--output", out.toString(), "--run-dir", run.toString());
+            assertEquals(1, code, err.toString());
+            assertTrue(err.toString().contains("in use by another process (PID " + child.pid()), err.toString());
+            assertFalse(java.nio.file.Files.exists(out));
+        } finally {
+            child.destroyForcibly();
+            assertTrue(child.waitFor(10, TimeUnit.SECONDS));
+        }
+    }
+
     /** Child-process main: holds a run directory until killed. */
     public static final class LockHolder {
         public static void main(String[] args) throws Exception {

@@ -14,6 +14,7 @@ import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelException;
 import dev.selftaught.llm.ModelRequest;
 import dev.selftaught.llm.ModelResponse;
+import dev.selftaught.llm.ModelStats;
 import dev.selftaught.llm.SamplingParams;
 import dev.selftaught.llm.Usage;
 import java.io.IOException;
@@ -30,6 +31,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A model running in this process on the pure-Java engine. Every request (and every one of its
@@ -109,15 +111,36 @@ public final class EmbeddedModel implements LanguageModel {
 
     @Override
     public ModelResponse complete(ModelRequest request) {
+        return completeStreaming(request, null);
+    }
+
+    /** Text reaches {@code listener} token by token; a listener that throws cancels its sample. */
+    @Override
+    public ModelResponse completeStreaming(ModelRequest request, StreamListener listener) {
         try {
-            return start(request).join();
+            return start(request, listener).join();
         } catch (java.util.concurrent.CompletionException e) {
             throw asModelException(e.getCause());
+        } catch (ModelException e) {
+            failures.incrementAndGet();
+            throw e;
         }
     }
 
-    /** Queues every sample of a request; the future completes with the whole response. */
+    @Override
+    public ModelStats stats() {
+        return new ModelStats(calls.get(), 0, failures.get(), promptTokens.get(), completionTokens.get(), null, 0);
+    }
+
+    private final AtomicLong calls = new AtomicLong(), failures = new AtomicLong(),
+            promptTokens = new AtomicLong(), completionTokens = new AtomicLong();
+
     private CompletableFuture<ModelResponse> start(ModelRequest request) {
+        return start(request, null);
+    }
+
+    /** Queues every sample of a request; the future completes with the whole response. */
+    private CompletableFuture<ModelResponse> start(ModelRequest request, StreamListener listener) {
         SamplingParams p = request.params();
         int[] prompt = promptTokens(request);
         int context = model.config().maxSeqLen();
@@ -130,9 +153,11 @@ public final class EmbeddedModel implements LanguageModel {
         for (int i = 0; i < p.n(); i++) {
             Long seed = p.sampleSeed(i);
             long s = seed != null ? seed : unseeded.nextLong();
-            samples.add(generator.submit(new GenerationRequest(prompt, cfg, p.maxTokens(), s, tokenizer.stopIds(), p.stop(), null)));
+            final int index = i;
+            GenerationRequest.Listener l = listener == null ? null : delta -> listener.onText(index, delta);
+            samples.add(generator.submit(new GenerationRequest(prompt, cfg, p.maxTokens(), s, tokenizer.stopIds(), p.stop(), l)));
         }
-        return CompletableFuture.allOf(samples.toArray(CompletableFuture[]::new)).thenApply(v -> {
+        CompletableFuture<ModelResponse> all = CompletableFuture.allOf(samples.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<Completion> completions = new ArrayList<>();
             long generated = 0;
             for (CompletableFuture<GenerationResult> f : samples) {
@@ -141,6 +166,15 @@ public final class EmbeddedModel implements LanguageModel {
                 generated += r.completionTokens();
             }
             return new ModelResponse(completions, new Usage(prompt.length, generated));
+        });
+        return all.whenComplete((resp, err) -> {
+            if (resp != null) {
+                calls.incrementAndGet();
+                promptTokens.addAndGet(resp.usage().promptTokens());
+                completionTokens.addAndGet(resp.usage().completionTokens());
+            } else {
+                failures.incrementAndGet();
+            }
         });
     }
 
@@ -164,6 +198,7 @@ public final class EmbeddedModel implements LanguageModel {
             try {
                 f = start(requests.get(i));
             } catch (RuntimeException e) {
+                failures.incrementAndGet();
                 try {
                     sink.accept(index, null, asModelException(e));
                 } finally {

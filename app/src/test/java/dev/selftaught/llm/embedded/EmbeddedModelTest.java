@@ -117,6 +117,34 @@ class EmbeddedModelTest {
     }
 
     @Test
+    void streamingDeliversEachSampleTokenByTokenAndAListenerCanCancel() {
+        SamplingParams p = SamplingParams.sample(1.0, 1.0, 30, 3, 77L);
+        ModelRequest req = ModelRequest.completion("One day", p);
+        Map<Integer, StringBuilder> streamed = new ConcurrentHashMap<>();
+        Map<Integer, Integer> calls = new ConcurrentHashMap<>();
+        var before = model.stats();
+        ModelResponse r = model.completeStreaming(req, (i, delta) -> {
+            streamed.computeIfAbsent(i, k -> new StringBuilder()).append(delta);
+            calls.merge(i, 1, Integer::sum);
+        });
+        for (int i = 0; i < 3; i++) {
+            assertEquals(r.texts().get(i), streamed.get(i).toString(), "sample " + i);
+            assertTrue(calls.get(i) > 5, "sample " + i + " arrived in pieces");
+        }
+        assertEquals(model.complete(req), r, "streaming does not change the result");
+        var after = model.stats();
+        assertEquals(before.calls() + 2, after.calls());
+        assertEquals(before.completionTokens() + 2 * r.usage().completionTokens(), after.completionTokens());
+
+        // A listener that throws cancels the generation; the model keeps working.
+        var e = assertThrows(ModelException.class, () -> model.completeStreaming(req, (i, delta) -> {
+            throw new IllegalStateException("client went away");
+        }));
+        assertTrue(e.getMessage().contains("client went away"), e.getMessage());
+        assertEquals(r, model.complete(req));
+    }
+
+    @Test
     void identityNamesPathAndContent(@TempDir Path tmp) throws Exception {
         assertTrue(model.identity().startsWith("embedded:" + dir.toRealPath() + "@sha256:"), model.identity());
         Path copy = Files.createDirectory(tmp.resolve("m"));

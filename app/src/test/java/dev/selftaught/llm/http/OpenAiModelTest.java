@@ -266,6 +266,23 @@ class OpenAiModelTest {
     }
 
     @Test
+    void tokensPerMinuteLimitCountsTheReportedTokens() {
+        // 12,000 tokens/min = 200/s with a bucket of 200. Each call is estimated at 2.5 tokens
+        // ("ab"/4 + max_tokens 2) but reports 5 (2 prompt + 3 completion): the correction must
+        // count, so 100 calls (500 tokens) need at least (500 - 200) / 200 = 1.5 s.
+        ModelOptions o = fast().withRateLimits(0, 12_000);
+        try (OpenAiModel m = model(o)) {
+            List<ModelRequest> reqs = new ArrayList<>();
+            for (int i = 0; i < 100; i++) reqs.add(ModelRequest.completion("ab", SamplingParams.greedy(2)));
+            long t0 = System.nanoTime();
+            m.completeAll(reqs, 16, (i, r, e) -> assertNull(e));
+            double secs = (System.nanoTime() - t0) / 1e9;
+            assertTrue(secs >= 1.3, "500 tokens at 200/s after a bucket of 200 took only " + secs + " s");
+            assertEquals(500, m.stats().totalTokens());
+        }
+    }
+
+    @Test
     void costFromPriceTable() {
         try (OpenAiModel m = model(fast().withPrice(new ModelOptions.Price(2.0, 10.0)))) {
             m.complete(ModelRequest.completion("abcd", SamplingParams.greedy(2))); // 4 prompt + 3 completion tokens

@@ -147,6 +147,16 @@ public final class BatchDecoder {
     }
 
     private void advance(Sequence s, int token) {
+        try {
+            advanceOrThrow(s, token);
+        } catch (RuntimeException e) {
+            // A streaming listener threw (e.g. its client went away): that sequence ends with the
+            // error; the others go on.
+            s.error = e;
+        }
+    }
+
+    private void advanceOrThrow(Sequence s, int token) {
         GenerationRequest r = s.request;
         for (int id : r.stopIds()) {
             if (id == token) {

@@ -17,7 +17,10 @@ import java.util.List;
 public record GenerationRequest(int[] prompt, SamplingConfig sampling, int maxTokens, long seed, int[] stopIds,
                                 List<String> stopStrings, Listener listener) {
 
-    /** Streaming callback, called on the decoding thread: keep it quick. */
+    /**
+     * Streaming callback, called on the decoding thread: keep it quick. Throwing an unchecked
+     * exception cancels this sequence (it fails with that exception); the others go on.
+     */
     @FunctionalInterface
     public interface Listener {
         /** New text of the completion (never part of a stop string). */

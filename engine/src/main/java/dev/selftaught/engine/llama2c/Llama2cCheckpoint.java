@@ -164,9 +164,19 @@ public final class Llama2cCheckpoint {
                 put(out, sinT);
                 if (!c.tiedEmbeddings()) put(out, w.output);
             }
+            Llama2cCheckpoint.readableByAll(tmp);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Temp files are created owner-only; a model file is meant to be shared like any other file. */
+    static void readableByAll(Path p) {
+        try {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException | IOException e) {
+            // not a POSIX file system: keep the default permissions
         }
     }
 

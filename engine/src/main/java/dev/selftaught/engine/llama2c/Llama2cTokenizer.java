@@ -124,6 +124,7 @@ public final class Llama2cTokenizer implements Tokenizer {
         Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
         try {
             Files.write(tmp, out.toByteArray());
+            Llama2cCheckpoint.readableByAll(tmp);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

@@ -28,6 +28,8 @@ public final class SentencePieceTokenizer implements Tokenizer {
     private final byte[][] bytes;
     private final boolean removeExtraWhitespaces;
     private final int[] stopIds;
+    private final String[] controls;
+    private final int[] controlIds;
 
     public SentencePieceTokenizer(Vocabulary vocab) { this(vocab, false); }
 
@@ -53,6 +55,13 @@ public final class SentencePieceTokenizer implements Tokenizer {
             if (t == TokenType.NORMAL || t == TokenType.USER_DEFINED || t == TokenType.UNUSED) pieces.putIfAbsent(p, i);
             bytes[i] = t == TokenType.CONTROL ? new byte[0] : p.replace(SPACE, ' ').getBytes(StandardCharsets.UTF_8);
         }
+        List<String> ctl = new ArrayList<>();
+        List<Integer> ctlIds = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (vocab.types()[i] == TokenType.CONTROL && !vocab.tokens().get(i).isEmpty()) { ctl.add(vocab.tokens().get(i)); ctlIds.add(i); }
+        }
+        controls = ctl.toArray(String[]::new);
+        controlIds = ctlIds.stream().mapToInt(Integer::intValue).toArray();
         java.util.LinkedHashSet<Integer> stops = new java.util.LinkedHashSet<>();
         if (vocab.eos() >= 0) stops.add(vocab.eos());
         for (int s : vocab.stopIds()) stops.add(s);
@@ -93,6 +102,31 @@ public final class SentencePieceTokenizer implements Tokenizer {
             }
         }
         return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Control-token texts in the input (e.g. the {@code <s>} a Llama-2 chat template writes) become
+     * their ids; the text between them is encoded as usual, each part with the dummy prefix as
+     * llama.cpp does after a special token.
+     */
+    @Override
+    public int[] encodeWithSpecials(String text, boolean addBos) {
+        java.util.List<Integer> out = new ArrayList<>();
+        if (addBos && vocab.bos() >= 0) out.add(vocab.bos());
+        int start = 0;
+        while (start < text.length()) {
+            int best = -1, bestId = -1;
+            for (int i = 0; i < controls.length; i++) {
+                int at = text.indexOf(controls[i], start);
+                if (at >= 0 && (best < 0 || at < best || (at == best && controls[i].length() > controls[bestId].length()))) { best = at; bestId = i; }
+            }
+            int end = best < 0 ? text.length() : best;
+            if (end > start) for (int id : encode(text.substring(start, end), false)) out.add(id);
+            if (best < 0) break;
+            out.add(controlIds[bestId]);
+            start = best + controls[bestId].length();
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
     @Override

@@ -135,6 +135,36 @@ class FormatErrorsTest {
     }
 
     @Test
+    void ggufWithCorruptedHeaderBytesIsReadOrRefusedButNeverCrashes() throws Exception {
+        // Byte-level BPE vocabulary and template in the header; flip random header bytes.
+        var v = dev.selftaught.engine.tokenizer.TokenizerJsonTest.byteLevel();
+        LlamaConfig c = new LlamaConfig(16, 24, 1, 2, 1, v.size(), 32, 1e-5f, 10000f, null, true, true);
+        Path good = tmp.resolve("fuzz-src.gguf");
+        GgufCheckpoint.write(good, WeightsAssert.random(c, 4), dev.selftaught.engine.tokenizer.Tokenizers.fromVocabulary(v),
+                "{{ messages }}", GgufCheckpoint.Precision.F32, "fuzz");
+        byte[] all = Files.readAllBytes(good);
+        long dataStart;
+        try (GgufFile g = GgufFile.open(good)) { dataStart = g.dataStart(); }
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(99);
+        Path f = tmp.resolve("fuzz.gguf");
+        int refusedCount = 0;
+        for (int trial = 0; trial < 300; trial++) {
+            byte[] b = all.clone();
+            for (int k = 0; k < 3; k++) b[rnd.nextInt((int) dataStart)] = (byte) rnd.nextInt(256);
+            Files.write(f, b);
+            try {
+                GgufCheckpoint.read(f);
+            } catch (dev.selftaught.engine.model.ModelFormatException e) {
+                refusedCount++;
+                assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
+            } catch (RuntimeException e) {
+                throw new AssertionError("trial " + trial + ": " + e, e);
+            }
+        }
+        assertTrue(refusedCount > 0, "some corruptions must be detected");
+    }
+
+    @Test
     void ggufShapeInconsistentWithMetadataNamesTensor() throws Exception {
         // A file whose metadata says dim 16 but whose attn_k has 2 rows (kv dim 8 expected).
         LlamaConfig other = new LlamaConfig(16, 24, 1, 2, 2, 20, 32, 1e-5f, 10000f, null, false, false);
@@ -148,6 +178,19 @@ class FormatErrorsTest {
         b[at] = 1;
         Files.write(f, b);
         refused(() -> GgufCheckpoint.read(f), f.toString(), "blk.0.attn_k.weight", "[16, 16]", "[16, 8]");
+    }
+
+    @Test
+    void ggufAbsurdDimsAndOffsetsAreRefused() throws Exception {
+        Path f = tmp.resolve("absurd.gguf");
+        Files.write(f, oneTensorGguf(3, 0, new long[] {1L << 30, 1L << 30}, 16));
+        refused(() -> GgufFile.open(f), f.toString(), "blk.0.attn_q.weight", "more than the file can hold");
+        byte[] b = oneTensorGguf(3, 0, new long[] {4}, 16);
+        // The tensor offset is the u64 just before the padding: set it to 2^63 + 32 (negative as a Java long).
+        int offAt = indexOf(b, "blk.0.attn_q.weight".getBytes(StandardCharsets.US_ASCII)) + 19 + 4 + 8 + 4;
+        ByteBuffer.wrap(b, offAt, 8).order(ByteOrder.LITTLE_ENDIAN).putLong(Long.MIN_VALUE + 32);
+        Files.write(f, b);
+        refused(() -> GgufFile.open(f), "blk.0.attn_q.weight", "beyond the end of the file");
     }
 
     @Test

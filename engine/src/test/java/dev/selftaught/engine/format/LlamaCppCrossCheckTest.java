@@ -16,6 +16,7 @@ import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * llama.cpp (through the de.kherud:llama JNI binding, tests only) as an independent engine: the
@@ -53,6 +54,65 @@ class LlamaCppCrossCheckTest {
             String cppText = model.complete(new InferenceParameters(prompt).setTemperature(0f).setTopK(1).setRepeatPenalty(1f)
                     .setNPredict(steps).setSeed(1).setCachePrompt(false));
             assertEquals(ourText, cppText, "greedy continuation of '" + prompt + "'");
+        }
+    }
+
+    /**
+     * Random models of the two other shapes our writer emits: llama with GQA, an untied head and
+     * Llama-3 rope scaling (rope_freqs.weight), and qwen2 with q/k/v biases, a tied head, NEOX
+     * rotary layout and a byte-level BPE vocabulary. llama.cpp must tokenize and continue as we do.
+     */
+    @Test
+    void llamaCppAgreesOnRandomLlama3ScaledAndQwen2Models() throws Exception {
+        Path libDir = Files.createDirectories(tmp.resolve("jllama-lib2"));
+        System.setProperty("de.kherud.llama.tmpdir", libDir.toString());
+        LoadedModel stories = ModelLoader.load(Stories260K.checkpoint());
+        var spVocab = Vocabularies.of(stories.tokenizer());
+        var bpeVocab = dev.selftaught.engine.tokenizer.TokenizerJsonTest.byteLevel();
+        dev.selftaught.engine.model.LlamaConfig llama = new dev.selftaught.engine.model.LlamaConfig(64, 96, 2, 4, 2, spVocab.size(), 256,
+                1e-5f, 500000f, new dev.selftaught.engine.model.LlamaConfig.RopeScaling(8f, 1f, 4f, 64), false, false);
+        dev.selftaught.engine.model.LlamaConfig qwen = new dev.selftaught.engine.model.LlamaConfig(64, 96, 2, 4, 2, bpeVocab.size(), 256,
+                1e-6f, 1000000f, null, true, true);
+        record Case(String name, dev.selftaught.engine.model.LlamaConfig config, dev.selftaught.engine.tokenizer.Vocabulary vocab, String prompt) {}
+        for (Case c : new Case[] {new Case("llama3-scaled", llama, spVocab, "Once upon a time"), new Case("qwen2", qwen, bpeVocab, "hello the world")}) {
+            var w = WeightsAssert.random(c.config(), 42);
+            sharpen(w);
+            var tok = dev.selftaught.engine.tokenizer.Tokenizers.fromVocabulary(c.vocab());
+            Path f = tmp.resolve(c.name() + ".gguf");
+            GgufCheckpoint.write(f, w, tok, null, GgufCheckpoint.Precision.F32, c.name());
+            LoadedModel ours = ModelLoader.load(f);
+            int[] prompt = ours.tokenizer().encode(c.prompt(), true);
+            int steps = 12;
+            int[] cont = greedyContinuation(ours, prompt, steps);
+            // llama.cpp ends generation at a stop token; compare up to the first one.
+            java.util.Set<Integer> stops = new java.util.HashSet<>();
+            for (int s : ours.tokenizer().stopIds()) stops.add(s);
+            int end = 0;
+            while (end < steps && !stops.contains(cont[end])) end++;
+            String ourText = ours.tokenizer().decode(Arrays.copyOf(cont, end));
+            assertTrue(end >= 6, c.name() + ": the comparison needs a real continuation, got " + Arrays.toString(cont));
+            System.out.println(c.name() + " continuation: " + Arrays.toString(cont) + " '" + ourText + "'");
+                try (LlamaModel model = new LlamaModel(new ModelParameters().setModel(f.toString()).setCtxSize(128).setThreads(1)
+                    .setThreadsBatch(1).setBatchSize(64).setUbatchSize(64).setSeed(1))) {
+                int[] cppIds = model.encode(c.prompt());
+                int[] oursNoBos = Arrays.copyOfRange(prompt, 1, prompt.length);
+                int[] cppNoBos = cppIds.length > 0 && cppIds[0] == ours.tokenizer().bos() ? Arrays.copyOfRange(cppIds, 1, cppIds.length) : cppIds;
+                assertArrayEquals(oursNoBos, cppNoBos, c.name() + ": prompt tokens");
+                String cppText = model.complete(new InferenceParameters(c.prompt()).setTemperature(0f).setTopK(1).setRepeatPenalty(1f)
+                        .setNPredict(steps).setSeed(1).setCachePrompt(false));
+                assertEquals(ourText, cppText, c.name() + ": greedy continuation of " + Arrays.toString(prompt) + " = " + Arrays.toString(cont));
+            }
+        }
+    }
+
+    /** Scales the random matrices up so that logits are well separated and argmax is not a near-tie. */
+    private static void sharpen(dev.selftaught.engine.model.LlamaWeights w) {
+        java.util.function.Consumer<float[]> x8 = a -> { for (int i = 0; i < a.length; i++) a[i] *= 8f; };
+        x8.accept(w.tokenEmbedding);
+        if (w.output != w.tokenEmbedding) x8.accept(w.output);
+        for (int l = 0; l < w.config.nLayers(); l++) {
+            x8.accept(w.wq[l]); x8.accept(w.wk[l]); x8.accept(w.wv[l]); x8.accept(w.wo[l]);
+            x8.accept(w.w1[l]); x8.accept(w.w2[l]); x8.accept(w.w3[l]);
         }
     }
 

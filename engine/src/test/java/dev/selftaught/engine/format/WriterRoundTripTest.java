@@ -44,7 +44,21 @@ class WriterRoundTripTest {
                 assertEquals(0, g.tensor("blk.1.ffn_up.weight").dataOffset() % 32, "tensor data aligned");
             }
             assertFalse(Files.list(tmp).anyMatch(p -> p.toString().endsWith(".tmp")), "no temp file left behind");
+            assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)), "readable by a model server of another user");
         }
+    }
+
+    @Test
+    void llama3RopeScalingIsRecoveredFromRopeFreqsAlone() {
+        // Files from other converters hold only rope_freqs.weight: Llama-3.2's parameters come back from it.
+        LlamaConfig.RopeScaling s = new LlamaConfig.RopeScaling(32f, 1f, 4f, 8192);
+        float[] divisors = RopeLayout.llama3FrequencyDivisors(s, 500000f, 64);
+        assertEquals(1f, divisors[0]);                    // highest frequency untouched
+        assertEquals(32f, divisors[31], 1e-3f);           // lowest frequency divided by the factor
+        assertEquals(s, GgufCheckpoint.inferLlama3Scaling(tmp.resolve("x.gguf"), divisors, 500000f, 64));
+        float[] plain = new float[32];
+        java.util.Arrays.fill(plain, 1f);
+        assertNull(GgufCheckpoint.inferLlama3Scaling(tmp.resolve("x.gguf"), plain, 500000f, 64));
     }
 
     @Test
@@ -93,6 +107,21 @@ class WriterRoundTripTest {
             org.junit.jupiter.api.Assertions.assertArrayEquals(tok.stopIds(), back.tokenizer().stopIds());
             assertEquals(tok.bos(), back.tokenizer().bos());
         }
+    }
+
+    @Test
+    void tokenizerSmallerThanTheEmbeddingIsPaddedInGguf() throws Exception {
+        // Like Qwen2: the embedding has more rows than the tokenizer has tokens.
+        dev.selftaught.engine.tokenizer.Vocabulary v = dev.selftaught.engine.tokenizer.TokenizerJsonTest.byteLevel();
+        LlamaConfig c = new LlamaConfig(32, 40, 1, 4, 1, v.size() + 7, 128, 1e-6f, 1000000f, null, true, true);
+        LlamaWeights w = WeightsAssert.random(c, 6);
+        Path gguf = tmp.resolve("padded.gguf");
+        GgufCheckpoint.write(gguf, w, dev.selftaught.engine.tokenizer.Tokenizers.fromVocabulary(v), null, GgufCheckpoint.Precision.F32, "p");
+        Checkpoint back = GgufCheckpoint.read(gguf);
+        WeightsAssert.assertSame(w, back.weights());
+        assertEquals(v.size() + 7, back.tokenizer().vocabSize());
+        assertEquals("[PAD" + v.size() + "]", back.tokenizer().vocabulary().orElseThrow().tokens().get(v.size()));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {262, 257, 260, 258}, back.tokenizer().encode("hello the", true));
     }
 
     @Test

@@ -149,6 +149,18 @@ class BatchDecoderTest {
     }
 
     @Test
+    void aThrowingListenerEndsOnlyItsSequence() throws Exception {
+        BatchDecoder d = decoder(4, 16);
+        Sequence bad = d.add(new GenerationRequest(new int[] {1}, SamplingConfig.GREEDY, 40, 0, eos(), List.of(),
+                t -> { throw new IllegalStateException("gone"); }));
+        Sequence good = d.add(GenerationRequest.greedy(new int[] {1}, 40, eos()));
+        d.runToCompletion();
+        assertEquals("gone", bad.error().getMessage());
+        assertArrayEquals(Stories260K.verifiedGreedyIds(), good.result().tokens());
+        assertTrue(d.idle());
+    }
+
+    @Test
     void maxTokensAndContextLimits() throws Exception {
         BatchDecoder d = decoder(2, 8);
         Sequence s = d.add(GenerationRequest.greedy(new int[] {1}, 5, eos()));

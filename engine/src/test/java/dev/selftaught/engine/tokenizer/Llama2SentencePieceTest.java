@@ -8,6 +8,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Meta's Llama-2 {@code tokenizer.model} (parsed by hand from its protobuf) against encodings
@@ -84,6 +85,22 @@ class Llama2SentencePieceTest {
         check("1234", 29871, 29896, 29906, 29941, 29946);
         // "▁2024:▁10▁%": only ▁+%(-1014) merges
         check("2024: 10 %", 29871, 29906, 29900, 29906, 29946, 29901, 29871, 29896, 29900, 1273);
+    }
+
+    @Test
+    void controlTokensInTemplateTextMapToTheirIds() {
+        // A Llama-2 chat prompt as its template renders it: "<s>" and "</s>" are BOS/EOS, the text
+        // between them is encoded as usual (each part with the "▁" dummy prefix).
+        String prompt = "<s>[INST] hi [/INST] ok </s><s>[INST] again [/INST]";
+        java.util.List<Integer> expected = new java.util.ArrayList<>();
+        expected.add(1);
+        for (int id : sp.encode("[INST] hi [/INST] ok ", false)) expected.add(id);
+        expected.add(2);
+        expected.add(1);
+        for (int id : sp.encode("[INST] again [/INST]", false)) expected.add(id);
+        assertArrayEquals(expected.stream().mapToInt(Integer::intValue).toArray(), sp.encodeWithSpecials(prompt, false));
+        // Plain encode keeps them as text: no id 1 or 2 appears.
+        assertTrue(java.util.Arrays.stream(sp.encode(prompt, false)).noneMatch(id -> id == 1 || id == 2));
     }
 
     @Test

@@ -50,7 +50,11 @@ public final class GgufCheckpoint {
         Vocabulary vocab = readVocabulary(f);
         GgufFile.TensorInfo embd = require(f, "token_embd.weight");
         int dim = intKey(f, arch + ".embedding_length", -1);
-        int vocabSize = vocab != null ? vocab.size() : (int) embd.dims()[embd.dims().length - 1];
+        // The model's vocabulary is the embedding's row count; a tokenizer may list fewer tokens.
+        int vocabSize = (int) embd.dims()[embd.dims().length - 1];
+        if (vocab != null && vocab.size() > vocabSize) {
+            throw ModelFormatException.in(path, "tokenizer has " + vocab.size() + " tokens but token_embd.weight only " + vocabSize + " rows");
+        }
         int heads = intKey(f, arch + ".attention.head_count", -1);
         String scalingType = f.getString(arch + ".rope.scaling.type");
         if (scalingType != null && !scalingType.equals("none")) {
@@ -73,7 +77,13 @@ public final class GgufCheckpoint {
             throw ModelFormatException.in(path, arch + ".rope.dimension_count = " + rotDims + " but head size is " + provisional.headSize() + " (partial rotary embeddings are not supported)");
         }
         LlamaConfig.RopeScaling scaling = null;
-        if (ropeFreqs != null) scaling = inferLlama3Scaling(path, f.readFloats(checkShape(f, ropeFreqs, provisional.headSize() / 2)), theta, provisional.headSize());
+        if (ropeFreqs != null) {
+            float[] divisors = f.readFloats(checkShape(f, ropeFreqs, provisional.headSize() / 2));
+            scaling = f.get(SCALING_KEY + "factor") != null
+                    ? new LlamaConfig.RopeScaling((float) f.getDouble(SCALING_KEY + "factor", 8), (float) f.getDouble(SCALING_KEY + "low_freq_factor", 1),
+                            (float) f.getDouble(SCALING_KEY + "high_freq_factor", 4), (int) f.getLong(SCALING_KEY + "original_context_length", 8192))
+                    : inferLlama3Scaling(path, divisors, theta, provisional.headSize());
+        }
         LlamaConfig c = new LlamaConfig(provisional.dim(), provisional.hiddenDim(), provisional.nLayers(), provisional.nHeads(),
                 provisional.nKvHeads(), provisional.vocabSize(), provisional.maxSeqLen(), provisional.normEps(), theta, scaling,
                 provisional.tiedEmbeddings(), provisional.qkvBias());
@@ -105,7 +115,12 @@ public final class GgufCheckpoint {
         copy(f, require(f, "output_norm.weight"), w.finalNorm, d);
         if (!c.tiedEmbeddings()) copy(f, require(f, "output.weight"), w.output, d, c.vocabSize());
 
-        Tokenizer tok = vocab == null ? null : Tokenizers.fromVocabulary(vocab);
+        Tokenizer tok;
+        try {
+            tok = vocab == null ? null : Tokenizers.fromVocabulary(vocab);
+        } catch (IllegalArgumentException e) {   // includes an invalid split regex
+            throw ModelFormatException.in(path, "unusable tokenizer: " + e.getMessage());
+        }
         return new Checkpoint(c, w, tok, f.getString("tokenizer.chat_template"));
     }
 
@@ -144,17 +159,23 @@ public final class GgufCheckpoint {
     }
 
     /**
+     * Our writer also records the Llama-3 parameters under these keys (llama.cpp ignores them and
+     * uses rope_freqs.weight), so that they read back exactly.
+     */
+    static final String SCALING_KEY = "selftaught.rope_scaling.llama3.";
+
+    /**
      * GGUF stores Llama-3 rope scaling only as the per-frequency divisors; recover the parameters
      * (factor = the largest divisor, the Llama-3.1 defaults for the rest) and refuse when they do
      * not reproduce the stored divisors.
      */
-    static LlamaConfig.RopeScaling inferLlama3Scaling(Path path, float[] divisors, float theta, int headSize) {
+    public static LlamaConfig.RopeScaling inferLlama3Scaling(Path path, float[] divisors, float theta, int headSize) {
         float factor = 1;
         for (float x : divisors) factor = Math.max(factor, x);
         boolean allOne = true;
         for (float x : divisors) allOne &= x == 1f;
         if (allOne) return null;
-        for (int orig : new int[] {8192, 4096, 2048, 16384, 32768, 131072}) {
+        for (int orig = 16; orig <= (1 << 20); orig *= 2) {
             for (float[] lh : new float[][] {{1, 4}, {1, 2}, {2, 4}}) {
                 LlamaConfig.RopeScaling s = new LlamaConfig.RopeScaling(factor, lh[0], lh[1], orig);
                 float[] again = RopeLayout.llama3FrequencyDivisors(s, theta, headSize);
@@ -249,8 +270,8 @@ public final class GgufCheckpoint {
         g.put(arch + ".vocab_size", GgufValue.u32(c.vocabSize()));
         if (tokenizer != null) {
             Vocabulary v = dev.selftaught.engine.format.Vocabularies.of(tokenizer);
-            if (v.size() != c.vocabSize()) throw new IllegalArgumentException("tokenizer has " + v.size() + " tokens, model " + c.vocabSize());
-            putVocabulary(g, v);
+            if (v.size() > c.vocabSize()) throw new IllegalArgumentException("tokenizer has " + v.size() + " tokens, model only " + c.vocabSize());
+            putVocabulary(g, padded(v, c.vocabSize()));
         }
         if (chatTemplate != null) g.put("tokenizer.chat_template", GgufValue.string(chatTemplate));
 
@@ -259,6 +280,10 @@ public final class GgufCheckpoint {
         g.tensor("token_embd.weight", mt, w.tokenEmbedding, d, c.vocabSize());
         if (c.ropeScaling() != null) {
             g.tensor("rope_freqs.weight", GgmlType.F32, RopeLayout.llama3FrequencyDivisors(c.ropeScaling(), c.ropeTheta(), hs), hs / 2);
+            g.put(SCALING_KEY + "factor", GgufValue.f32(c.ropeScaling().factor()));
+            g.put(SCALING_KEY + "low_freq_factor", GgufValue.f32(c.ropeScaling().lowFreqFactor()));
+            g.put(SCALING_KEY + "high_freq_factor", GgufValue.f32(c.ropeScaling().highFreqFactor()));
+            g.put(SCALING_KEY + "original_context_length", GgufValue.u32(c.ropeScaling().originalMaxPositionEmbeddings()));
         }
         for (int l = 0; l < c.nLayers(); l++) {
             String p = "blk." + l + ".";
@@ -280,6 +305,24 @@ public final class GgufCheckpoint {
         g.tensor("output_norm.weight", GgmlType.F32, w.finalNorm, d);
         if (!c.tiedEmbeddings()) g.tensor("output.weight", mt, w.output, d, c.vocabSize());
         g.write(file);
+    }
+
+    /**
+     * llama.cpp takes the vocabulary size from the token list, which must match the embedding rows:
+     * a shorter tokenizer (e.g. Qwen2's, padded embeddings) gets unused "[PADi]" tokens, as
+     * llama.cpp's own converter does.
+     */
+    static Vocabulary padded(Vocabulary v, int size) {
+        if (v.size() == size) return v;
+        List<String> tokens = new ArrayList<>(v.tokens());
+        float[] scores = Arrays.copyOf(v.scores(), size);
+        int[] types = Arrays.copyOf(v.types(), size);
+        for (int i = v.size(); i < size; i++) {
+            tokens.add("[PAD" + i + "]");
+            types[i] = TokenType.UNUSED;
+        }
+        return new Vocabulary(v.kind(), tokens, scores, types, v.merges(), v.bos(), v.eos(), v.unk(), v.pad(), v.preTokenizer(),
+                v.addBos(), v.addSpacePrefix(), v.stopIds());
     }
 
     static void putVocabulary(GgufWriter g, Vocabulary v) {

@@ -121,8 +121,22 @@ public final class GgufFile implements AutoCloseable {
                     dims[d] = u64("dimension " + d + " of tensor '" + name + "'");
                     if (dims[d] <= 0 || dims[d] > Integer.MAX_VALUE) throw ModelFormatException.at(path, at, "tensor '" + name + "' has invalid dimension " + dims[d]);
                 }
+                long elements = 1;
+                for (long d : dims) {
+                    try {
+                        elements = Math.multiplyExact(elements, d);
+                    } catch (ArithmeticException e) {
+                        elements = Long.MAX_VALUE;
+                    }
+                }
+                if (elements > seg.byteSize() * 8) {
+                    throw ModelFormatException.at(path, at, "tensor '" + name + "' claims " + Arrays.toString(dims) + " elements, more than the file can hold");
+                }
                 int type = u32("the type of tensor '" + name + "'");
                 long off = u64("the offset of tensor '" + name + "'");
+                if (off < 0 || off > seg.byteSize()) {
+                    throw ModelFormatException.at(path, at, "tensor '" + name + "' has data offset " + Long.toUnsignedString(off) + " beyond the end of the file");
+                }
                 raw.add(new Object[] {name, dims, type, off, at});
             }
             this.dataStart = align(pos, alignment);

@@ -89,6 +89,9 @@ public final class HfCheckpoint {
                 tok = SentencePieceModelFile.read(dir.resolve("tokenizer.model"));
                 if (Files.isRegularFile(tc)) template = TokenizerJson.chatTemplate(HfConfig.readJson(tc));
             }
+            if (tok != null && tok.vocabSize() > c.vocabSize()) {
+                throw ModelFormatException.in(dir, "the tokenizer has " + tok.vocabSize() + " tokens but config.json vocab_size is " + c.vocabSize());
+            }
             Path jinja = dir.resolve("chat_template.jinja");
             if (template == null && Files.isRegularFile(jinja)) template = Files.readString(jinja);
             return new Checkpoint(c, w, tok, template);
@@ -181,6 +184,8 @@ public final class HfCheckpoint {
         st.add("model.norm.weight", dtype, w.finalNorm, d);
         if (!c.tiedEmbeddings()) st.add("lm_head.weight", dtype, w.output, c.vocabSize(), d);
         st.write(dir.resolve("model.safetensors"));
+        // A shard index left by an earlier checkpoint in this directory would take precedence on read.
+        Files.deleteIfExists(dir.resolve("model.safetensors.index.json"));
         AtomicFiles.writeString(dir.resolve("config.json"), HfConfig.write(c, bos, eos, dtype.torchName));
         AtomicFiles.writeString(dir.resolve("generation_config.json"), HfConfig.writeGenerationConfig(bos, eos));
         if (v != null) {

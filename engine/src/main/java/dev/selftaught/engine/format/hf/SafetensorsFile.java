@@ -88,7 +88,11 @@ public final class SafetensorsFile implements AutoCloseable {
                 int width = width(dtype);
                 if (width > 0) {
                     long elems = 1;
-                    for (long d : shape) { if (d < 0) elems = -1; else elems *= d; }
+                    for (long d : shape) {
+                        if (d < 0 || elems < 0) { elems = -1; continue; }
+                        try { elems = Math.multiplyExact(elems, d); } catch (ArithmeticException ex) { elems = -1; }
+                    }
+                    if (elems > Integer.MAX_VALUE - 8) elems = -1;
                     if (elems < 0 || elems * width != en - b) {
                         throw ModelFormatException.at(path, dataStart + b, "tensor '" + name + "' of " + dtype + " shape " + Arrays.toString(shape)
                                 + " needs " + (elems * width) + " bytes but data_offsets give " + (en - b));

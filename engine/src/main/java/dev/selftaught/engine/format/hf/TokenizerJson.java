@@ -120,7 +120,7 @@ public final class TokenizerJson {
                     stops.stream().mapToInt(Integer::intValue).toArray());
             try {
                 tok = new ByteLevelBpeTokenizer(v, model.path("ignore_merges").asBoolean(false), root.path("normalizer").path("type").asText("").equals("NFC"));
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException e) {   // includes an invalid Split regex
                 throw ModelFormatException.in(tokenizerJson, e.getMessage());
             }
         }

@@ -1,0 +1,80 @@
+package dev.selftaught.cli;
+
+import dev.selftaught.llm.ModelFactory;
+import dev.selftaught.llm.ModelOptions;
+import dev.selftaught.microworld.Demo;
+import dev.selftaught.microworld.DemoPlan;
+import dev.selftaught.microworld.DemoReport;
+import dev.selftaught.microworld.SeedPretrainer;
+import dev.selftaught.pipeline.RunLoop;
+import dev.selftaught.pipeline.TrainSettings;
+import dev.selftaught.train.EmbeddedTrainer;
+import dev.selftaught.train.TrainerBackend;
+import dev.selftaught.engine.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code selftaught demo}: the whole method in the micro-world, on the CPU. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Run the whole Self-Taught Evaluator method in the embedded micro-world, on this CPU:",
+                "pre-train (or reuse) a tiny seed model, then pool -> select -> pairs -> K rounds of annotate -> train from seed -> evaluate,",
+                "plus the baselines (checker labels, direct bad responses, majority vote), and print the paper-style table.",
+                "Resumable: run the same command again after an interruption."})
+public final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--rounds", paramLabel = "K", defaultValue = "3", description = "Self-training rounds. Default: ${DEFAULT-VALUE} (--quick: 1).")
+    int rounds;
+
+    @Option(names = "--output", paramLabel = "DIR", description = "Run directory. Default: demo-run (--quick: demo-quick) in the current directory.")
+    Path output;
+
+    @Option(names = "--quick", description = "A smaller world and seed and one round: a few minutes (what CI runs).")
+    boolean quick;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR",
+            description = "Where the seed checkpoint is cached. Default: $SELFTAUGHT_CACHE, else $XDG_CACHE_HOME/selftaught, else ~/.cache/selftaught.")
+    Path cacheDir;
+
+    @Option(names = "--threads", paramLabel = "T", defaultValue = "0", description = "Compute threads (0 = all cores). Default: ${DEFAULT-VALUE}.")
+    int threads;
+
+    /** The embedded CPU trainer, with a progress line on stderr. */
+    static TrainerBackend embeddedTrainer(TrainSettings settings) {
+        return new EmbeddedTrainer(new Trainer.Listener() {
+            long last;
+            @Override public void onStep(Trainer.Step s) {
+                long now = System.nanoTime();
+                if (now - last < 3_000_000_000L && s.step() != s.totalSteps()) return;
+                last = now;
+                System.err.printf("train: step %d/%d loss %.3f %,.0f tok/s ETA %.0fs%n", s.step(), s.totalSteps(), s.loss(),
+                        s.tokensPerSecond(), s.etaSeconds());
+            }
+        }, null);
+    }
+
+    @Override
+    public Integer call() {
+        DemoPlan plan = quick ? DemoPlan.quick() : DemoPlan.standard();
+        int k = quick && rounds == 3 ? 1 : rounds;
+        Path out = output != null ? output : Path.of(quick ? "demo-quick" : "demo-run");
+        SeedPretrainer.Result seed = SeedPretrainer.ensure(plan.recipe(), MicroworldCommand.cache(cacheDir), false, System.err);
+        System.err.println("demo: seed model " + seed.spec() + (seed.cached() ? " (cached)" : ""));
+        ModelOptions options = new ModelOptions(null, "OPENAI_API_KEY", 16, java.time.Duration.ofSeconds(600), 0, threads);
+        Demo.Wiring wiring = new Demo.Wiring(spec -> ModelFactory.open(spec, options), RunLoop.trainers(DemoCommand::embeddedTrainer));
+        Map<String, Object> report = new Demo(plan, k, out, wiring, System.err).run(seed.spec());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> rs = (List<Map<String, Object>>) report.get("rounds");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> bs = (List<Map<String, Object>>) report.get("baselines");
+        System.out.println();
+        System.out.print(DemoReport.table(rs, bs));
+        System.out.println();
+        System.out.println("report: " + out.resolve("report.json").toAbsolutePath() + " and " + out.resolve("report.md").toAbsolutePath());
+        return 0;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.selftaught.cli;
+
+import dev.selftaught.microworld.Benchmark;
+import dev.selftaught.microworld.SeedPretrainer;
+import dev.selftaught.microworld.SeedRecipe;
+import dev.selftaught.microworld.WorldFiles;
+import dev.selftaught.data.InputError;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code selftaught microworld}: the embedded micro-world's seed model and benchmark. */
+@Command(name = "microworld", mixinStandardHelpOptions = true,
+        description = "The micro-world behind `selftaught demo`: pre-train its seed model, write its benchmark.",
+        subcommands = {MicroworldCommand.Pretrain.class, MicroworldCommand.WriteBenchmark.class})
+public final class MicroworldCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() { spec.commandLine().usage(System.out); }
+
+    static SeedRecipe recipe(String name) {
+        return switch (name) {
+            case "standard" -> SeedRecipe.standard();
+            case "tiny" -> SeedRecipe.tiny();
+            default -> throw new InputError("--recipe must be standard or tiny, got '" + name + "'");
+        };
+    }
+
+    static Path cache(Path given) { return given != null ? given : SeedPretrainer.defaultCacheRoot(); }
+
+    @Command(name = "pretrain", mixinStandardHelpOptions = true,
+            description = {"Pre-train the micro-world seed model from scratch (deterministic: the same recipe gives the same bytes).",
+                    "The checkpoint (llama2.c model.bin + tok<V>.bin + recipe.json) goes to CACHE/microworld-seed-<recipe hash>/;"
+                            + " an existing one is reused unless --force. Prints the model spec (embedded:DIR) on stdout."})
+    static final class Pretrain implements Callable<Integer> {
+        @Option(names = "--recipe", defaultValue = "standard", paramLabel = "NAME",
+                description = "standard (the demo's seed) or tiny (the --quick demo's seed). Default: ${DEFAULT-VALUE}.")
+        String recipe;
+
+        @Option(names = "--cache-dir", paramLabel = "DIR",
+                description = "Cache root. Default: $SELFTAUGHT_CACHE, else $XDG_CACHE_HOME/selftaught, else ~/.cache/selftaught.")
+        Path cacheDir;
+
+        @Option(names = "--force", description = "Train again even when the cached seed exists (it is replaced atomically).")
+        boolean force;
+
+        @Override
+        public Integer call() {
+            SeedRecipe r = recipe(recipe);
+            SeedPretrainer.Result res = SeedPretrainer.ensure(r, cache(cacheDir), force, System.err);
+            if (res.cached()) System.err.println("pretrain: seed already cached in " + res.dir() + " (use --force to train again)");
+            System.out.println(res.spec());
+            return 0;
+        }
+    }
+
+    @Command(name = "benchmark", mixinStandardHelpOptions = true,
+            description = {"Write the micro-benchmark (test split, scoring only) and its validation split (checkpoint selection)",
+                    "as generic pairwise JSONL: id, prompt, chosen, rejected, subset, category."})
+    static final class WriteBenchmark implements Callable<Integer> {
+        @Option(names = "--output", required = true, paramLabel = "DIR", description = "Directory for microbench.jsonl and validation.jsonl.")
+        Path output;
+
+        @Option(names = "--per-category", paramLabel = "N", defaultValue = "100",
+                description = "Test pairs per category (a prefix of the fixed split, at most 100). Default: ${DEFAULT-VALUE}.")
+        int perCategory;
+
+        @Override
+        public Integer call() {
+            if (perCategory < 1 || perCategory > Benchmark.TEST_PER_CATEGORY) {
+                throw new InputError("--per-category must be in 1.." + Benchmark.TEST_PER_CATEGORY + ", got " + perCategory);
+            }
+            Path t = WorldFiles.writePairs(output.resolve("microbench.jsonl"), Benchmark.test(perCategory));
+            Path v = WorldFiles.writePairs(output.resolve("validation.jsonl"), Benchmark.validation(Benchmark.VALIDATION_PER_CATEGORY));
+            System.err.printf("benchmark: %d test pairs in %s, %d validation pairs in %s%n", 4 * perCategory, t,
+                    4 * Benchmark.VALIDATION_PER_CATEGORY, v);
+            return 0;
+        }
+    }
+}

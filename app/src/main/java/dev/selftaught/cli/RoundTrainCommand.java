@@ -1,0 +1,66 @@
+package dev.selftaught.cli;
+
+import dev.selftaught.pipeline.RunLoop;
+import dev.selftaught.pipeline.TrainSettings;
+import dev.selftaught.pipeline.TrainStage;
+import dev.selftaught.train.EmbeddedTrainers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code selftaught train-round}: the run loop's train stage for one round (done marker, embedded or external trainer). */
+@Command(name = "train-round", mixinStandardHelpOptions = true,
+        description = {"The train stage of one round (stage 4): fine-tune on RUN/round-I/sft.jsonl with the embedded trainer or an external command, "
+                + "recorded with a done marker like every stage (for plain embedded training of any file, see the train command).",
+                "External placeholders: {data} (sft.jsonl), {data_fairseq2}, {base}, {output} (RUN/round-I/model), {validation}, {setting.NAME}.",
+                "Writes RUN/round-I/model.json (the trained model's spec) and, for external commands, RUN/round-I/train.log."})
+public final class RoundTrainCommand implements Callable<Integer> {
+    @Option(names = "--run-dir", required = true, paramLabel = "DIR", description = "Run directory.")
+    Path runDir;
+
+    @Option(names = "--round", defaultValue = "1", paramLabel = "I", description = "Round whose sft.jsonl is used. Default: ${DEFAULT-VALUE}.")
+    int round;
+
+    @Option(names = "--base", required = true, paramLabel = "SPEC", description = "Model to start from (the method: the seed model, every round).")
+    String base;
+
+    @Option(names = "--backend", defaultValue = "embedded", paramLabel = "embedded|external", description = "Trainer. Default: ${DEFAULT-VALUE}.")
+    String backend;
+
+    @Option(names = "--command", paramLabel = "TEMPLATE", description = "External trainer command template, run with /bin/sh -c.")
+    String command;
+
+    @Option(names = "--result-spec", defaultValue = "embedded:{output}", paramLabel = "TEMPLATE",
+            description = "Model spec of the external trainer's result. Default: ${DEFAULT-VALUE}.")
+    String resultSpec;
+
+    @Option(names = "--validation", paramLabel = "FILE", description = "Validation rows handed to the trainer ({validation}).")
+    String validation;
+
+    @Option(names = "--timeout-minutes", defaultValue = "0", description = "Stop an external trainer after this long (0 = no limit). Default: ${DEFAULT-VALUE}.")
+    int timeoutMinutes;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Trainer setting (repeatable), e.g. --set lr=1e-6 --set epochs=2.")
+    Map<String, String> set = new LinkedHashMap<>();
+
+    @Option(names = "--force", description = "Retrain even if this round was trained from other inputs.")
+    boolean force;
+
+    @Override
+    public Integer call() {
+        TrainSettings s = new TrainSettings(backend, command, resultSpec, "seed", validation, timeoutMinutes, new LinkedHashMap<>(set));
+        Path rd = runDir.resolve("round-" + round);
+        var trainer = RunLoop.trainers(settings -> EmbeddedTrainers.create(null)).create(s, rd);
+        String spec;
+        try (var lock = dev.selftaught.store.RunDirectory.open(runDir)) {
+            spec = new TrainStage(s, trainer).runInto(rd, base, force);
+        }
+        System.err.println("train round " + round + ": " + spec);
+        System.out.println(spec);
+        return 0;
+    }
+}

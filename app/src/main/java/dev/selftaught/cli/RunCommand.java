@@ -1,0 +1,64 @@
+package dev.selftaught.cli;
+
+import dev.selftaught.llm.ModelFactory;
+import dev.selftaught.llm.ModelOptions;
+import dev.selftaught.pipeline.BenchmarkEvaluator;
+import dev.selftaught.pipeline.RunConfig;
+import dev.selftaught.pipeline.RunLoop;
+import dev.selftaught.pipeline.ValidationMetric;
+import dev.selftaught.train.EmbeddedTrainers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code selftaught run}: the whole self-taught loop from a YAML config. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run the self-taught evaluator loop from a YAML config: select and pairs once, then for each round "
+                + "annotate with the previous judge, train from the seed, pick a checkpoint on the validation set and "
+                + "evaluate on the test benchmarks. Resumable: rerun the same command after a crash or kill; finished "
+                + "stages are skipped and model calls come back from RUN/calls.sqlite.",
+                "Every config key is documented in docs/pipeline.md; examples/run.yaml is a starting point."})
+public final class RunCommand implements Callable<Integer> {
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "YAML config (see docs/pipeline.md).")
+    Path config;
+
+    @Option(names = "--run-dir", required = true, paramLabel = "DIR", description = "Run directory (created if missing; locked while in use).")
+    Path runDir;
+
+    @Option(names = "--set", paramLabel = "KEY.PATH=VALUE", description = "Override a config key (repeatable), e.g. --set iterations=2.")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Shared data folder for named benchmarks. Default: $SELFTAUGHT_DATA or ../shared/data.")
+    Path dataDir;
+
+    @Option(names = "--force", description = "Recompute stages whose recorded inputs differ from the current ones (otherwise that is an error).")
+    boolean force;
+
+    @Option(names = "--retry-failed", description = "Try again model calls the call store recorded as failed.")
+    boolean retryFailed;
+
+    @Mixin ModelOptionsMixin modelOptions;
+
+    @Override
+    public Integer call() {
+        RunConfig.Loaded loaded = RunConfig.load(config, overrides);
+        RunConfig cfg = loaded.config();
+        ModelOptions options = modelOptions.toOptions();
+        new RunLoop(cfg, runDir, spec -> ModelFactory.open(spec, options),
+                RunLoop.trainers(s -> EmbeddedTrainers.create(
+                        ValidationMetric.of(cfg.eval(), cfg.annotate().template(), cfg.concurrency(), options.threads(), dataDir))),
+                new BenchmarkEvaluator(cfg.eval(), cfg.concurrency(), dataDir).withProgress(StageProgress.FACTORY)
+                        .withTemplate(cfg.annotate().template()), force, System.err)
+                .withSecrets(loaded.secrets())
+                .withRetryFailed(retryFailed)
+                .withProgress(StageProgress.FACTORY)
+                .run();
+        System.out.println(runDir.resolve("report.json"));
+        return 0;
+    }
+}

@@ -1,0 +1,31 @@
+package dev.selftaught.microworld;
+
+import java.util.Map;
+
+/**
+ * The sizes and settings of one demo: how big the world, the benchmark and each stage are.
+ *
+ * @param recipe          the seed model
+ * @param pool            instructions in the pool (before selection)
+ * @param testPerCategory micro-benchmark pairs per category (a prefix of the fixed test split)
+ * @param valPerCategory  validation pairs per category (a prefix of the fixed validation split)
+ * @param samples         judgments sampled per pair and order when annotating (the paper: 15)
+ * @param majorityK       samples per item for the majority-vote row
+ * @param judgeTokens     most tokens of one judgment
+ * @param pairTokens      most tokens of one generated answer (y_w) and of one modified instruction + answer (x', y_l)
+ * @param train           embedded trainer settings for every round
+ */
+public record DemoPlan(SeedRecipe recipe, int pool, int testPerCategory, int valPerCategory, int samples, int majorityK,
+                       int judgeTokens, int pairTokens, Map<String, Object> train) {
+
+    public static DemoPlan standard() {
+        return new DemoPlan(SeedRecipe.standard(), 600, Benchmark.TEST_PER_CATEGORY, Benchmark.VALIDATION_PER_CATEGORY,
+                8, 5, 16, 80, Map.of("lr", 1e-3, "epochs", 3, "batch_tokens", 4096, "warmup", 5, "seed", 1));
+    }
+
+    /** A smaller world, the same seed, one round (CI): a few minutes once the seed is cached. */
+    public static DemoPlan quick() {
+        return new DemoPlan(SeedRecipe.standard(), 160, 25, 10, 4, 3, 16, 80,
+                Map.of("lr", 2e-3, "epochs", 3, "batch_tokens", 2048, "warmup", 2, "seed", 1));
+    }
+}

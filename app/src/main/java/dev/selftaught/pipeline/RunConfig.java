@@ -1,0 +1,189 @@
+package dev.selftaught.pipeline;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.selftaught.data.InputError;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code run --config FILE} configuration. The YAML is laid over {@link #defaults()} key by
+ * key, so every key is optional except {@code models.seed} and {@code select.pool}; unknown keys
+ * are an error (a typo must not silently fall back to a default). Every key is documented in
+ * docs/pipeline.md.
+ */
+public record RunConfig(long seed, int iterations, int concurrency, Models models, SelectSettings select,
+                        PairsSettings pairs, AnnotateSettings annotate, TrainSettings train, EvalSettings eval) {
+
+    /**
+     * Model specs ({@code embedded:PATH}, {@code http://host/v1#name}, ...).
+     *
+     * @param seed        M0: the model every round is fine-tuned from, and round 0 of the report
+     * @param generator   writes y_w, x' and y_l (the method: Mixtral); default = seed
+     * @param categorizer categorises instructions; default = generator
+     * @param annotator   the round-1 judge (the method: Mixtral); default = seed
+     */
+    public record Models(String seed, String generator, String categorizer, String annotator) {
+        public String generatorSpec() { return blank(generator) ? seed : generator; }
+        public String categorizerSpec() { return blank(categorizer) ? generatorSpec() : categorizer; }
+        public String annotatorSpec() { return blank(annotator) ? seed : annotator; }
+    }
+
+    /**
+     * @param validation  pairwise validation file for checkpoint selection (null = take the trainer's final model)
+     * @param benchmarks  test benchmarks (names or files) evaluated for every round
+     * @param order       random (RewardBench protocol, default), both or fixed
+     * @param samples     judgments per item (1 = one greedy call; more = majority vote)
+     * @param temperature sampling temperature of evaluation calls (RewardBench: 0)
+     * @param maxTokens   most tokens per evaluation judgment
+     * @param seed        seed of the random A/B order
+     * @param evaluateSeed evaluate the seed model as round 0
+     * @param baselines   other judges evaluated once on the same benchmarks (name → model spec)
+     */
+    public record EvalSettings(String validation, List<String> benchmarks, String order, int samples, double temperature,
+                               int maxTokens, long seed, boolean evaluateSeed, Map<String, String> baselines) {
+        public EvalSettings {
+            benchmarks = benchmarks == null ? List.of() : List.copyOf(benchmarks);
+            baselines = baselines == null ? Map.of() : Map.copyOf(baselines);
+            if (order == null) order = "random";
+            if (samples <= 0) samples = 1;
+            if (maxTokens <= 0) maxTokens = 2048;
+        }
+
+        /** The settings that decide an evaluation's result (baselines and the seed flag do not). */
+        public EvalSettings withoutBaselines() {
+            return new EvalSettings(null, List.of(), order, samples, temperature, maxTokens, seed, true, Map.of());
+        }
+    }
+
+    public RunConfig {
+        if (iterations < 0) throw new InputError("iterations must be >= 0, got " + iterations);
+        if (concurrency <= 0) concurrency = 8;
+        if (models == null || blank(models.seed())) {
+            throw new InputError("models.seed is required: the model spec every round is trained from");
+        }
+        if (select == null || blank(select.pool())) {
+            throw new InputError("select.pool is required: the instruction pool file");
+        }
+    }
+
+    private static boolean blank(String s) { return s == null || s.isBlank(); }
+
+    static final ObjectMapper YAML = YAMLMapper.builder(new YAMLFactory())
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+            .build();
+
+    /** The defaults as a tree (seed and pool left empty). */
+    static ObjectNode defaultsTree() {
+        ObjectNode root = YAML.createObjectNode();
+        root.put("seed", 1);
+        root.put("iterations", 5);
+        root.put("concurrency", 8);
+        ObjectNode models = root.putObject("models");
+        models.putNull("seed");
+        models.putNull("generator");
+        models.putNull("categorizer");
+        models.putNull("annotator");
+        root.set("select", YAML.valueToTree(SelectSettings.defaults(null)));
+        root.set("pairs", YAML.valueToTree(PairsSettings.defaults()));
+        root.set("annotate", YAML.valueToTree(AnnotateSettings.defaults()));
+        root.set("train", YAML.valueToTree(TrainSettings.defaults()));
+        root.set("eval", YAML.valueToTree(new EvalSettings(null, List.of(), "random", 1, 0.0, 2048, 1, true, Map.of())));
+        return root;
+    }
+
+    /** A loaded config and the secret values substituted into it (masked when written out). */
+    public record Loaded(RunConfig config, java.util.Set<String> secrets) {
+        /** The resolved configuration as YAML with secrets masked, for RUN/run.yaml. */
+        public String redactedYaml() {
+            return dev.selftaught.config.ConfigLoader.toYaml(
+                    dev.selftaught.config.Redact.config(PipelineIo.JSON.valueToTree(config), secrets));
+        }
+    }
+
+    /** Reads and validates a YAML (or JSON) config file; relative paths stay relative to the working directory. */
+    public static RunConfig load(Path file) {
+        return load(file, List.of()).config();
+    }
+
+    /**
+     * Reads a config with the data package's loader (${VAR} substitution, duplicate-key and
+     * located errors, {@code KEY.PATH=VALUE} overrides), lays it over the defaults and binds it.
+     */
+    public static Loaded load(Path file, List<String> overrides) {
+        var loaded = dev.selftaught.config.ConfigLoader.loadResolved(file, ObjectNode.class, System::getenv, overrides);
+        return new Loaded(fromTree(file.toString(), loaded.tree()), loaded.secrets());
+    }
+
+    static RunConfig fromTree(String name, ObjectNode user) {
+        ObjectNode merged = defaultsTree();
+        merge(merged, user, "", name);
+        // A seed given at top level is the default for every stage seed the user did not set.
+        if (user.has("seed")) {
+            long s = user.get("seed").asLong();
+            for (String sec : List.of("select", "pairs", "annotate", "eval")) {
+                if (!user.path(sec).has("seed")) ((ObjectNode) merged.get(sec)).put("seed", s);
+            }
+        }
+        try {
+            return YAML.treeToValue(merged, RunConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw new InputError(name + ": unknown key '" + path(e) + "'; see docs/pipeline.md for the keys");
+        } catch (IOException e) {
+            Throwable c = e.getCause() instanceof InputError ie ? ie : null;
+            if (c != null) throw new InputError(name + ": " + c.getMessage(), e);
+            throw new InputError(name + ": " + e.getMessage().lines().findFirst().orElse(""), e);
+        }
+    }
+
+    private static String path(UnrecognizedPropertyException e) {
+        StringBuilder sb = new StringBuilder();
+        for (var ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                if (!sb.isEmpty()) sb.append('.');
+                sb.append(ref.getFieldName());
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Lays {@code over} onto {@code base}; objects merge key by key, everything else replaces. */
+    private static void merge(ObjectNode base, JsonNode over, String prefix, String name) {
+        for (var e : over.properties()) {
+            String key = e.getKey();
+            JsonNode b = base.get(key);
+            if (b == null && !base.has(key) && !(prefix.endsWith("train.settings.")
+                    || prefix.endsWith("baselines."))) {
+                throw new InputError(name + ": unknown key '" + prefix + key + "'; see docs/pipeline.md for the keys");
+            }
+            if (b != null && b.isObject() && e.getValue().isObject()) {
+                merge((ObjectNode) b, e.getValue(), prefix + key + ".", name);
+            } else {
+                base.set(key, e.getValue());
+            }
+        }
+    }
+
+    /** The resolved config as canonical JSON, for run.yaml and the config hash. */
+    public String canonicalJson() {
+        try {
+            return PipelineIo.JSON.writeValueAsString(PipelineIo.JSON.valueToTree(this));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String hash() { return PipelineIo.sha256(canonicalJson()); }
+
+}

@@ -1,0 +1,35 @@
+package dev.selftaught.pipeline;
+
+import dev.selftaught.data.InputError;
+
+import java.util.Map;
+
+/**
+ * Settings of the train stage (config section {@code train}).
+ *
+ * @param backend      embedded (the in-process CPU trainer) or external (a command)
+ * @param command      external: the command template ({data}, {base}, {output}, {validation}, {data_fairseq2}, {setting.NAME})
+ * @param resultSpec   external: model spec of the result, {output} replaced (default embedded:{output})
+ * @param init         seed (every round starts from the seed model, as in the method) or previous
+ * @param validation   pairwise validation set for checkpoint selection (JSONL), or null
+ * @param timeoutMinutes external command time limit (0 = none)
+ * @param settings     trainer hyper-parameters handed to the backend (lr, epochs, ...)
+ */
+public record TrainSettings(String backend, String command, String resultSpec, String init, String validation,
+                            int timeoutMinutes, Map<String, Object> settings) {
+    public TrainSettings {
+        if (backend == null) backend = "embedded";
+        if (!backend.equals("embedded") && !backend.equals("external")) {
+            throw new InputError("train.backend must be embedded or external; got '" + backend + "'");
+        }
+        if (init == null) init = "seed";
+        if (!init.equals("seed") && !init.equals("previous")) {
+            throw new InputError("train.init must be seed or previous; got '" + init + "'");
+        }
+        settings = settings == null ? Map.of() : Map.copyOf(settings);
+    }
+
+    public static TrainSettings defaults() {
+        return new TrainSettings("embedded", null, null, "seed", null, 0, Map.of());
+    }
+}

@@ -1,0 +1,126 @@
+package dev.selftaught.microworld;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.llm.Completion;
+import dev.selftaught.llm.LanguageModel;
+import dev.selftaught.llm.ModelRequest;
+import dev.selftaught.llm.ModelResponse;
+import dev.selftaught.pipeline.PipelineIo;
+import dev.selftaught.pipeline.RunLoop;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The demo's wiring through the real pipeline, with scripted models standing in for the engine:
+ * each plays the micro-world roles from the world's own generators, and judges correctly with a
+ * probability its spec names ({@code scripted:NAME@SKILL}); a trained model's skill grows with
+ * its training rows. Checks the run layout, report.json and the table, not the learning.
+ */
+class DemoWiringTest {
+
+    static final class Scripted implements LanguageModel {
+        final String spec;
+        final double skill;
+
+        Scripted(String spec) {
+            this.spec = spec;
+            this.skill = Double.parseDouble(spec.substring(spec.lastIndexOf('@') + 1));
+        }
+
+        @Override public String identity() { return spec; }
+
+        @Override public ModelResponse complete(ModelRequest req) {
+            String u = req.messages().getLast().content();
+            List<Completion> out = new ArrayList<>();
+            for (int i = 0; i < req.params().n(); i++) {
+                Long s = req.params().sampleSeed(i);
+                SplittableRandom r = new SplittableRandom((s == null ? 0 : s) ^ u.hashCode());
+                out.add(new Completion(answer(u, r), "stop"));
+            }
+            return new ModelResponse(out, null);
+        }
+
+        private static String after(String text, String marker) {
+            int i = text.indexOf(marker);
+            if (i < 0) return "";
+            String rest = text.substring(i + marker.length() + 1);
+            return rest.substring(0, rest.indexOf('\n') < 0 ? rest.length() : rest.indexOf('\n'));
+        }
+
+        private String answer(String u, SplittableRandom r) {
+            if (u.startsWith("Categories:")) {
+                return Checker.parse(after(u, "[User Request]")).map(p -> "Category: " + p.family().topic().label()).orElse("Category: none");
+            }
+            if (u.contains("Which answer is correct?")) {
+                String q = after(u, "[User Question]"), a = after(u, "[The Start of Assistant A's Answer]"),
+                        b = after(u, "[The Start of Assistant B's Answer]");
+                boolean aOk = Checker.isCorrect(q, a);
+                char v = r.nextDouble() < skill ? (aOk ? 'A' : 'B') : (r.nextBoolean() ? 'A' : 'B');
+                return MicroPrompts.judgment(v == 'A', v == 'B', v);
+            }
+            Problem p = Checker.parse(after(u, "[User Question]")).orElse(null);
+            if (u.contains("Write a similar but different question")) {
+                Problem s = p.similar(r);
+                return MicroPrompts.modifiedAnswer(s.instruction(), s.response());
+            }
+            if (u.contains("Rewrite the answer with one mistake.")) return MicroPrompts.badAnswer(p.wrong(r));
+            return Checker.parse(u).map(Problem::response).orElse("I do not know.");
+        }
+    }
+
+    @Test
+    void demoRunsTheMethodAndBaselinesAndWritesTheReport(@TempDir Path tmp) throws IOException {
+        RunLoop.TrainerFactory trainers = (settings, roundDir) -> job -> {
+            try {
+                long rows = Files.lines(job.data()).count();
+                Files.createDirectories(job.outputDir());
+                return "scripted:" + roundDir.getFileName() + "-" + rows + "@" + Math.min(0.95, 0.5 + rows / 100.0);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        Demo.Wiring wiring = new Demo.Wiring(Scripted::new, trainers);
+        DemoPlan plan = new DemoPlan(SeedPretrainerTest.micro(), 60, 6, 3, 3, 3, 16, 80, Map.of("epochs", 1));
+        var log = new ByteArrayOutputStream();
+        Map<String, Object> report = new Demo(plan, 2, tmp.resolve("demo"), wiring, new PrintStream(log, true)).run("scripted:seed@0.3");
+
+        JsonNode r = PipelineIo.readJson(tmp.resolve("demo").resolve("report.json"));
+        assertEquals(3, r.path("rounds").size(), "seed + 2 rounds");
+        assertEquals(0, r.path("rounds").get(0).path("round").asInt());
+        for (JsonNode row : r.path("rounds")) {
+            for (String c : List.of("Overall", "Chat", "Chat Hard", "Safety", "Reasoning")) {
+                assertTrue(row.path("categories").path(c).isNumber(), c + " in " + row);
+            }
+        }
+        List<String> names = new ArrayList<>();
+        r.path("baselines").forEach(b -> names.add(b.path("name").asText()));
+        assertEquals(List.of("round 2 + majority vote (k=3)", "trained on checker labels", "direct bad response (ablation, 1 round)"), names);
+        r.path("baselines").forEach(b -> assertTrue(b.path("categories").path("Overall").isNumber(), b.toString()));
+        // the rounds really trained from the seed on annotated pairs and were evaluated on the 24-pair benchmark
+        assertTrue(r.path("rounds").get(1).path("kept").asInt() > 0);
+        assertEquals(24, PipelineIo.readJson(tmp.resolve("demo/main/round-1/eval/microbench/metrics.json")).path("n").asInt());
+        assertTrue(Files.isRegularFile(tmp.resolve("demo/checker-labels/round-1/sft.jsonl")));
+        assertTrue(Files.isRegularFile(tmp.resolve("demo/bad-response/pairs/pairs.jsonl")));
+        assertTrue(Files.readString(tmp.resolve("demo/bad-response/pairs/pairs.jsonl")).contains("bad_response"));
+        String md = Files.readString(tmp.resolve("demo/report.md"));
+        assertTrue(md.contains("seed (round 0)") && md.contains("self-taught round 2") && md.contains("Chat Hard"), md);
+        // the scripted seed (skill 0.3) is worse than the scripted trained judges (skill from their data)
+        double seed = r.path("rounds").get(0).path("categories").path("Overall").asDouble();
+        double last = r.path("rounds").get(2).path("categories").path("Overall").asDouble();
+        assertTrue(last > seed, seed + " -> " + last);
+        assertEquals(((List<?>) report.get("rounds")).size(), r.path("rounds").size());
+    }
+}

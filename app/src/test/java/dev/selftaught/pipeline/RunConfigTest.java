@@ -1,0 +1,77 @@
+package dev.selftaught.pipeline;
+
+import dev.selftaught.data.InputError;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class RunConfigTest {
+    @TempDir Path dir;
+
+    private Path write(String yaml) throws Exception {
+        Path p = dir.resolve("run.yaml");
+        Files.writeString(p, yaml);
+        return p;
+    }
+
+    @Test
+    void defaultsFollowTheMethod() throws Exception {
+        RunConfig c = RunConfig.load(write("models: {seed: 'embedded:/m/seed'}\nselect: {pool: pool.jsonl}\n"));
+        assertEquals(5, c.iterations());
+        assertEquals(15, c.annotate().samples());
+        assertEquals(0.7, c.annotate().temperature());
+        assertEquals(0.9, c.annotate().topP());
+        assertEquals("both", c.annotate().order());
+        assertEquals("sft", c.annotate().verdictRule());
+        assertTrue(c.annotate().balance());
+        assertEquals("modified_instruction", c.pairs().method());
+        assertEquals(0.7, c.pairs().temperature());
+        assertEquals(4096, c.pairs().maxTokens());
+        assertEquals(List.of("reasoning"), c.select().keepCategories());
+        assertEquals("seed", c.train().init());
+        assertEquals("embedded:/m/seed", c.models().annotatorSpec(), "round-1 judge defaults to the seed");
+        assertEquals("embedded:/m/seed", c.models().generatorSpec());
+        assertEquals("random", c.eval().order());
+    }
+
+    @Test
+    void topLevelSeedFillsStageSeedsNotSetExplicitly() throws Exception {
+        RunConfig c = RunConfig.load(write("seed: 42\nmodels: {seed: s}\nselect: {pool: p}\npairs: {seed: 3}\n"));
+        assertEquals(42, c.select().seed());
+        assertEquals(3, c.pairs().seed());
+        assertEquals(42, c.annotate().seed());
+    }
+
+    @Test
+    void unknownKeysAndBadValuesAreInputErrors() throws Exception {
+        var e = assertThrows(InputError.class, () -> RunConfig.load(write("models: {seed: s}\nselect: {pool: p}\nannotate: {sampels: 3}\n")));
+        assertTrue(e.getMessage().contains("annotate.sampels"), e.getMessage());
+        e = assertThrows(InputError.class, () -> RunConfig.load(write("models: {seed: s}\nselect: {pool: p}\nannotate: {order: sideways}\n")));
+        assertTrue(e.getMessage().contains("annotate.order"), e.getMessage());
+        e = assertThrows(InputError.class, () -> RunConfig.load(write("select: {pool: p}\n")));
+        assertTrue(e.getMessage().contains("models.seed"), e.getMessage());
+    }
+
+    @Test
+    void overridesAndHashes() throws Exception {
+        Path p = write("models: {seed: s}\nselect: {pool: p}\ntrain: {backend: external, command: 'x {data}', settings: {lr: 1.0e-6}}\n");
+        RunConfig a = RunConfig.load(p);
+        RunConfig b = RunConfig.load(p, List.of("iterations=2")).config();
+        assertEquals(2, b.iterations());
+        assertNotEquals(a.hash(), b.hash());
+        assertEquals(a.hash(), RunConfig.load(p).hash());
+        assertEquals(1.0e-6, ((Number) a.train().settings().get("lr")).doubleValue());
+    }
+
+    @Test
+    void theShippedExampleLoads() {
+        Path example = Path.of(System.getProperty("user.dir")).resolve("../examples/run.yaml");
+        RunConfig c = RunConfig.load(example);
+        assertTrue(c.iterations() > 0);
+    }
+}
