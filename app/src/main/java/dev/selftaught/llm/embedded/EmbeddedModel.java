@@ -143,6 +143,9 @@ public final class EmbeddedModel implements LanguageModel {
     private CompletableFuture<ModelResponse> start(ModelRequest request, StreamListener listener) {
         SamplingParams p = request.params();
         int[] prompt = promptTokens(request);
+        if (prompt.length == 0) {
+            throw new ModelException("empty prompt and the tokenizer has no BOS token to start from", false);
+        }
         int context = model.config().maxSeqLen();
         if (prompt.length >= context) {
             throw new ModelException("prompt of " + prompt.length + " tokens does not fit the model's context of "

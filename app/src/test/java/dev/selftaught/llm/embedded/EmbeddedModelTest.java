@@ -145,6 +145,21 @@ class EmbeddedModelTest {
     }
 
     @Test
+    void aSinkMayCallTheModelAgain() {
+        List<ModelRequest> reqs = List.of(ModelRequest.completion("", SamplingParams.greedy(8)),
+                ModelRequest.completion("The dog", SamplingParams.greedy(8)));
+        Map<Integer, String> followUps = new ConcurrentHashMap<>();
+        model.completeAll(reqs, 2, (i, resp, err) -> {
+            // A pipeline stage that asks a follow-up question from inside the callback.
+            String text = resp.texts().get(0);
+            followUps.put(i, model.complete(ModelRequest.completion(text, SamplingParams.greedy(4))).texts().get(0));
+        });
+        assertEquals(2, followUps.size());
+        assertEquals(model.complete(ModelRequest.completion(
+                model.complete(reqs.get(1)).texts().get(0), SamplingParams.greedy(4))).texts().get(0), followUps.get(1));
+    }
+
+    @Test
     void identityNamesPathAndContent(@TempDir Path tmp) throws Exception {
         assertTrue(model.identity().startsWith("embedded:" + dir.toRealPath() + "@sha256:"), model.identity());
         Path copy = Files.createDirectory(tmp.resolve("m"));

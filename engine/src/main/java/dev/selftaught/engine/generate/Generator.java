@@ -12,8 +12,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 /**
  * Thread-safe generation service: callers {@link #submit} sequences from any thread; one decoding
  * thread runs the {@link BatchDecoder}, so everything submitted meanwhile is decoded together
- * (continuous batching). Results complete their futures on a separate thread, so slow consumers
- * never hold up decoding.
+ * (continuous batching). Futures complete on virtual threads, so slow consumers never hold up
+ * decoding.
  */
 public final class Generator implements AutoCloseable {
 
@@ -37,11 +37,9 @@ public final class Generator implements AutoCloseable {
     private final BatchDecoder decoder;
     private final Tokenizer tokenizer;
     private final LinkedBlockingQueue<Job> inbox = new LinkedBlockingQueue<>();
-    private final ExecutorService completions = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "engine-results");
-        t.setDaemon(true);
-        return t;
-    });
+    // Futures complete on virtual threads: a consumer that blocks, or even calls the generator
+    // again from its callback, can neither stall decoding nor deadlock the completions.
+    private final ExecutorService completions = Executors.newVirtualThreadPerTaskExecutor();
     private final Thread loop;
     private volatile boolean closed;
 
