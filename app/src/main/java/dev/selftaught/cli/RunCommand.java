@@ -49,16 +49,27 @@ public final class RunCommand implements Callable<Integer> {
         RunConfig.Loaded loaded = RunConfig.load(config, overrides);
         RunConfig cfg = loaded.config();
         ModelOptions options = modelOptions.toOptions();
-        new RunLoop(cfg, runDir, spec -> ModelFactory.open(spec, options),
-                RunLoop.trainers(s -> EmbeddedTrainers.create(
-                        ValidationMetric.of(cfg.eval(), cfg.annotate().template(), cfg.concurrency(), options.threads(), dataDir))),
-                new BenchmarkEvaluator(cfg.eval(), cfg.concurrency(), dataDir).withProgress(StageProgress.FACTORY)
-                        .withTemplate(cfg.annotate().template()), force, System.err)
+        loop(cfg, runDir, spec -> ModelFactory.open(spec, options), options, dataDir, force)
                 .withSecrets(loaded.secrets())
                 .withRetryFailed(retryFailed)
                 .withProgress(StageProgress.FACTORY)
                 .run();
         System.out.println(runDir.resolve("report.json"));
         return 0;
+    }
+
+    /**
+     * The loop as {@code run} wires it: the embedded trainer (with the validation metric) or the
+     * external command, and the benchmark evaluator with {@code eval.template}; models come from
+     * {@code opener} (the command: {@link ModelFactory}; the end-to-end test: the same models behind
+     * HTTP servers).
+     */
+    public static RunLoop loop(RunConfig cfg, Path runDir, RunLoop.ModelOpener opener, ModelOptions options, Path dataDir,
+                               boolean force) {
+        return new RunLoop(cfg, runDir, opener,
+                RunLoop.trainers(s -> EmbeddedTrainers.create(
+                        ValidationMetric.of(cfg.eval(), cfg.eval().template(), cfg.concurrency(), options.threads(), dataDir))),
+                new BenchmarkEvaluator(cfg.eval(), cfg.concurrency(), dataDir).withProgress(StageProgress.FACTORY),
+                force, System.err);
     }
 }

@@ -147,9 +147,9 @@ public final class Demo {
         return new RunLoop(cfg, dir, wiring.opener(), wiring.trainers(), evaluator(cfg.eval(), cfg), false, err);
     }
 
-    /** Evaluation with the judge template the seed knows (the annotate stage's), not pair-v2. */
+    /** Evaluation with the judge template the seed knows (eval.template, which defaults to the annotate stage's), not pair-v2. */
     private static BenchmarkEvaluator evaluator(RunConfig.EvalSettings e, RunConfig cfg) {
-        return new BenchmarkEvaluator(e, cfg.concurrency(), null).withTemplate(cfg.annotate().template());
+        return new BenchmarkEvaluator(e, cfg.concurrency(), null);
     }
 
     /** The run configuration, written to DIR/config.yaml (so `selftaught run` can repeat it) and loaded back. */
@@ -259,7 +259,7 @@ public final class Demo {
     private JsonNode evaluate(RunConfig main, String model, Path bench, Path dir, int samples) {
         RunConfig.EvalSettings e = main.eval();
         RunConfig.EvalSettings s = new RunConfig.EvalSettings(e.validation(), e.benchmarks(), e.order(), samples,
-                samples > 1 ? 0.7 : 0.0, e.maxTokens(), e.seed(), false, Map.of());
+                samples > 1 ? 0.7 : 0.0, e.maxTokens(), e.seed(), false, Map.of(), e.template());
         Path metrics = dir.resolve("metrics.json");
         if (Files.isRegularFile(metrics) && PipelineIo.readJson(metrics).path("judge").asText().equals(model)
                 && PipelineIo.readJson(metrics).path("samples").asInt() == samples) {

@@ -33,8 +33,10 @@ public final class BenchmarkEvaluator implements JudgeEvaluator {
     }
     private String template; // judge template name or file; null = the evaluator's default (pair-v2)
 
+    /** Evaluates with {@code settings.template()} (eval.template; by default the annotate stage's template). */
     public BenchmarkEvaluator(RunConfig.EvalSettings settings, int concurrency, Path dataDir) {
         this.settings = settings;
+        this.template = settings.template();
         this.concurrency = concurrency;
         this.dataDir = Benchmarks.dataDir(dataDir);
     }

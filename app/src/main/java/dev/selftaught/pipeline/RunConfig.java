@@ -49,9 +49,13 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
      * @param seed        seed of the random A/B order
      * @param evaluateSeed evaluate the seed model as round 0
      * @param baselines   other judges evaluated once on the same benchmarks (name → model spec)
+     * @param template    judge template of every evaluation (pair-v2, eval-plan or a template file); null in
+     *                    the file means the annotate stage's template, so a judge is evaluated on the prompt
+     *                    it was trained on ({@link RunConfig} fills it in)
      */
     public record EvalSettings(String validation, List<String> benchmarks, String order, int samples, double temperature,
-                               int maxTokens, long seed, boolean evaluateSeed, Map<String, String> baselines) {
+                               int maxTokens, long seed, boolean evaluateSeed, Map<String, String> baselines,
+                               String template) {
         public EvalSettings {
             benchmarks = benchmarks == null ? List.of() : List.copyOf(benchmarks);
             baselines = baselines == null ? Map.of() : Map.copyOf(baselines);
@@ -60,9 +64,17 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
             if (maxTokens <= 0) maxTokens = 2048;
         }
 
-        /** The settings that decide an evaluation's result (baselines and the seed flag do not). */
+        /**
+         * The settings that decide an evaluation's result (baselines and the seed flag do not). The
+         * template is left out: the evaluator hashes its content (a moved file is the same template).
+         */
         public EvalSettings withoutBaselines() {
-            return new EvalSettings(null, List.of(), order, samples, temperature, maxTokens, seed, true, Map.of());
+            return new EvalSettings(null, List.of(), order, samples, temperature, maxTokens, seed, true, Map.of(), null);
+        }
+
+        /** The same settings evaluating with another judge template. */
+        public EvalSettings withTemplate(String t) {
+            return new EvalSettings(validation, benchmarks, order, samples, temperature, maxTokens, seed, evaluateSeed, baselines, t);
         }
     }
 
@@ -74,6 +86,10 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         }
         if (select == null || blank(select.pool())) {
             throw new InputError("select.pool is required: the instruction pool file");
+        }
+        // eval.template unset: evaluate with the prompt the rounds are trained on (annotate.template).
+        if (eval != null && blank(eval.template()) && annotate != null && !blank(annotate.template())) {
+            eval = eval.withTemplate(annotate.template());
         }
     }
 
@@ -99,7 +115,7 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         root.set("pairs", YAML.valueToTree(PairsSettings.defaults()));
         root.set("annotate", YAML.valueToTree(AnnotateSettings.defaults()));
         root.set("train", YAML.valueToTree(TrainSettings.defaults()));
-        root.set("eval", YAML.valueToTree(new EvalSettings(null, List.of(), "random", 1, 0.0, 2048, 1, true, Map.of())));
+        root.set("eval", YAML.valueToTree(new EvalSettings(null, List.of(), "random", 1, 0.0, 2048, 1, true, Map.of(), null)));
         return root;
     }
 

@@ -69,6 +69,30 @@ class RunConfigTest {
     }
 
     @Test
+    void evalTemplateDefaultsToTheAnnotateTemplateAndCanBeSet() throws Exception {
+        RunConfig none = RunConfig.load(write("models: {seed: s}\nselect: {pool: p}\n"));
+        assertNull(none.eval().template(), "neither set: pair-v2");
+        assertEquals(dev.selftaught.eval.JudgePrompts.pairV2().describe(),
+                new BenchmarkEvaluator(none.eval(), 1, null).options().prompts().describe());
+
+        RunConfig inherited = RunConfig.load(write("models: {seed: s}\nselect: {pool: p}\nannotate: {template: eval-plan}\n"));
+        assertEquals("eval-plan", inherited.eval().template(), "evaluated on the prompt the rounds are trained on");
+        assertEquals(dev.selftaught.eval.JudgePrompts.evalPlan().describe(),
+                new BenchmarkEvaluator(inherited.eval(), 1, null).options().prompts().describe());
+
+        RunConfig explicit = RunConfig.load(write("models: {seed: s}\nselect: {pool: p}\nannotate: {template: eval-plan}\n"
+                + "eval: {template: pair-v2}\n"));
+        assertEquals("pair-v2", explicit.eval().template());
+        assertEquals("eval-plan", explicit.annotate().template(), "annotation keeps its own template");
+        assertEquals(dev.selftaught.eval.JudgePrompts.pairV2().describe(),
+                new BenchmarkEvaluator(explicit.eval(), 1, null).options().prompts().describe());
+        // the template decides the result, so it is part of the evaluation's recorded inputs
+        assertNotEquals(new BenchmarkEvaluator(inherited.eval(), 1, null).inputsHash("bench.jsonl"),
+                new BenchmarkEvaluator(explicit.eval(), 1, null).inputsHash("bench.jsonl"));
+        assertNotEquals(inherited.hash(), explicit.hash());
+    }
+
+    @Test
     void theShippedExampleLoads() {
         Path example = Path.of(System.getProperty("user.dir")).resolve("../examples/run.yaml");
         RunConfig c = RunConfig.load(example);
