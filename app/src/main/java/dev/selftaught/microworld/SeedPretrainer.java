@@ -88,14 +88,21 @@ public final class SeedPretrainer {
     }
 
     static Result train(SeedRecipe r, Path dir, PrintStream err) {
+        Set<String> heldOut = Benchmark.heldOutInstructions();
+        err.printf("pretrain: building the corpus (%d conversations, seed %d)%n", r.conversations(), r.seed());
+        return train(r, Corpus.build(r.seed(), r.conversations(), heldOut), dir, err);
+    }
+
+    /**
+     * Pre-trains on a given corpus (e.g. a subset of the kinds, for a test seed that must learn
+     * the pipeline's output formats in seconds) into {@code dir}; {@code r.conversations()} is not used.
+     */
+    public static Result train(SeedRecipe r, List<Corpus.Conversation> corpus, Path dir, PrintStream err) {
         long t0 = System.nanoTime();
         try {
             Path parent = dir.toAbsolutePath().getParent();
             Files.createDirectories(parent);
             Path state = parent.resolve(dir.getFileName() + ".state");
-            Set<String> heldOut = Benchmark.heldOutInstructions();
-            err.printf("pretrain: building the corpus (%d conversations, seed %d)%n", r.conversations(), r.seed());
-            List<Corpus.Conversation> corpus = Corpus.build(r.seed(), r.conversations(), heldOut);
             err.printf("pretrain: learning a %d-piece BPE vocabulary from %d conversations%n", r.vocab(), r.tokenizerDocs());
             Llama2cTokenizer tok = tokenizer(corpus, r);
             if (tok.vocabSize() != r.vocab()) {
