@@ -46,6 +46,8 @@ class FineTunedGgufLlamaCppTest {
     /** Trained prompts plus the empty prompt (BOS only), which the training never saw as such. */
     static final String[] PROMPTS = {PAIRS[0][0], PAIRS[1][0], PAIRS[2][0], ""};
     static final int STEPS = 24;
+    /** Smallest top-two logit gap along a compared greedy path (see {@link Greedy#minTopTwoGap}). */
+    static final float MIN_GAP = 0.02f;
 
     @Test
     void fullFineTuneExportedAsGgufRunsTheSameInLlamaCpp() throws Exception {
@@ -63,7 +65,7 @@ class FineTunedGgufLlamaCppTest {
         LlamaWeights frozen = Params.copy(base.weights());
         LlamaWeights merged;
         LoraConfig lora = new LoraConfig(4, 8f, 0f, LoraConfig.parseTargets("q,k,v,o,gate,up,down"));
-        try (Trainer t = new Trainer(frozen, options(1e-2f).withLora(lora))) {
+        try (Trainer t = new Trainer(frozen, options(8e-3f).withLora(lora))) {
             t.train(plan(base.tokenizer(), 12), null, null, null, null);
             merged = t.adapter().mergeInto(frozen);
         }
@@ -98,6 +100,11 @@ class FineTunedGgufLlamaCppTest {
             }
             try (LlamaModel cpp = LlamaCpp.open(gguf, 128)) {
                 for (String prompt : PROMPTS) {
+                    // Exact agreement is only a fair demand away from near-ties; F16 rounding moves
+                    // these logits by about 0.002 (the settings above give gaps of 0.05 or more).
+                    float gap = Greedy.minTopTwoGap(ours, tok.encode(prompt, true), STEPS);
+                    assertTrue(gap > MIN_GAP, name + " " + precision + ": greedy path of '" + prompt + "' passes a near-tie (top-two logit gap "
+                            + gap + "); change the training settings so the comparison is well posed");
                     int[] cont = LlamaCpp.assertSameGreedyText(ours, cpp, prompt, STEPS, name + " " + precision);
                     assertTrue(cont.length >= 8, name + " " + precision + ": the comparison needs a real continuation of '" + prompt
                             + "', got " + Arrays.toString(cont));
