@@ -62,6 +62,7 @@ public final class RunDirectory implements AutoCloseable {
             ch.truncate(0);
             ch.write(ByteBuffer.wrap(owner.getBytes(StandardCharsets.UTF_8)), 0);
             ch.force(true);
+            removeOrphanedTempFiles(dir);
             return new RunDirectory(dir, ch, lock);
         } catch (IOException e) {
             if (ch != null) {
@@ -74,6 +75,25 @@ public final class RunDirectory implements AutoCloseable {
             throw new StoreException("cannot lock run directory " + dir + ": " + e.getMessage(), e);
         }
     }
+
+    /**
+     * Deletes the temporary files of atomic writes ({@code .NAME.<digits>.tmp}, see
+     * {@code AtomicFiles.tempBeside}) that a killed owner left behind. Safe only while holding the
+     * lock: no other process can be writing one. Their targets were never renamed into place, so
+     * nothing finished is lost; without this, a resumed run's directory would not match an
+     * uninterrupted one.
+     */
+    static int removeOrphanedTempFiles(Path dir) throws IOException {
+        int removed = 0;
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.filter(Files::isRegularFile).toList()) {
+                if (ORPHAN.matcher(p.getFileName().toString()).matches() && Files.deleteIfExists(p)) removed++;
+            }
+        }
+        return removed;
+    }
+
+    private static final java.util.regex.Pattern ORPHAN = java.util.regex.Pattern.compile("\\..+\\.[0-9]+\\.tmp");
 
     private static String describeHolder(Path lockFile) {
         try {

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -29,6 +30,23 @@ class RunDirectoryTest {
     }
 
     /** A real second process holds the lock; we are refused with its PID; after SIGKILL the lock is free. */
+    @Test
+    void tempFilesOfAtomicWritesLeftByAKilledOwnerAreRemovedOnOpen() throws Exception {
+        Path run = dir.resolve("run-orphans");
+        Files.createDirectories(run.resolve("pairs"));
+        Path orphan = dev.selftaught.data.AtomicFiles.tempBeside(run.resolve("pairs").resolve("pairs.jsonl"));
+        Files.writeString(orphan, "half a fi");
+        Path kept = run.resolve("pairs").resolve("pairs.jsonl");
+        Files.writeString(kept, "{}\n");
+        Path userFile = run.resolve(".notes.tmp"); // not an atomic-write temp name: left alone
+        Files.writeString(userFile, "x");
+        try (RunDirectory r = RunDirectory.open(run)) {
+            assertFalse(Files.exists(orphan), orphan.toString());
+            assertTrue(Files.exists(kept));
+            assertTrue(Files.exists(userFile));
+        }
+    }
+
     @Test
     void anotherProcessIsRefusedWithItsPidAndAKilledHolderLeavesNoStaleLock() throws Exception {
         Path run = dir.resolve("run2");
