@@ -60,7 +60,7 @@ class EndToEndEmbeddedTest {
     /** Small enough to pre-train in seconds; a context that holds a compact judge prompt with two answers. */
     static final SeedRecipe RECIPE = new SeedRecipe(48, 128, 1, 2, 384, 224, 0, 200, EPOCHS(), 1024, 4e-3f, 7, 2);
     static int EPOCHS() { return Integer.getInteger("e2e.epochs", 2); }
-    static final int ITERATIONS = 2, SAMPLES = 2, POOL = 12, BENCH_PER_CATEGORY = 2, VAL_PER_CATEGORY = 1;
+    static final int ITERATIONS = 2, SAMPLES = 3, POOL = 20, BENCH_PER_CATEGORY = 2, VAL_PER_CATEGORY = 1;
 
     @TempDir static Path tmp;
     static String seedSpec;
