@@ -45,6 +45,11 @@ public final class DemoCommand implements Callable<Integer> {
                     + "the analogue of the paper's strong generator) or any model spec. Default: the seed.")
     String generator;
 
+    @Option(names = "--recipe", paramLabel = "NAME",
+            description = "Seed recipe: standard (0.94M parameters, 0.56M corpus tokens), large (the same model, 5.6M corpus tokens)"
+                    + " or tiny (experiments only). Default: large for the full demo, standard with --quick.")
+    String recipe;
+
     @Option(names = "--threads", paramLabel = "T", defaultValue = "0", description = "Compute threads (0 = all cores). Default: ${DEFAULT-VALUE}.")
     int threads;
 
@@ -67,6 +72,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (rounds < 1) throw new dev.selftaught.data.InputError("--rounds must be at least 1, got " + rounds);
         if (threads < 0) throw new dev.selftaught.data.InputError("--threads must be >= 0, got " + threads);
         DemoPlan plan = quick ? DemoPlan.quick() : DemoPlan.standard();
+        if (recipe != null) plan = plan.withRecipe(MicroworldCommand.recipe(recipe));
         int k = quick && rounds == 3 ? 1 : rounds;
         Path out = output != null ? output : Path.of(quick ? "demo-quick" : "demo-run");
         SeedPretrainer.Result seed = SeedPretrainer.ensure(plan.recipe(), MicroworldCommand.cache(cacheDir), false, System.err);

@@ -26,7 +26,8 @@ public final class MicroworldCommand implements Runnable {
         return switch (name) {
             case "standard" -> SeedRecipe.standard();
             case "tiny" -> SeedRecipe.tiny();
-            default -> throw new InputError("--recipe must be standard or tiny, got '" + name + "'");
+            case "large" -> SeedRecipe.large();
+            default -> throw new InputError("--recipe must be standard, large or tiny, got '" + name + "'");
         };
     }
 
@@ -38,7 +39,7 @@ public final class MicroworldCommand implements Runnable {
                             + " an existing one is reused unless --force. Prints the model spec (embedded:DIR) on stdout."})
     static final class Pretrain implements Callable<Integer> {
         @Option(names = "--recipe", defaultValue = "standard", paramLabel = "NAME",
-                description = "standard (the seed of both demos) or tiny (a 0.13M-parameter seed for experiments; too weak to make usable pairs). Default: ${DEFAULT-VALUE}.")
+                description = "standard (the seed of demo --quick), large (the same model on ten times the corpus: the seed of the full demo) or tiny (a 0.13M-parameter seed for experiments; too weak to make usable pairs). Default: ${DEFAULT-VALUE}.")
         String recipe;
 
         @Option(names = "--cache-dir", paramLabel = "DIR",
