@@ -38,7 +38,7 @@ public final class MicroworldCommand implements Runnable {
                     "The checkpoint (llama2.c model.bin + tok<V>.bin + recipe.json) goes to CACHE/microworld-seed-<recipe hash>/;"
                             + " an existing one is reused unless --force. Prints the model spec (embedded:DIR) on stdout."})
     static final class Pretrain implements Callable<Integer> {
-        @Option(names = "--recipe", defaultValue = "standard", paramLabel = "NAME",
+        @Option(names = "--recipe", defaultValue = "large", paramLabel = "NAME",
                 description = "standard (the seed of demo --quick), large (the same model on ten times the corpus: the seed of the full demo) or tiny (a 0.13M-parameter seed for experiments; too weak to make usable pairs). Default: ${DEFAULT-VALUE}.")
         String recipe;
 
