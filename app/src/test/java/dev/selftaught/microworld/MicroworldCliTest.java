@@ -31,7 +31,11 @@ class MicroworldCliTest {
         assertTrue(err2.toString().contains("--per-category"), err2.toString());
         var err3 = new StringWriter();
         assertEquals(2, run(err3, "microworld", "pretrain", "--recipe", "huge", "--cache-dir", tmp.toString()));
-        assertTrue(err3.toString().contains("--recipe must be standard or tiny"), err3.toString());
+        assertTrue(err3.toString().contains("--recipe must be standard, large or tiny"), err3.toString());
+        var err4 = new StringWriter();
+        assertEquals(2, run(err4, "demo", "--recipe", "huge", "--output", tmp.resolve("d2").toString(), "--cache-dir", tmp.toString()));
+        assertTrue(err4.toString().contains("--recipe must be standard, large or tiny"), err4.toString());
+        assertFalse(Files.exists(tmp.resolve("d2")), "nothing written");
     }
 
     @Test
