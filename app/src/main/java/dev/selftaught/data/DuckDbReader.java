@@ -10,34 +10,27 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.NoSuchElementException;
 
 /**
  * Reads Parquet and CSV files through DuckDB, one row at a time: each row is turned into a JSON
  * object by DuckDB's {@code to_json} (so nested Parquet lists and structs become JSON arrays and
  * objects) and parsed with Jackson. CSV cells are read as text (CSV has no types).
  */
-final class DuckDbReader implements RecordReader {
-    private final Path file;
+final class DuckDbReader extends LookaheadReader {
     private final Connection conn;
     private final Statement stmt;
     private final ResultSet rs;
     private final Path tempCopy;
     private final boolean csv;
-    private final boolean allowEmpty;
-    private DataRecord nextRecord;
-    private boolean done;
-    private long count;
 
     /**
      * @param source the file DuckDB reads (a decompressed temporary copy for .parquet.gz)
      * @param tempCopy a temporary file to delete on close, or null
      */
     DuckDbReader(Path file, Path source, Path tempCopy, boolean csv, boolean allowEmpty) {
-        this.file = file;
+        super(file, allowEmpty);
         this.tempCopy = tempCopy;
         this.csv = csv;
-        this.allowEmpty = allowEmpty;
         String from = csv
                 ? "read_csv(" + DuckDb.literal(source.toString()) + ", header = true, all_varchar = true)"
                 : "read_parquet(" + DuckDb.literal(source.toString()) + ")";
@@ -57,21 +50,15 @@ final class DuckDbReader implements RecordReader {
     }
 
     @Override
-    public Path file() { return file; }
+    protected String emptyProblem() { return "the file has no records"; }
 
     @Override
-    public boolean hasNext() {
-        if (nextRecord != null) return true;
-        if (done) return false;
+    protected DataRecord advance() {
+        long row = recordsRead() + 1;
+        // CSV: the header is line 1; a row's line is exact unless a quoted cell spans lines.
+        long lineNo = csv ? row + 1 : row;
         try {
-            if (!rs.next()) {
-                done = true;
-                if (count == 0 && !allowEmpty) throw InputError.at(file, 0, null, "the file has no records");
-                return false;
-            }
-            count++;
-            // CSV: the header is line 1; a row's line is exact unless a quoted cell spans lines.
-            long lineNo = csv ? count + 1 : count;
+            if (!rs.next()) return null;
             String json = rs.getString(1);
             ObjectNode obj;
             try {
@@ -79,19 +66,10 @@ final class DuckDbReader implements RecordReader {
             } catch (JsonProcessingException e) {
                 throw InputError.at(file, lineNo, null, "row could not be converted to JSON: " + Json.oneLine(e));
             }
-            nextRecord = new DataRecord(file, lineNo, obj);
-            return true;
+            return new DataRecord(file, lineNo, obj);
         } catch (SQLException e) {
-            throw InputError.at(file, csv ? count + 1 : count, null, "cannot read as " + (csv ? "CSV" : "Parquet") + ": " + DuckDb.message(e));
+            throw InputError.at(file, lineNo, null, "cannot read as " + (csv ? "CSV" : "Parquet") + ": " + DuckDb.message(e));
         }
-    }
-
-    @Override
-    public DataRecord next() {
-        if (!hasNext()) throw new NoSuchElementException();
-        DataRecord r = nextRecord;
-        nextRecord = null;
-        return r;
     }
 
     @Override

@@ -10,23 +10,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Path;
-import java.util.NoSuchElementException;
 
 /**
  * Streams the elements of a top-level JSON array of objects, one at a time, with Jackson's
  * streaming parser (the array is never held in memory).
  */
-final class JsonArrayReader implements RecordReader {
-    private final Path file;
+final class JsonArrayReader extends LookaheadReader {
     private final JsonParser parser;
-    private final boolean allowEmpty;
-    private DataRecord nextRecord;
-    private boolean done;
-    private long count;
 
     JsonArrayReader(Path file, Reader reader, boolean allowEmpty) {
-        this.file = file;
-        this.allowEmpty = allowEmpty;
+        super(file, allowEmpty);
         try {
             this.parser = Json.MAPPER.createParser(reader);
             JsonToken first = parser.nextToken();
@@ -43,31 +36,10 @@ final class JsonArrayReader implements RecordReader {
     }
 
     @Override
-    public Path file() { return file; }
+    protected String emptyProblem() { return "the file has no records (an empty JSON array)"; }
 
     @Override
-    public boolean hasNext() {
-        if (nextRecord != null) return true;
-        if (done) return false;
-        nextRecord = advance();
-        if (nextRecord == null) {
-            done = true;
-            if (count == 0 && !allowEmpty) throw InputError.at(file, 0, null, "the file has no records (an empty JSON array)");
-            return false;
-        }
-        count++;
-        return true;
-    }
-
-    @Override
-    public DataRecord next() {
-        if (!hasNext()) throw new NoSuchElementException();
-        DataRecord r = nextRecord;
-        nextRecord = null;
-        return r;
-    }
-
-    private DataRecord advance() {
+    protected DataRecord advance() {
         try {
             JsonToken t = parser.nextToken();
             if (t == JsonToken.END_ARRAY) {
@@ -81,7 +53,7 @@ final class JsonArrayReader implements RecordReader {
             long lineNo = line(parser.currentTokenLocation());
             if (t != JsonToken.START_OBJECT) {
                 JsonNode skipped = Json.STREAM_READER.readTree(parser);
-                throw InputError.at(file, lineNo, null, "expected an object as array element " + (count + 1) + ", got " + DataRecord.describe(skipped));
+                throw InputError.at(file, lineNo, null, "expected an object as array element " + (recordsRead() + 1) + ", got " + DataRecord.describe(skipped));
             }
             ObjectNode obj = (ObjectNode) Json.STREAM_READER.readTree(parser);
             return new DataRecord(file, lineNo, obj);

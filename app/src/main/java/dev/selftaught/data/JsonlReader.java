@@ -8,51 +8,23 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.NoSuchElementException;
 
 /** Streams a JSON Lines file: one object per line; blank lines are skipped. */
-final class JsonlReader implements RecordReader {
-    private final Path file;
+final class JsonlReader extends LookaheadReader {
     private final InputStream in;
     private final ByteLines lines;
-    private final boolean allowEmpty;
-    private DataRecord nextRecord;
-    private boolean done;
-    private long count;
 
     JsonlReader(Path file, InputStream in, boolean allowEmpty) {
-        this.file = file;
+        super(file, allowEmpty);
         this.in = in;
         this.lines = new ByteLines(in);
-        this.allowEmpty = allowEmpty;
     }
 
     @Override
-    public Path file() { return file; }
+    protected String emptyProblem() { return "the file has no records (it is empty or only blank lines)"; }
 
     @Override
-    public boolean hasNext() {
-        if (nextRecord != null) return true;
-        if (done) return false;
-        nextRecord = advance();
-        if (nextRecord == null) {
-            done = true;
-            if (count == 0 && !allowEmpty) throw InputError.at(file, 0, null, "the file has no records (it is empty or only blank lines)");
-            return false;
-        }
-        count++;
-        return true;
-    }
-
-    @Override
-    public DataRecord next() {
-        if (!hasNext()) throw new NoSuchElementException();
-        DataRecord r = nextRecord;
-        nextRecord = null;
-        return r;
-    }
-
-    private DataRecord advance() {
+    protected DataRecord advance() {
         try {
             while (lines.next()) {
                 String text;
