@@ -138,7 +138,7 @@ public final class RunLoop {
         // Round 0: the seed model on the test benchmarks.
         if (cfg.eval().evaluateSeed() && !cfg.eval().benchmarks().isEmpty()) {
             Map<String, JsonNode> m = evaluateAll(dir, cfg.models().seed(), runDir.resolve("round-0").resolve("eval"));
-            rounds.add(reportRow(0, cfg.models().seed(), m, null));
+            rounds.add(withJudgments(reportRow(0, cfg.models().seed(), m, null), runDir.resolve("round-0").resolve("eval")));
             release(cfg.models().seed());
             listener.after("round-0/eval");
         }
@@ -196,7 +196,11 @@ public final class RunLoop {
             manifest.put("metrics", mm);
             manifest.put("timings_seconds", timings);
             writeManifest(rd, manifest);
-            rounds.add(reportRow(i, selected, metrics, po));
+            Map<String, Object> row = withJudgments(reportRow(i, selected, metrics, po), rd.resolve("eval"));
+            row.put("pairs", pairs.pairs().size());
+            row.put("checkpoint", selection.get("checkpoint"));
+            row.put("validation", selection.get("validation"));
+            rounds.add(row);
 
             judgeSpec = selected;
             previousModel = selected;
@@ -206,7 +210,7 @@ public final class RunLoop {
         for (var b : cfg.eval().baselines().entrySet()) {
             if (cfg.eval().benchmarks().isEmpty()) break;
             Map<String, JsonNode> m = evaluateAll(dir, b.getValue(), runDir.resolve("baselines").resolve(b.getKey()));
-            Map<String, Object> row = reportRow(-1, b.getValue(), m, null);
+            Map<String, Object> row = withJudgments(reportRow(-1, b.getValue(), m, null), runDir.resolve("baselines").resolve(b.getKey()));
             row.remove("round");
             row.put("name", b.getKey());
             baselines.add(row);
@@ -224,12 +228,39 @@ public final class RunLoop {
         summary.put("rounds", rounds);
         summary.put("baselines", baselines);
         PipelineIo.writeJson(runDir.resolve("summary.json"), summary);
+        Path seedJudgments = rounds.isEmpty() || !Integer.valueOf(0).equals(rounds.getFirst().get("round")) ? null
+                : judgments(rounds.getFirst());
         RunReport report = new RunReport("Self-taught evaluator run (" + String.join(", ", cfg.eval().benchmarks()) + ")",
-                rounds.stream().map(RunLoop::reportRow).toList(), baselines.stream().map(RunLoop::reportRow).toList());
+                rounds.stream().map(r -> reportRow(r, seedJudgments)).toList(),
+                baselines.stream().map(r -> reportRow(r, seedJudgments)).toList());
         ReportWriter.write(report, runDir);
         listener.after("report");
-        printSummary(rounds, baselines, secs(tRun));
+        printSummary(report, secs(tRun));
         return summary;
+    }
+
+    /** Records where a row's primary benchmark judgments are (relative to the run directory), for its intervals. */
+    private Map<String, Object> withJudgments(Map<String, Object> row, Path evalDir) {
+        if (!cfg.eval().benchmarks().isEmpty()) {
+            Path f = evalDir.resolve(benchName(cfg.eval().benchmarks().getFirst())).resolve("judgments.jsonl");
+            row.put("judgments", runDir.relativize(f).toString());
+        }
+        return row;
+    }
+
+    private Path judgments(Map<String, Object> row) {
+        return row.get("judgments") instanceof String s ? runDir.resolve(s) : null;
+    }
+
+    /**
+     * One row of the shared report from a summary row, with its 95% intervals and the paired
+     * difference from the seed computed from the judgments files (see {@code Bootstrap}).
+     */
+    private RunReport.Row reportRow(Map<String, Object> r, Path seedJudgments) {
+        RunReport.Row row = reportRow(r);
+        row = row.withPairs(r.get("pairs") instanceof Number n ? n.longValue() : null)
+                .withSelection((String) r.get("checkpoint"), r.get("validation") instanceof Number v ? v.doubleValue() : null);
+        return row.withUncertainty(judgments(r), seedJudgments);
     }
 
     /** One row of the shared report from a summary row. */
@@ -248,15 +279,22 @@ public final class RunLoop {
         return new RunReport.Row(round, name, (Double) r.get("overall"), cats, kept, dropped);
     }
 
-    private void printSummary(List<Map<String, Object>> rounds, List<Map<String, Object>> baselines, double seconds) {
+    private void printSummary(RunReport report, double seconds) {
         err.printf("%nrun finished in %.1f s (%s)%n", seconds, runDir);
-        err.printf("%-14s %8s %8s%n", "", "overall", "kept");
-        for (Map<String, Object> r : rounds) {
-            err.printf("%-14s %8s %8s%n", "round " + r.get("round"), pct(r.get("overall")), r.get("kept") == null ? "-" : r.get("kept"));
-        }
-        for (Map<String, Object> b : baselines) err.printf("%-14s %8s %8s%n", b.get("name"), pct(b.get("overall")), "-");
+        err.printf("%-14s %8s %16s %16s %8s%n", "", "overall", "95% interval", "vs seed", "kept");
+        for (RunReport.Row r : report.rounds()) summaryLine("round " + r.round(), r);
+        for (RunReport.Row b : report.baselines()) summaryLine(b.name(), b);
         err.printf("report: %s, %s, %s%n", runDir.resolve(ReportWriter.JSON), runDir.resolve(ReportWriter.MARKDOWN),
                 runDir.resolve(ReportWriter.HTML));
+    }
+
+    private void summaryLine(String name, RunReport.Row r) {
+        var ci = r.ci().get(RunReport.OVERALL);
+        var d = r.vsSeed().get(RunReport.OVERALL);
+        err.printf("%-14s %8s %16s %16s %8s%n", name, pct(r.overall()),
+                ci == null ? "-" : String.format("[%.1f, %.1f]", 100 * ci.lo(), 100 * ci.hi()),
+                d == null ? "-" : String.format("%+.1f [%+.1f, %+.1f]", 100 * d.diff(), 100 * d.ci().lo(), 100 * d.ci().hi()),
+                r.kept() == null ? "-" : r.kept());
     }
 
     private static String pct(Object o) {
@@ -265,8 +303,9 @@ public final class RunLoop {
 
     /**
      * Checkpoint selection (spec §2.5, issue #22): with a validation set, every candidate (the
-     * trainer's result and any {@code checkpoint*} directory beside it) is evaluated on it and the
-     * most accurate is kept (ties: the trainer's result, then the earlier checkpoint).
+     * trainer's result, "final", and every {@code checkpoint-STEP} directory the trainer saved beside
+     * it, in step order) is evaluated on it and the most accurate is kept (ties: the trainer's
+     * result, then the earlier checkpoint). The result names the winner and its validation score.
      */
     private Map<String, Object> selectCheckpoint(RunDirectory dir, Path rd, String trained) {
         Map<String, Object> sel = new LinkedHashMap<>();
@@ -281,34 +320,52 @@ public final class RunLoop {
         if (Files.isDirectory(modelDir)) {
             try (Stream<Path> s = Files.list(modelDir)) {
                 s.filter(Files::isDirectory).filter(p -> p.getFileName().toString().startsWith("checkpoint"))
-                        .sorted().forEach(p -> candidates.add("embedded:" + p.toAbsolutePath()));
+                        .sorted(java.util.Comparator.comparingLong(RunLoop::checkpointStep).thenComparing(Path::toString))
+                        .forEach(p -> candidates.add("embedded:" + p.toAbsolutePath()));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         List<Map<String, Object>> rows = new ArrayList<>();
-        String best = null;
+        String best = null, bestName = null;
         double bestAcc = Double.NEGATIVE_INFINITY;
         for (int k = 0; k < candidates.size(); k++) {
             String c = candidates.get(k);
-            Path out = rd.resolve("validation").resolve(k == 0 ? "final" : Path.of(c.substring(c.lastIndexOf('/') + 1)).toString());
+            String name = k == 0 ? "final" : Path.of(c.substring(c.lastIndexOf('/') + 1)).toString();
+            Path out = rd.resolve("validation").resolve(name);
             JsonNode m = evaluateOne(dir, c, cfg.eval().validation(), out);
             release(c);
             double acc = m.path("overall").asDouble(Double.NaN);
             Map<String, Object> row = new LinkedHashMap<>();
+            row.put("checkpoint", name);
             row.put("model", c);
             row.put("overall", acc);
             rows.add(row);
             if (acc > bestAcc) {
                 bestAcc = acc;
                 best = c;
+                bestName = name;
             }
         }
         sel.put("candidates", rows);
         sel.put("selected", best == null ? trained : best);
+        if (best != null) {
+            sel.put("checkpoint", bestName);
+            sel.put("validation", bestAcc);
+        }
         sel.put("rule", "highest overall on " + cfg.eval().validation());
         PipelineIo.writeJson(rd.resolve("selection.json"), sel);
         return sel;
+    }
+
+    /** The step in a {@code checkpoint-STEP} name (HF layout), for ordering; other names sort last. */
+    static long checkpointStep(Path p) {
+        String n = p.getFileName().toString();
+        try {
+            return Long.parseLong(n.substring(n.lastIndexOf('-') + 1));
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     private Map<String, JsonNode> evaluateAll(RunDirectory dir, String spec, Path evalDir) {
