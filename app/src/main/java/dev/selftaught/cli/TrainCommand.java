@@ -67,6 +67,12 @@ public final class TrainCommand implements Callable<Integer> {
     int patience;
     @Option(names = "--checkpoint-every", defaultValue = "20", paramLabel = "STEPS", description = "Write the resumable state every this many steps (default: ${DEFAULT-VALUE}).")
     int checkpointEvery;
+    @Option(names = "--save-every", defaultValue = "0", paramLabel = "STEPS",
+            description = "Also save the model every this many steps as OUT/checkpoint-STEP (an HF checkpoint, as HF trainers' save_steps); 0 = only the final model (default: ${DEFAULT-VALUE}).")
+    int saveEvery;
+    @Option(names = "--save-epochs", defaultValue = "0", paramLabel = "E",
+            description = "Also save the model at the end of every E-th epoch as OUT/checkpoint-STEP; 0 = never (default: ${DEFAULT-VALUE}).")
+    int saveEpochs;
     @Option(names = "--dtype", defaultValue = "f32", description = "Precision of model.safetensors: f32, f16 or bf16 (default: ${DEFAULT-VALUE}).")
     String dtype;
     @Option(names = "--gguf", paramLabel = "f32|f16", description = "Also export OUT/model-f32.gguf or OUT/model-f16.gguf for llama.cpp / Ollama.")
@@ -89,6 +95,8 @@ public final class TrainCommand implements Callable<Integer> {
         s.put("eval_every", evalEvery);
         s.put("patience", patience);
         s.put("checkpoint_every", checkpointEvery);
+        if (saveEvery != 0) s.put("save_every", saveEvery);
+        if (saveEpochs != 0) s.put("save_epochs", saveEpochs);
         s.put("dtype", dtype);
         if (gguf != null) s.put("gguf", gguf);
         if (loraRank > 0) {
