@@ -79,13 +79,13 @@ public final class DemoCommand implements Callable<Integer> {
         System.err.println("demo: seed model " + seed.spec() + (seed.cached() ? " (cached)" : ""));
         ModelOptions options = new ModelOptions(null, "OPENAI_API_KEY", 16, java.time.Duration.ofSeconds(600), 0, threads);
         Demo.Wiring wiring = new Demo.Wiring(spec -> ModelFactory.open(spec, options), RunLoop.trainers(DemoCommand::embeddedTrainer));
-        Map<String, Object> report = new Demo(plan, k, out, wiring, System.err).withGenerator(generator).run(seed.spec());
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> rs = (List<Map<String, Object>>) report.get("rounds");
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> bs = (List<Map<String, Object>>) report.get("baselines");
+        new Demo(plan, k, out, wiring, System.err).withGenerator(generator).run(seed.spec());
         System.out.println();
-        System.out.print(DemoReport.table(rs, bs));
+        try {
+            System.out.print(java.nio.file.Files.readString(out.resolve("table.txt")));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         System.out.println();
         System.out.println("report: " + out.resolve("report.html").toAbsolutePath() + " (also report.md, report.json, charts/)");
         return 0;

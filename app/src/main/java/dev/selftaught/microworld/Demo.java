@@ -50,6 +50,17 @@ public final class Demo {
     private final Wiring wiring;
     private final PrintStream err;
     private String generator; // null: the seed makes the pairs (the demo's default)
+    private long replicate = 1; // pool, pair-sampling and trainer seed (1: the default demo)
+
+    /**
+     * Runs replicate {@code k} (1, 2, ...): the pool, pair sampling, annotation sampling and the
+     * trainer get seeds derived from k; the benchmark, its A/B order and the seed model stay the same.
+     */
+    public Demo withReplicate(long k) {
+        if (k < 1) throw new dev.selftaught.data.InputError("a replicate number is 1 or more, got " + k);
+        this.replicate = k;
+        return this;
+    }
 
     /** Makes the pairs with another model (e.g. {@code microworld:oracle}) instead of the seed. */
     public Demo withGenerator(String spec) {
@@ -74,7 +85,7 @@ public final class Demo {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + out, e);
         }
-        Path pool = WorldFiles.writePool(out.resolve("world").resolve("pool.jsonl"), plan.pool());
+        Path pool = WorldFiles.writePool(out.resolve("world").resolve("pool.jsonl"), plan.pool(), WorldFiles.POOL_SEED + replicate - 1);
         Path bench = WorldFiles.writePairs(out.resolve("benchmark").resolve("microbench.jsonl"), Benchmark.test(plan.testPerCategory()));
         Path val = WorldFiles.writePairs(out.resolve("benchmark").resolve("validation.jsonl"), Benchmark.validation(plan.valPerCategory()));
         Path prompts = MicroPrompts.writeAll(out.resolve("prompts"));
@@ -102,6 +113,9 @@ public final class Demo {
 
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Object r : (List<?>) report.get("rounds")) rows.add(row(asMap(r), null));
+        Map<String, Object> last = rows.getLast();
+        majorityRow.put("pairs", last.get("pairs"));
+        majorityRow.put("kept", last.get("kept"));
         List<Map<String, Object>> baselines = new ArrayList<>();
         baselines.add(majorityRow);
         baselines.add(checkerRow);
@@ -121,12 +135,23 @@ public final class Demo {
         mw.put("validation_seed", Benchmark.VALIDATION_SEED);
         mw.put("seconds", Math.round((System.nanoTime() - t0) / 1e9));
         combined.put("microworld", mw);
+        mw.put("replicate", replicate);
+        // Every row's 95% interval and its paired difference from the seed, from the judgments files.
+        Path seedJudgments = rows.isEmpty() ? null : judgmentsOf(rows.getFirst());
+        RunReport rr = new RunReport("selftaught demo: the micro-world, " + rounds + " round(s)",
+                DemoReport.reportRows(rows, true, seedJudgments), DemoReport.reportRows(baselines, false, seedJudgments));
+        DemoReport.addUncertainty(rows, rr.rounds());
+        DemoReport.addUncertainty(baselines, rr.baselines());
+        combined.put("ci_method", dev.selftaught.eval.Bootstrap.METHOD);
         PipelineIo.writeJson(out.resolve("report.json"), combined);
-        String table = DemoReport.table(rows, baselines);
-        PipelineIo.writeText(out.resolve("table.txt"), table);
-        ReportWriter.writeRendered(new RunReport("selftaught demo: the micro-world, " + rounds + " round(s)",
-                DemoReport.reportRows(rows, true), DemoReport.reportRows(baselines, false)), out);
+        PipelineIo.writeText(out.resolve("table.txt"), DemoReport.table(rr));
+        ReportWriter.writeRendered(rr, out);
         return combined;
+    }
+
+    /** The judgments file of a demo row (where its item scores are), or null. */
+    static Path judgmentsOf(Map<String, Object> row) {
+        return row.get("judgments_file") instanceof String f ? Path.of(f) : null;
     }
 
     /** Runs a loop; a failure names the stage counts that explain it (a seed too weak to make pairs, ...). */
@@ -157,7 +182,7 @@ public final class Demo {
                      int iterations, boolean categorize, boolean evaluateSeed) {
         String yaml = """
                 # written by `selftaught demo`; the micro-world's compact prompts replace the method's long ones
-                seed: 1
+                seed: %d
                 iterations: %d
                 concurrency: 16
                 models:
@@ -189,17 +214,25 @@ public final class Demo {
                   order: random
                   samples: 1
                   max_tokens: %d
+                  seed: 1
                   evaluate_seed: %s
-                """.formatted(iterations, seedSpec,
+                """.formatted(replicate, iterations, seedSpec,
                 generator == null ? "" : "\n  generator: \"" + generator + "\"\n  categorizer: \"" + seedSpec + "\"",
                 pool.toAbsolutePath(), categorize, json(MicroPrompts.categories()),
                 json(MicroPrompts.categories()), prompts.resolve(MicroPrompts.CATEGORIZE).toAbsolutePath(), method,
                 prompts.resolve(method.equals("bad_response") ? MicroPrompts.BAD : MicroPrompts.MODIFIED).toAbsolutePath(),
                 plan.pairTokens(), plan.samples(), plan.judgeTokens(), prompts.resolve(MicroPrompts.JUDGE).toAbsolutePath(),
-                json(plan.train()), val.toAbsolutePath(), bench.toAbsolutePath(), plan.judgeTokens(), evaluateSeed);
+                json(trainSettings()), val.toAbsolutePath(), bench.toAbsolutePath(), plan.judgeTokens(), evaluateSeed);
         Path file = dir.resolve("config.yaml");
         PipelineIo.writeText(file, yaml);
         return RunConfig.load(file);
+    }
+
+    /** The plan's trainer settings with this replicate's trainer seed (replicate 1 keeps the plan's). */
+    private Map<String, Object> trainSettings() {
+        Map<String, Object> t = new LinkedHashMap<>(plan.train());
+        if (replicate != 1) t.put("seed", ((Number) t.getOrDefault("seed", 1)).longValue() + replicate - 1);
+        return t;
     }
 
     private static String json(Object o) {
@@ -238,13 +271,17 @@ public final class Demo {
         }
         Path rd = dir.resolve("round-1");
         String model;
+        Map<String, Object> annotated;
         try (LanguageModel judge = wiring.opener().open(seedSpec)) {
-            new AnnotateStage(main.annotate(), judge, 1, main.concurrency(), err).runInto(rd, file, false);
+            annotated = new AnnotateStage(main.annotate(), judge, 1, main.concurrency(), err).runInto(rd, file, false);
         }
         model = new TrainStage(main.train(), wiring.trainers().create(main.train(), rd)).runInto(rd, seedSpec, false);
         JsonNode m = evaluate(main, model, bench, rd.resolve("eval"), main.eval().samples());
         Map<String, Object> r = metricsRow(m, model, "trained on checker labels");
         r.put("labels", stats);
+        r.put("pairs", labelled.size());
+        if (annotated.get("pair_orders") instanceof Map<?, ?> po && po.get("kept") instanceof Number k) r.put("kept", k);
+        r.put("judgments_file", rd.resolve("eval").resolve("judgments.jsonl").toString());
         return r;
     }
 
@@ -253,7 +290,9 @@ public final class Demo {
         Map<String, Object> last = asMap(rs.getLast());
         String model = (String) last.get("model");
         JsonNode m = evaluate(main, model, Path.of(main.eval().benchmarks().getFirst()), out.resolve("majority"), plan.majorityK());
-        return metricsRow(m, model, "round " + last.get("round") + " + majority vote (k=" + plan.majorityK() + ")");
+        Map<String, Object> row = metricsRow(m, model, "round " + last.get("round") + " + majority vote (k=" + plan.majorityK() + ")");
+        row.put("judgments_file", out.resolve("majority").resolve("judgments.jsonl").toString());
+        return row;
     }
 
     private JsonNode evaluate(RunConfig main, String model, Path bench, Path dir, int samples) {
@@ -284,7 +323,9 @@ public final class Demo {
         }
         if (metrics != null && Files.isRegularFile(metrics)) {
             row.put("categories", DemoReport.categories(PipelineIo.readJson(metrics)));
+            row.put("judgments_file", metrics.resolveSibling("judgments.jsonl").toString());
         }
+        row.remove("judgments"); // the run loop's path relative to its own directory
         if (model == null) row.put("model", "none");
         return row;
     }

@@ -121,10 +121,14 @@ public record RunReport(String title, List<Row> rounds, List<Row> baselines, Lis
          */
         public Row withUncertainty(java.nio.file.Path judgments, java.nio.file.Path seedJudgments) {
             if (judgments == null || !java.nio.file.Files.isRegularFile(judgments)) return this;
-            var items = Bootstrap.readItems(judgments);
+            boolean compare = seedJudgments != null && java.nio.file.Files.isRegularFile(seedJudgments) && !seedJudgments.equals(judgments);
+            return withUncertainty(Bootstrap.readItems(judgments), compare ? Bootstrap.readItems(seedJudgments) : null);
+        }
+
+        /** This row with intervals from its item scores and the paired difference from the seed's (null: none). */
+        public Row withUncertainty(List<Bootstrap.ItemScore> items, List<Bootstrap.ItemScore> seed) {
             Bootstrap.Estimate d = null;
-            if (seedJudgments != null && java.nio.file.Files.isRegularFile(seedJudgments) && !seedJudgments.equals(judgments)) {
-                var seed = Bootstrap.readItems(seedJudgments);
+            if (seed != null) {
                 try {
                     d = Bootstrap.paired(items, seed);
                 } catch (IllegalArgumentException e) {
