@@ -4,7 +4,7 @@ import dev.selftaught.llm.ModelFactory;
 import dev.selftaught.llm.ModelOptions;
 import dev.selftaught.microworld.Demo;
 import dev.selftaught.microworld.DemoPlan;
-import dev.selftaught.microworld.DemoReport;
+import dev.selftaught.microworld.DemoReplicates;
 import dev.selftaught.microworld.SeedPretrainer;
 import dev.selftaught.pipeline.RunLoop;
 import dev.selftaught.pipeline.TrainSettings;
@@ -50,6 +50,13 @@ public final class DemoCommand implements Callable<Integer> {
                     + " or tiny (experiments only). Default: large for the full demo, standard with --quick.")
     String recipe;
 
+    @Option(names = "--replicates", paramLabel = "R", defaultValue = "1",
+            description = {"Independent replicates of the whole demo, each in DIR/replicate-K: the pool, pair sampling, annotation sampling "
+                    + "and the trainer get seeds from K; the benchmark, its A/B order and the seed model are shared. The report gives "
+                    + "mean ± sd per row, the 95% interval of the mean difference from the seed (two-level bootstrap over replicates "
+                    + "and items), then each replicate's tables. Default: ${DEFAULT-VALUE} (one demo directly in DIR)."})
+    int replicates;
+
     @Option(names = "--threads", paramLabel = "T", defaultValue = "0", description = "Compute threads (0 = all cores). Default: ${DEFAULT-VALUE}.")
     int threads;
 
@@ -70,6 +77,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (rounds < 1) throw new dev.selftaught.data.InputError("--rounds must be at least 1, got " + rounds);
+        if (replicates < 1) throw new dev.selftaught.data.InputError("--replicates must be at least 1, got " + replicates);
         if (threads < 0) throw new dev.selftaught.data.InputError("--threads must be >= 0, got " + threads);
         DemoPlan plan = quick ? DemoPlan.quick() : DemoPlan.standard();
         if (recipe != null) plan = plan.withRecipe(MicroworldCommand.recipe(recipe));
@@ -79,7 +87,13 @@ public final class DemoCommand implements Callable<Integer> {
         System.err.println("demo: seed model " + seed.spec() + (seed.cached() ? " (cached)" : ""));
         ModelOptions options = new ModelOptions(null, "OPENAI_API_KEY", 16, java.time.Duration.ofSeconds(600), 0, threads);
         Demo.Wiring wiring = new Demo.Wiring(spec -> ModelFactory.open(spec, options), RunLoop.trainers(DemoCommand::embeddedTrainer));
-        new Demo(plan, k, out, wiring, System.err).withGenerator(generator).run(seed.spec());
+        if (replicates == 1) {
+            new Demo(plan, k, out, wiring, System.err).withGenerator(generator).run(seed.spec());
+        } else {
+            DemoPlan p = plan;
+            DemoReplicates.run(replicates, out, r -> new Demo(p, k, out.resolve("replicate-" + r), wiring, System.err)
+                    .withGenerator(generator).withReplicate(r), seed.spec(), System.err);
+        }
         System.out.println();
         try {
             System.out.print(java.nio.file.Files.readString(out.resolve("table.txt")));
