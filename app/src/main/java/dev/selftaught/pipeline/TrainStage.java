@@ -11,10 +11,14 @@ import java.util.Map;
 /**
  * Stage 4, once per round: fine-tune from the seed (or the previous round's model) on
  * {@code round-i/sft.jsonl} through the configured {@link TrainerBackend}. Writes
- * {@code round-i/model.json} (the trained model's spec) and the done marker in {@code round-i/train}.
+ * {@code round-i/model.json} (the trained model's spec), {@code round-i/train/stats.json} (what became
+ * of the rows: the embedded trainer drops or cuts rows longer than the context, never their
+ * question, and counts them there) and the done marker in {@code round-i/train}.
  */
 public final class TrainStage {
     public static final String RESULT = "model.json";
+    /** round-i/train/stats.json: the rows read, and those dropped or cut for being longer than the context. */
+    public static final String STATS = "stats.json";
 
     private final TrainSettings settings;
     private final TrainerBackend backend;
@@ -58,7 +62,7 @@ public final class TrainStage {
 
         @Override public String name() { return "train"; }
         @Override public Path markerDir() { return roundDir.resolve("train"); }
-        @Override public List<String> outputs() { return List.of("../" + RESULT); }
+        @Override public List<String> outputs() { return List.of("../" + RESULT, STATS); }
 
         @Override
         public Map<String, String> inputs() {
@@ -75,8 +79,13 @@ public final class TrainStage {
             long t0 = System.nanoTime();
             // A round whose annotation kept nothing has nothing to learn from: its model is the base
             // (recorded, so the report shows why), rather than a trainer failing on an empty file.
-            boolean empty = countRows(job.data()) == 0;
+            long rows = countRows(job.data());
+            boolean empty = rows == 0;
             String spec = empty ? baseModel : backend.train(job);
+            Map<String, Object> stats = new LinkedHashMap<>();
+            stats.put("rows", rows);
+            if (!empty) stats.putAll(backend.lastStats());
+            PipelineIo.writeJson(markerDir().resolve(STATS), stats);
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("model", spec);
             if (empty) result.put("note", "no training rows in " + job.data().getFileName() + "; the base model is kept");
