@@ -176,10 +176,14 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         try {
             c = YAML.treeToValue(merged, RunConfig.class);
         } catch (UnrecognizedPropertyException e) {
-            throw InputError.at(file, lines.lineOf(path(e)), path(e), "unknown key; see docs/config.md for the keys");
+            throw InputError.at(file, lines.lineOf(path(e)), path(e), "unknown key; see docs/pipeline.md for the keys");
+        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+            // a value a settings record refuses (annotate.order: sideways): its message, at the block's line
+            String p = path(e);
+            String problem = e.getCause() instanceof InputError ie ? ie.getMessage()
+                    : e.getOriginalMessage().lines().findFirst().orElse("invalid value");
+            throw InputError.at(file, lines.lineOf(p), p.isEmpty() ? null : p, problem);
         } catch (IOException e) {
-            Throwable c2 = e.getCause() instanceof InputError ie ? ie : null;
-            if (c2 != null) throw new InputError(file + ": " + c2.getMessage(), e);
             throw new InputError(file + ": " + e.getMessage().lines().findFirst().orElse(""), e);
         }
         checkTrainSettings(c.train(), file, lines);
@@ -212,7 +216,7 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         }
     }
 
-    private static String path(UnrecognizedPropertyException e) {
+    private static String path(com.fasterxml.jackson.databind.JsonMappingException e) {
         StringBuilder sb = new StringBuilder();
         for (var ref : e.getPath()) {
             if (ref.getFieldName() != null) {

@@ -51,8 +51,9 @@ class RunConfigTest {
     void unknownKeysAndBadValuesAreInputErrors() throws Exception {
         var e = assertThrows(InputError.class, () -> RunConfig.load(write("models: {seed: s}\nselect: {pool: p}\nannotate: {sampels: 3}\n")));
         assertTrue(e.getMessage().contains("annotate.sampels"), e.getMessage());
-        e = assertThrows(InputError.class, () -> RunConfig.load(write("models: {seed: s}\nselect: {pool: p}\nannotate: {order: sideways}\n")));
-        assertTrue(e.getMessage().contains("annotate.order"), e.getMessage());
+        Path bad = write("models: {seed: s}\nselect: {pool: p}\nannotate: {order: sideways}\n");
+        e = assertThrows(InputError.class, () -> RunConfig.load(bad));
+        assertEquals(bad + ":3: field 'annotate': annotate.order must be both, random or fixed; got 'sideways'", e.getMessage());
         e = assertThrows(InputError.class, () -> RunConfig.load(write("select: {pool: p}\n")));
         assertTrue(e.getMessage().contains("models.seed"), e.getMessage());
     }
