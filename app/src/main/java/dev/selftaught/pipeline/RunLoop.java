@@ -201,8 +201,8 @@ public final class RunLoop {
         listener.after("round-" + i + "/train");
 
         t = System.nanoTime();
-        Map<String, Object> selection = selectCheckpoint(dir, rd, trained);
-        String selected = (String) selection.get("selected");
+        CheckpointChoice selection = selectCheckpoint(dir, rd, trained);
+        String selected = selection.selected();
         timings.put("select_checkpoint", secs(t));
         listener.after("round-" + i + "/validate");
 
@@ -223,7 +223,7 @@ public final class RunLoop {
 
     /** round-i/manifest.json: what the round read, the model it chose, its counts, scores and timings. */
     private Map<String, Object> manifest(int i, Path rd, String judge, String base, String selected, Map<String, Object> counts,
-                                         Map<String, Object> selection, Map<String, JsonNode> metrics, Map<String, Double> timings) {
+                                         CheckpointChoice selection, Map<String, JsonNode> metrics, Map<String, Double> timings) {
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("round", i);
         manifest.put("config_hash", cfg.hash());
@@ -235,7 +235,7 @@ public final class RunLoop {
         manifest.put("inputs", inputs);
         manifest.put("model", selected);
         manifest.put("counts", counts);
-        manifest.put("selection", selection);
+        manifest.put("selection", selection.toJson());
         manifest.put("metrics", new LinkedHashMap<>(metrics));
         manifest.put("timings_seconds", timings);
         return manifest;
@@ -358,16 +358,29 @@ public final class RunLoop {
     }
 
     /**
+     * Which checkpoint a round keeps, and why.
+     *
+     * @param candidates each candidate's spec and validation accuracy (empty without a validation set)
+     */
+    private record CheckpointChoice(String selected, String rule, List<Map<String, Object>> candidates) {
+        /** As selection.json and the manifest's {@code selection} have it. */
+        Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            if (!candidates.isEmpty()) m.put("candidates", candidates);
+            m.put("selected", selected);
+            m.put("rule", rule);
+            return m;
+        }
+    }
+
+    /**
      * Checkpoint selection (spec §2.5, issue #22): with a validation set, every candidate (the
      * trainer's result and any {@code checkpoint*} directory beside it) is evaluated on it and the
      * most accurate is kept (ties: the trainer's result, then the earlier checkpoint).
      */
-    private Map<String, Object> selectCheckpoint(RunDirectory dir, Path rd, String trained) {
-        Map<String, Object> sel = new LinkedHashMap<>();
+    private CheckpointChoice selectCheckpoint(RunDirectory dir, Path rd, String trained) {
         if (cfg.eval().validation() == null) {
-            sel.put("selected", trained);
-            sel.put("rule", "no validation set: the trainer's final model");
-            return sel;
+            return new CheckpointChoice(trained, "no validation set: the trainer's final model", List.of());
         }
         List<String> candidates = checkpointCandidates(rd, trained);
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -388,11 +401,10 @@ public final class RunLoop {
                 best = c;
             }
         }
-        sel.put("candidates", rows);
-        sel.put("selected", best == null ? trained : best);
-        sel.put("rule", "highest overall on " + cfg.eval().validation());
-        PipelineIo.writeJson(rd.resolve("selection.json"), sel);
-        return sel;
+        CheckpointChoice choice = new CheckpointChoice(best == null ? trained : best,
+                "highest overall on " + cfg.eval().validation(), rows);
+        PipelineIo.writeJson(rd.resolve("selection.json"), choice.toJson());
+        return choice;
     }
 
     /** The trainer's result, then every {@code checkpoint*} directory the trainer left beside it. */
