@@ -14,6 +14,13 @@ import java.util.concurrent.LinkedBlockingQueue;
  * thread runs the {@link BatchDecoder}, so everything submitted meanwhile is decoded together
  * (continuous batching). Futures complete on virtual threads, so slow consumers never hold up
  * decoding.
+ *
+ * <p>One request's failure is that request's: a sequence whose sampling or forward pass fails
+ * completes exceptionally and the service goes on (see {@link BatchDecoder#step}). Cancelling a
+ * future ({@code future.cancel(true)}) takes its sequence out of the batch at the next step and
+ * frees its KV-cache slot. The service is dead ({@link #healthy()} false) only when its decoding
+ * thread has ended: after {@link #close()}, or after an {@link Error} other than running out of
+ * memory.
  */
 public final class Generator implements AutoCloseable {
 
@@ -42,6 +49,7 @@ public final class Generator implements AutoCloseable {
     private final ExecutorService completions = Executors.newVirtualThreadPerTaskExecutor();
     private final Thread loop;
     private volatile boolean closed;
+    private volatile Throwable fatal;
 
     public Generator(LlamaWeights weights, Tokenizer tokenizer, Options options) {
         this.tokenizer = tokenizer;
@@ -56,7 +64,9 @@ public final class Generator implements AutoCloseable {
 
     /** Queues one sequence; the future completes when it ends (or fails, e.g. prompt too long). */
     public CompletableFuture<GenerationResult> submit(GenerationRequest request) {
-        if (closed) throw new IllegalStateException("generator is closed");
+        if (closed || !loop.isAlive()) {
+            throw new IllegalStateException(fatal != null ? "the generator stopped after an internal error: " + fatal : "generator is closed");
+        }
         CompletableFuture<GenerationResult> f = new CompletableFuture<>();
         inbox.add(new Job(request, f));
         return f;
@@ -77,8 +87,10 @@ public final class Generator implements AutoCloseable {
                 for (Job j; (j = inbox.poll()) != null; ) enqueue(j);
                 try {
                     decoder.step();
-                } catch (RuntimeException | Error e) {
-                    // A bug in a step would otherwise leave callers waiting forever.
+                } catch (Error e) {
+                    // Not recoverable (the decoder already contains RuntimeExceptions and OOM):
+                    // fail everyone rather than leave callers waiting forever.
+                    fatal = e;
                     closed = true;
                     failAll(e);
                     throw e;
@@ -91,17 +103,27 @@ public final class Generator implements AutoCloseable {
         }
     }
 
+    /** True while the decoding thread runs and accepts work. */
+    public boolean healthy() { return !closed && loop.isAlive(); }
+
+    /** Why the generator stopped, if it stopped by itself; else null. */
+    public Throwable fatalError() { return fatal; }
+
     private final java.util.List<Job> running = new java.util.ArrayList<>();
 
     private void enqueue(Job j) {
         if (j.future.isCancelled()) return;
         running.add(j);
-        decoder.add(j.request, s -> {
+        Sequence seq = decoder.add(j.request, s -> {
             running.remove(j);
             completions.execute(() -> {
                 if (s.error() != null) j.future.completeExceptionally(s.error());
                 else j.future.complete(s.result());
             });
+        });
+        // Cancelling the future (from any thread) takes the sequence out at the next step.
+        j.future.whenComplete((r, e) -> {
+            if (j.future.isCancelled()) seq.cancel();
         });
     }
 
