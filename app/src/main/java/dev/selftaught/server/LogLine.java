@@ -7,6 +7,7 @@ package dev.selftaught.server;
  */
 final class LogLine {
     private static final int MAX = 256;
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     private LogLine() {}
 
@@ -18,15 +19,23 @@ final class LogLine {
     static String escape(String s) {
         if (s == null) return "-";
         StringBuilder sb = new StringBuilder(Math.min(s.length(), MAX) + 8);
-        byte[] bytes = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        for (byte b : bytes) {
+        // Request heads are read as ISO-8859-1, one char per byte: those chars are escaped as the
+        // byte they stand for; other text (messages) as its UTF-8 bytes.
+        for (int i = 0; i < s.length(); i++) {
             if (sb.length() >= MAX) {
                 sb.append("...");
                 break;
             }
-            int c = b & 0xff;
-            if (c < 0x20 || c >= 0x7f || c == '\\' || c == '"') sb.append('%').append(String.format("%02X", c));
-            else sb.append((char) c);
+            char c = s.charAt(i);
+            if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
+                sb.append(c);
+            } else if (c < 0x100) {
+                sb.append('%').append(HEX[c >> 4]).append(HEX[c & 15]);
+            } else {
+                for (byte b : String.valueOf(c).getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+                    sb.append('%').append(HEX[(b >> 4) & 15]).append(HEX[b & 15]);
+                }
+            }
         }
         return sb.toString();
     }

@@ -392,7 +392,10 @@ public final class OpenAiServer implements AutoCloseable {
                 send(sse, u);
             }
         } catch (ApiError e) {
-            if (e.status == 499) return;
+            if (e.status == 499) {
+                ex.abandon();
+                return;
+            }
             if (sse == null) throw e; // nothing sent yet: a plain HTTP error is clearer
             // Headers are out: report the failure in-stream, as OpenAI-compatible servers do.
             call.cancel();
@@ -473,7 +476,10 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private static void sendError(Exchange ex, ApiError e) throws IOException {
-        if (e.status == 499) return; // nobody to tell
+        if (e.status == 499) { // nobody to tell
+            ex.abandon();
+            return;
+        }
         ex.respond(e.status, JSON, bytes(e.body()), e.headers());
     }
 

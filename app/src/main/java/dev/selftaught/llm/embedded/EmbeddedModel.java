@@ -142,6 +142,9 @@ public final class EmbeddedModel implements LanguageModel {
     @Override
     public boolean healthy() { return generator.healthy(); }
 
+    /** Tokens the engine has sampled so far over all requests (for load tests and benchmarks). */
+    public long tokensSampled() { return generator.tokensSampled(); }
+
     @Override
     public ModelStats stats() {
         return new ModelStats(calls.get(), 0, failures.get(), promptTokens.get(), completionTokens.get(), null, 0);
@@ -196,7 +199,7 @@ public final class EmbeddedModel implements LanguageModel {
             if (resp != null) result.complete(resp);
             else result.completeExceptionally(err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err);
         });
-        return result.whenComplete((resp, err) -> {
+        result.whenComplete((resp, err) -> {
             if (resp != null) {
                 calls.incrementAndGet();
                 promptTokens.addAndGet(resp.usage().promptTokens());
@@ -205,6 +208,7 @@ public final class EmbeddedModel implements LanguageModel {
                 failures.incrementAndGet();
             }
         });
+        return result; // itself, not a dependent stage: cancelling it must reach the samples
     }
 
     /** The extra sampling fields this backend implements, checked. */

@@ -64,6 +64,15 @@ public final class Exchange {
 
     boolean answered() { return answered; }
 
+    /**
+     * Gives up on answering (the client is gone): the connection closes without a response, and
+     * the access log shows 499.
+     */
+    public void abandon() {
+        answered = true;
+        closeAfter = true;
+    }
+
     boolean closeAfter() { return closeAfter; }
 
     /** Sends a complete response with Content-Length. */

@@ -27,6 +27,8 @@ public final class BatchDecoder {
     // Row plan of the current step, sized for the transformer's row budget.
     private final int[] slots, tokens, positions, logitRows;
     private final Sequence[] logitSeq;
+    /** Tokens sampled so far, over all sequences (readable from any thread). */
+    private final java.util.concurrent.atomic.AtomicLong sampled = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param tokenizer    turns tokens into text; null decodes tokens only (texts stay empty)
@@ -57,6 +59,9 @@ public final class BatchDecoder {
     }
 
     public Sequence add(GenerationRequest request) { return add(request, null); }
+
+    /** Tokens sampled so far over all sequences; safe to read from any thread. */
+    public long tokensSampled() { return sampled.get(); }
 
     /** Sequences being decoded or waiting. */
     public int pending() { return active.size() + waiting.size(); }
@@ -119,6 +124,7 @@ public final class BatchDecoder {
             return true;
         }
         float[] logits = model.logits();
+        sampled.addAndGet(nl);
         for (int i = 0; i < nl; i++) {
             Sequence s = logitSeq[i];
             logitSeq[i] = null;

@@ -103,6 +103,9 @@ public final class Generator implements AutoCloseable {
         }
     }
 
+    /** Tokens sampled so far over all sequences (cancelled ones stop adding to it). */
+    public long tokensSampled() { return decoder.tokensSampled(); }
+
     /** True while the decoding thread runs and accepts work. */
     public boolean healthy() { return !closed && loop.isAlive(); }
 
