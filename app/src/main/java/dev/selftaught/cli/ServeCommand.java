@@ -153,7 +153,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     /** The spec as printed: credentials in a URL ({@code //user:pass@}) are masked. */
-    static String withoutUserinfo(String spec) {
+    public static String withoutUserinfo(String spec) {
         return spec.replaceAll("//[^/@\\s]*@", "//<redacted>@");
     }
 
@@ -162,7 +162,7 @@ public final class ServeCommand implements Callable<Integer> {
      * {@code embedded:PATH} (a file: its name without extension), the {@code #NAME} of an http(s)
      * spec, else the spec's scheme. Never an absolute path or a URL (which may hold credentials).
      */
-    static String defaultServedName(String spec) {
+    public static String defaultServedName(String spec) {
         int colon = spec.indexOf(':');
         String scheme = colon > 0 ? spec.substring(0, colon) : spec;
         if (scheme.equals("embedded")) {
