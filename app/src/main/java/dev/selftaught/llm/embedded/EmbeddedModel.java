@@ -172,14 +172,16 @@ public final class EmbeddedModel implements LanguageModel {
         }
         SamplingConfig cfg = new SamplingConfig((float) p.temperature(), p.topK(), (float) p.topP(), (float) p.minP());
         Extras x = Extras.of(p.extra(), tokenizer.stopIds(), model.config().vocabSize());
-        List<CompletableFuture<GenerationResult>> samples = new ArrayList<>();
+        List<GenerationRequest> reqs = new ArrayList<>();
         for (int i = 0; i < p.n(); i++) {
             Long seed = p.sampleSeed(i);
             long s = seed != null ? seed : unseeded.nextLong();
             final int index = i;
             GenerationRequest.Listener l = listener == null ? null : delta -> listener.onText(index, delta);
-            samples.add(generator.submit(new GenerationRequest(prompt, cfg, p.maxTokens(), s, x.stopIds(), p.stop(), l, x.rules())));
+            reqs.add(new GenerationRequest(prompt, cfg, p.maxTokens(), s, x.stopIds(), p.stop(), l, x.rules()));
         }
+        // The n samples share one prefill of the prompt (the others copy its KV cache).
+        List<CompletableFuture<GenerationResult>> samples = generator.submitSamePrompt(reqs);
         CompletableFuture<ModelResponse> all = CompletableFuture.allOf(samples.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<Completion> completions = new ArrayList<>();
             long generated = 0;

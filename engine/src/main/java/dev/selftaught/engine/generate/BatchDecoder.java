@@ -53,7 +53,22 @@ public final class BatchDecoder {
 
     /** Queues a sequence; it joins at the next {@link #step}. {@code onDone} runs when it ends. */
     public Sequence add(GenerationRequest request, Consumer<Sequence> onDone) {
+        return add(request, onDone, null);
+    }
+
+    /**
+     * Queues a sequence whose prompt equals {@code leader}'s (added before it): it reuses the
+     * leader's prefill (KV positions copied) instead of computing it again, when the leader is
+     * still running by then; otherwise it prefills by itself. Sampling is its own either way.
+     */
+    public Sequence add(GenerationRequest request, Consumer<Sequence> onDone, Sequence leader) {
         Sequence s = new Sequence(request, tokenizer, onDone);
+        if (leader != null) {
+            if (!java.util.Arrays.equals(leader.request.prompt(), request.prompt())) {
+                throw new IllegalArgumentException("a sequence can only share the prefill of one with the same prompt");
+            }
+            s.leader = leader;
+        }
         waiting.add(s);
         return s;
     }
@@ -81,6 +96,7 @@ public final class BatchDecoder {
         dropCancelled();
         admit();
         if (active.isEmpty()) return false;
+        shareLeadersPrefill();
         int budget = model.maxRows();
         int n = 0, nl = 0;
         // Decoding sequences first: one row each, so prefill never stalls running sequences.
@@ -95,7 +111,7 @@ public final class BatchDecoder {
         }
         // Then prompt rows, each prompt as consecutive rows, in arrival order.
         for (Sequence s : active) {
-            if (!s.prefilling() || n >= budget) continue;
+            if (!s.prefilling() || n >= budget || s.leader != null) continue;
             int[] prompt = s.request.prompt();
             int take = Math.min(prompt.length - s.prefilled, budget - n);
             for (int i = 0; i < take; i++) {
@@ -140,6 +156,34 @@ public final class BatchDecoder {
         retire();
         return true;
     }
+
+    /**
+     * Followers whose leader has cached all of the prompt but its last token copy those positions
+     * and go on with the last token only; followers whose leader is gone prefill by themselves.
+     * Runs before the rows of a step are planned, so only positions already computed are copied.
+     */
+    private void shareLeadersPrefill() {
+        for (Sequence s : active) {
+            Sequence l = s.leader;
+            if (l == null) continue;
+            int shared = s.request.prompt().length - 1;
+            if (l.done() || l.slot < 0 || !active.contains(l)) {
+                s.leader = null; // the leader is gone: prefill alone
+            } else if (l.prefilled >= shared) {
+                if (shared > 0 && s.prefilled < shared) {
+                    model.cache().copyPrefix(l.slot, s.slot, shared);
+                    s.prefilled = shared;
+                    sharedPrefill.addAndGet(shared);
+                }
+                s.leader = null;
+            }
+        }
+    }
+
+    /** Prompt positions copied from a leader instead of computed (readable from any thread). */
+    public long positionsShared() { return sharedPrefill.get(); }
+
+    private final java.util.concurrent.atomic.AtomicLong sharedPrefill = new java.util.concurrent.atomic.AtomicLong();
 
     private boolean containsSlot(int slot, int n) {
         for (int r = 0; r < n; r++) if (slots[r] == slot) return true;

@@ -4,6 +4,7 @@ import dev.selftaught.engine.infer.Transformer;
 import dev.selftaught.engine.kernel.ThreadTeam;
 import dev.selftaught.engine.model.LlamaWeights;
 import dev.selftaught.engine.tokenizer.Tokenizer;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,7 +39,18 @@ public final class Generator implements AutoCloseable {
         public static Options defaults() { return new Options(0, 32, 128); }
     }
 
-    private record Job(GenerationRequest request, CompletableFuture<GenerationResult> future) {}
+    private static final class Job {
+        final GenerationRequest request;
+        final CompletableFuture<GenerationResult> future;
+        final Job leader;
+        Sequence seq;
+
+        Job(GenerationRequest request, CompletableFuture<GenerationResult> future, Job leader) {
+            this.request = request;
+            this.future = future;
+            this.leader = leader;
+        }
+    }
 
     private final ThreadTeam team;
     private final BatchDecoder decoder;
@@ -68,9 +80,35 @@ public final class Generator implements AutoCloseable {
             throw new IllegalStateException(fatal != null ? "the generator stopped after an internal error: " + fatal : "generator is closed");
         }
         CompletableFuture<GenerationResult> f = new CompletableFuture<>();
-        inbox.add(new Job(request, f));
+        inbox.add(new Job(request, f, null));
         return f;
     }
+
+    /**
+     * Queues samples of one prompt (e.g. a request's {@code n}): the first prefills the prompt, the
+     * others copy its KV cache (see {@link BatchDecoder#add(GenerationRequest, java.util.function.Consumer, Sequence)}).
+     * Every request must have the same prompt.
+     */
+    public List<CompletableFuture<GenerationResult>> submitSamePrompt(List<GenerationRequest> requests) {
+        if (closed || !loop.isAlive()) throw new IllegalStateException("generator is closed");
+        for (GenerationRequest r : requests) {
+            if (!java.util.Arrays.equals(r.prompt(), requests.getFirst().prompt())) throw new IllegalArgumentException("prompts differ");
+        }
+        List<CompletableFuture<GenerationResult>> out = new java.util.ArrayList<>();
+        Job first = null;
+        List<Job> jobs = new java.util.ArrayList<>();
+        for (GenerationRequest r : requests) {
+            Job j = new Job(r, new CompletableFuture<>(), first);
+            if (first == null) first = j;
+            jobs.add(j);
+            out.add(j.future);
+        }
+        inbox.addAll(jobs); // together, in order: the leader is enqueued before its followers
+        return out;
+    }
+
+    /** Prompt positions whose prefill was shared rather than computed. */
+    public long positionsShared() { return decoder.positionsShared(); }
 
     /** Blocking convenience for one sequence. */
     public GenerationResult generate(GenerationRequest request) {
@@ -117,13 +155,15 @@ public final class Generator implements AutoCloseable {
     private void enqueue(Job j) {
         if (j.future.isCancelled()) return;
         running.add(j);
+        Sequence leaderSeq = j.leader != null && j.leader.seq != null && !j.leader.seq.done() ? j.leader.seq : null;
         Sequence seq = decoder.add(j.request, s -> {
             running.remove(j);
             completions.execute(() -> {
                 if (s.error() != null) j.future.completeExceptionally(s.error());
                 else j.future.complete(s.result());
             });
-        });
+        }, leaderSeq);
+        j.seq = seq;
         // Cancelling the future (from any thread) takes the sequence out at the next step.
         j.future.whenComplete((r, e) -> {
             if (j.future.isCancelled()) seq.cancel();

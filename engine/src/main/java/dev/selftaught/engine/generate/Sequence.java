@@ -24,6 +24,12 @@ public final class Sequence {
     private volatile boolean cancelled;
     /** Tokens of the prompt and output, for the repetition penalty (null when it is off). */
     final java.util.BitSet seen;
+    /**
+     * A sequence with the same prompt whose prefill this one reuses (the first sample of the same
+     * request), or null. While the leader has not yet cached the prompt but its last token, this
+     * one waits; then it copies those positions and prefills the last token alone.
+     */
+    Sequence leader;
 
     Sequence(GenerationRequest request, Tokenizer tokenizer, Consumer<Sequence> onDone) {
         this.request = request;

@@ -160,5 +160,21 @@ class RobustGenerationTest {
         assertThrows(IllegalArgumentException.class, () -> new SamplingConfig(Float.POSITIVE_INFINITY, 0, 1f, 0f));
     }
 
+    @Test
+    void samplesOfOnePromptShareItsPrefillAndGiveTheSameTokensAsAlone() throws Exception {
+        int[] prompt = model.tokenizer().encode("Once upon a time there was a little girl who liked to play in the park", true);
+        assertTrue(prompt.length > 10);
+        List<GenerationRequest> reqs = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            reqs.add(new GenerationRequest(prompt, SamplingConfig.temperature(1f), 30, 100 + i, eos(), List.of(), null));
+        }
+        List<int[]> alone = new java.util.ArrayList<>();
+        for (GenerationRequest r : reqs) alone.add(gen.generate(r).tokens());
+        long before = gen.positionsShared();
+        List<CompletableFuture<GenerationResult>> shared = gen.submitSamePrompt(reqs);
+        for (int i = 0; i < 4; i++) assertArrayEquals(alone.get(i), shared.get(i).get(30, TimeUnit.SECONDS).tokens(), "sample " + i);
+        assertEquals(3L * (prompt.length - 1), gen.positionsShared() - before, "three followers copied all but the last prompt token");
+    }
+
     static int distinct(int[] a) { return (int) Arrays.stream(a).distinct().count(); }
 }
