@@ -125,7 +125,7 @@ public final class ServeCommand implements Callable<Integer> {
             err.flush();
         }, "selftaught-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        err.println("selftaught serve: serving " + dev.selftaught.config.Redact.urls(model) + " as '" + name + "' on " + server.baseUrl()
+        err.println("selftaught serve: serving " + dev.selftaught.data.UrlUserInfo.redact(model) + " as '" + name + "' on " + server.baseUrl()
                 + (key != null ? " (API key required)" : "") + "; Ctrl-C or SIGTERM stops");
         err.flush();
         server.awaitStopped();

@@ -47,16 +47,12 @@ public final class Redact {
         return copy;
     }
 
-    /** {@code scheme://user:pass@host}: the user info of a URL (no '/', '@' or white space in it). */
-    private static final Pattern URL_USERINFO = Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)[^/@\\s\"'<>]+@");
-
     /**
      * {@code text} with the user info of every URL in it ({@code http://user:pass@host}) replaced
      * by {@value #MASK}: credentials in a model URL are never written to outputs, stores or logs.
      */
     public static String urls(String text) {
-        if (text == null || text.indexOf('@') < 0) return text;
-        return URL_USERINFO.matcher(text).replaceAll("$1" + MASK + "@");
+        return dev.selftaught.data.UrlUserInfo.redact(text);
     }
 
     /** {@code text} with every occurrence of every secret, and every URL's user info, replaced. */

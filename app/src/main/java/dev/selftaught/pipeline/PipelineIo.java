@@ -72,7 +72,7 @@ public final class PipelineIo {
     public static void writeJson(Path file, Object value) {
         atomicWrite(file, w -> {
             // Manifests and summaries name model specs: a URL's user:password never reaches the file.
-            w.write(dev.selftaught.config.Redact.urls(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value)));
+            w.write(dev.selftaught.data.UrlUserInfo.redact(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value)));
             w.write('\n');
         });
     }
@@ -86,7 +86,7 @@ public final class PipelineIo {
     }
 
     public static void writeText(Path file, String text) {
-        atomicWrite(file, w -> w.write(dev.selftaught.config.Redact.urls(text)));
+        atomicWrite(file, w -> w.write(dev.selftaught.data.UrlUserInfo.redact(text)));
     }
 
     interface WriterBody { void write(BufferedWriter w) throws IOException; }

@@ -3,7 +3,7 @@ package dev.selftaught.llm.http;
 import dev.selftaught.cli.Main;
 import dev.selftaught.config.Redact;
 import dev.selftaught.data.InputError;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.llm.ModelOptions;
 import dev.selftaught.llm.ModelRequest;
 import dev.selftaught.llm.ModelSpec;

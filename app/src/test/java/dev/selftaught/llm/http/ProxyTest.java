@@ -3,7 +3,7 @@ package dev.selftaught.llm.http;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.selftaught.data.InputError;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.llm.ModelException;
 import dev.selftaught.llm.ModelOptions;
 import dev.selftaught.llm.ModelRequest;
