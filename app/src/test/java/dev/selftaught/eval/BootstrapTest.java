@@ -192,7 +192,7 @@ class BootstrapTest {
     void evalResultCarriesIntervalsAndCategoriesFromTheCategoryColumn() {
         List<ItemResult> results = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            PairwiseItem it = new PairwiseItem("i" + i, List.of(dev.selftaught.llm.ChatMessage.user("q")), "w", "l",
+            PairwiseItem it = new PairwiseItem("i" + i, List.of(dev.selftaught.data.ChatMessage.user("q")), "w", "l",
                     i < 10 ? "sub-a" : "sub-b", i < 10 ? "Chat" : "Safety");
             results.add(new ItemResult(it, List.of(), i % 2 == 0 ? 1.0 : 0.0, null));
         }
