@@ -43,7 +43,11 @@ import java.util.Objects;
 public record RunReport(String title, List<Row> rounds, List<Row> baselines, List<RunReport> replicates) {
 
     /** A paired difference from the seed and its interval. */
-    public record Delta(double diff, Bootstrap.Interval ci) {}
+    public record Delta(double diff, Bootstrap.Interval ci) {
+        public Delta {
+            if (Math.abs(diff) < 1e-12) diff = 0; // rounding noise of a subtraction, not "-0.0"
+        }
+    }
 
     /**
      * One line of the report.
