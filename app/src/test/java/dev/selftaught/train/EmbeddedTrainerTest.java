@@ -83,6 +83,22 @@ class EmbeddedTrainerTest {
         LoadedModel gguf = ModelLoader.load(out.resolve("model-f32.gguf"));
         List<Params.Param> pg = Params.of(gguf.weights(), gguf.weights());
         for (int i = 0; i < pm.size(); i++) assertArrayEquals(ps.get(i).value(), pg.get(i).value(), 0f, pg.get(i).name());
+
+        // stories260K has no chat template: the checkpoint carries the default one it was trained with,
+        // in tokenizer_config.json and in the GGUF, and both render as DefaultChatTemplate does.
+        String written = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("tokenizer_config.json").toFile()).path("chat_template").asText(null);
+        assertEquals(dev.selftaught.engine.chat.JinjaChatTemplate.DEFAULT_SOURCE, written);
+        try (var g = dev.selftaught.engine.format.gguf.GgufFile.open(out.resolve("model-f32.gguf"))) {
+            assertEquals(written, g.getString("tokenizer.chat_template"));
+        }
+        for (LoadedModel m : List.of(saved, gguf)) {
+            for (var chat : List.of(List.of(new dev.selftaught.engine.chat.ChatTemplate.Turn("system", "Be brief."), new dev.selftaught.engine.chat.ChatTemplate.Turn("user", "Who is Lily?")),
+                    List.of(new dev.selftaught.engine.chat.ChatTemplate.Turn("user", "a\nb"), new dev.selftaught.engine.chat.ChatTemplate.Turn("assistant", "c")))) {
+                for (boolean gen : new boolean[] {true, false}) {
+                    assertEquals(dev.selftaught.engine.chat.DefaultChatTemplate.INSTANCE.render(chat, gen), m.chatTemplate().render(chat, gen));
+                }
+            }
+        }
     }
 
     @Test
