@@ -136,7 +136,7 @@ public final class EmbeddedTrainer implements TrainerBackend {
             Files.createDirectories(out);
             Trainer.Result r = trainer.train(plan, val, hook, out.resolve("train-state"), listener);
             LlamaWeights result = trainer.adapter() == null ? weights : trainer.adapter().mergeInto(weights);
-            if (trainer.adapter() != null) PeftAdapter.write(out.resolve("adapter"), trainer.adapter(), job.baseModel());
+            if (trainer.adapter() != null) PeftAdapter.write(out.resolve("adapter"), trainer.adapter(), PeftAdapter.baseModelName(basePath(job.baseModel())));
             HfCheckpoint.write(out, result, base.tokenizer(), templateSource, dtype);
             if (!gguf.isEmpty()) {
                 GgufCheckpoint.write(out.resolve("model-" + gguf + ".gguf"), result, base.tokenizer(), templateSource,

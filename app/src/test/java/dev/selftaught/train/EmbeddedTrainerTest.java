@@ -66,8 +66,11 @@ class EmbeddedTrainerTest {
         t.train(new TrainJob(rows(dir), null, BASE.toString(), out,
                 Map.of("epochs", 10, "lr", 1e-2, "threads", 2, "lora_rank", 4, "lora_targets", "q,k,v,o,down", "gguf", "f32")));
         assertTrue(Files.isRegularFile(out.resolve("adapter/adapter_config.json")));
-        String cfg = Files.readString(out.resolve("adapter/adapter_config.json"));
-        assertTrue(cfg.contains("\"r\": 4") && cfg.contains("\"q_proj\"") && !cfg.contains("gate_proj"), cfg);
+        var cfg = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("adapter/adapter_config.json").toFile());
+        assertEquals(4, cfg.get("r").asInt());
+        assertEquals("[\"q_proj\",\"k_proj\",\"v_proj\",\"o_proj\",\"down_proj\"]", cfg.get("target_modules").toString());
+        // PEFT looks the base up by HF id or directory path, never by our embedded: spec
+        assertEquals(BASE.toAbsolutePath().normalize().toString(), cfg.get("base_model_name_or_path").asText());
         LoadedModel base = ModelLoader.load(BASE);
         LoadedModel saved = ModelLoader.load(out);
         LoraAdapter a = PeftAdapter.read(out.resolve("adapter"), base.config());
