@@ -11,10 +11,8 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -105,7 +103,7 @@ class HtmlReportBrowserTest {
         browse(chrome, html.toUri().toString(), "--window-size=1100,2600", "--screenshot=" + shot);
         BufferedImage s = ImageIO.read(shot.toFile());
         assertNotNull(s, "screenshot written");
-        assertTrue(distinctColours(s) > 50, "screenshot is not blank");
+        assertTrue(ReportWriterTest.distinctColours(s) > 50, "screenshot is not blank");
         for (Color c : new Color[] {Charts.SERIES[0], Charts.SERIES[1], Charts.SERIES[2], Charts.SERIES[3]}) {
             assertTrue(near(s, c) > 100, "chart colour " + Integer.toHexString(c.getRGB()) + " on screen");
         }
@@ -139,12 +137,6 @@ class HtmlReportBrowserTest {
         int n = 0;
         for (int i = s.indexOf(needle); i >= 0; i = s.indexOf(needle, i + 1)) n++;
         return n;
-    }
-
-    private static int distinctColours(BufferedImage img) {
-        Set<Integer> c = new HashSet<>();
-        for (int y = 0; y < img.getHeight(); y += 2) for (int x = 0; x < img.getWidth(); x += 2) c.add(img.getRGB(x, y));
-        return c.size();
     }
 
     /** Pixels within a small distance of {@code c} (the browser may resample the PNG slightly). */
