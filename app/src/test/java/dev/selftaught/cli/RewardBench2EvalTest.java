@@ -115,6 +115,22 @@ class RewardBench2EvalTest {
     }
 
     @Test
+    void runsEvalBenchmarksTakeTheFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("rb2.json");
+        Files.writeString(file, "[\n" + String.join(",\n", rows()) + "\n]\n");
+        Path yaml = dir.resolve("run.yaml");
+        Files.writeString(yaml, "models: {seed: s}\nselect: {pool: p}\neval: {benchmarks: ['" + file + "'], order: both}\n");
+        var cfg = dev.selftaught.pipeline.RunConfig.load(yaml);
+        assertEquals(List.of(file.toString()), cfg.eval().benchmarks());
+        try (JudgeServer server = new JudgeServer(RewardBench2EvalTest::judgeByQuality);
+             var judge = dev.selftaught.llm.ModelFactory.open(server.spec(), dev.selftaught.llm.ModelOptions.defaults())) {
+            JsonNode m = new dev.selftaught.pipeline.BenchmarkEvaluator(cfg.eval(), 2, dir).evaluate(judge, file.toString(), dir.resolve("eval"));
+            assertEquals("rewardbench2", m.get("overall_basis").asText());
+            assertEquals((FACTUALITY + MATH + TIES) / 3, m.get("overall").asDouble(), 1e-12);
+        }
+    }
+
+    @Test
     void malformedItemsAreRefusedWithFileRowAndField(@TempDir Path dir) throws Exception {
         String good = item("f1", "Factuality", new int[] {9}, new int[] {1, 2, 3});
         String other = item("f2", "Factuality", new int[] {9}, new int[] {1, 2, 3});
