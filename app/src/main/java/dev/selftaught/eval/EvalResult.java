@@ -28,7 +28,7 @@ import java.util.Map;
  *                            then those a pairwise file's {@code category} column names (item-weighted subsets)
  * @param overall             mean of the categories present; when no item has a category,
  *                            the plain mean item score over all items (see {@link #overallBasis})
- * @param overallBasis        "categories" or "items"
+ * @param overallBasis        "categories", "items" or "rewardbench2" (see {@link RewardBench2})
  * @param overallLeaderboard  leaderboard formula with prior sets, or null without prior sets
  * @param parseFailureRate    share of all judge samples without a verdict (NONE)
  * @param unresolvedRate      share of judgments whose final verdict is neither A nor B
@@ -88,6 +88,16 @@ public record EvalResult(List<ItemResult> items, EvalOptions options, Map<String
         Map<String, Double> categories = est == null ? Map.of() : est.categories();
         double overall = est == null ? Double.NaN : est.overall();
         String basis = est == null ? "items" : est.basis();
+        RewardBench2.Scores rb2 = RewardBench2.score(items);
+        if (rb2 != null) {
+            // RewardBench 2 items are groups of pairwise comparisons: score the groups by its rules.
+            // Its intervals would need a bootstrap over groups, which is not implemented: none are given.
+            subsets.clear();
+            rb2.subsets().forEach((k, v) -> subsets.put(k, new SubsetScore(v, rb2.items().get(k))));
+            overall = rb2.overall();
+            basis = "rewardbench2";
+            est = null;
+        }
         Double leaderboard = options.priorSets() != null && !categories.isEmpty()
                 ? RewardBench.leaderboard(categories, options.priorSets()) : null;
         boolean both = options.order() == Order.BOTH;
@@ -132,6 +142,8 @@ public record EvalResult(List<ItemResult> items, EvalOptions options, Map<String
         ObjectNode cats = m.putObject("categories");
         categories.forEach((k, v) -> num(cats, k, v));
         num(m, "overall", overall);
+        RewardBench2.Scores rb2 = RewardBench2.score(items);
+        if (rb2 != null) m.set("rewardbench2", rb2.json());
         m.put("overall_basis", overallBasis);
         if (intervals != null) {
             m.set("ci95", intervals.intervalsJson(MAPPER));
