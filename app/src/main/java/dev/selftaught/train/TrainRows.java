@@ -7,7 +7,7 @@ import dev.selftaught.data.RecordReader;
 import dev.selftaught.engine.chat.ChatTemplate;
 import dev.selftaught.engine.tokenizer.Tokenizer;
 import dev.selftaught.engine.train.SftPlan;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
