@@ -96,7 +96,7 @@ public final class ServeCommand implements Callable<Integer> {
         if (maxTokensLimit <= 0) throw new InputError("--max-tokens-limit must be > 0, got " + maxTokensLimit);
         if (defaultMaxTokens <= 0) throw new InputError("--default-max-tokens must be > 0, got " + defaultMaxTokens);
         if (threads < 0) throw new InputError("--threads must be >= 0, got " + threads);
-        String name = servedName != null ? servedName : model;
+        String name = servedName != null ? servedName : dev.selftaught.data.UrlUserInfo.redact(model); // never list URL credentials
         ServerOptions opts = new ServerOptions(host, port, name, key, maxBodyBytes, maxN, maxTokensLimit,
                 Math.min(defaultMaxTokens, maxTokensLimit), shutdownGrace, quiet ? null : line -> {
                     synchronized (err) {
