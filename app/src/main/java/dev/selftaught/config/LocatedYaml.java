@@ -32,6 +32,11 @@ record LocatedYaml(ObjectNode tree, Map<String, Integer> lines) {
 
     /** The line of {@code path} or of its nearest enclosing key, 0 when unknown. */
     int lineOf(String path) {
+        return lineOf(lines, path);
+    }
+
+    /** The same over a recorded path → line map. */
+    static int lineOf(Map<String, Integer> lines, String path) {
         for (String p = path; p != null && !p.isEmpty(); p = parent(p)) {
             Integer l = lines.get(p);
             if (l != null) return l;

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.selftaught.engine.model.LoadedModel;
-import dev.selftaught.engine.model.ModelLoader;
+import dev.selftaught.engine.load.LoadedModel;
+import dev.selftaught.engine.load.ModelLoader;
 import dev.selftaught.engine.testutil.Stories260K;
 import java.util.Arrays;
 import java.util.List;
