@@ -76,9 +76,12 @@ public final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "T", defaultValue = "0", description = "Compute threads of an in-process embedded model (0 = all cores). Default: ${DEFAULT-VALUE}.")
     int threads;
 
+    /** The in-process embedded model, when there is one (its batch statistics are reported). */
+    private dev.selftaught.llm.embedded.EmbeddedModel engine;
+
     record Sample(double latencyMs, double firstTokenMs, int tokens) {}
 
-    record Round(int clients, double seconds, double cpuSeconds, List<Sample> samples) {
+    record Round(int clients, double seconds, double cpuSeconds, double meanBatch, List<Sample> samples) {
         int tokens() { return samples.stream().mapToInt(Sample::tokens).sum(); }
 
         double tokPerSec() { return tokens() / seconds; }
@@ -107,6 +110,7 @@ public final class BenchServeCommand implements Callable<Integer> {
                 ModelOptions d = ModelOptions.defaults();
                 lm = ModelFactory.open(model, new ModelOptions(d.modelName(), d.apiKeyEnv(), d.concurrency(), d.requestTimeout(), d.maxRetries(), threads));
                 int most = Arrays.stream(clients).max().orElse(1);
+                if (lm instanceof dev.selftaught.llm.embedded.EmbeddedModel em) engine = em;
                 server = OpenAiServer.start(lm, ServerOptions.defaults("bench").withQueue(Math.max(256, most)));
                 base = server.baseUrl();
             }
@@ -121,14 +125,14 @@ public final class BenchServeCommand implements Callable<Integer> {
                     int k = (r % 2 == 0) ? i : clients.length - 1 - i; // alternate the order round by round
                     Round round = runRound(http, base, clients[k], requests);
                     byClients.get(k).add(round);
-                    out.printf(Locale.ROOT, "round %d, %3d clients: %8.1f tok/s  %6.0f CPU µs/token  %s%n", r + 1, clients[k], round.tokPerSec(),
-                            round.cpuMicrosPerToken(), percentiles(round.samples()));
+                    out.printf(Locale.ROOT, "round %d, %3d clients: %8.1f tok/s  %6.0f CPU µs/token  %5.1f sequences/pass  %s%n", r + 1, clients[k],
+                            round.tokPerSec(), round.cpuMicrosPerToken(), round.meanBatch(), percentiles(round.samples()));
                     out.flush();
                 }
             }
             out.println();
-            out.println("| clients | aggregate tok/s (median of rounds, min–max) | process CPU µs per token (median) | latency p50 / p95 / p99 ms | first token p50 / p95 ms |");
-            out.println("|---:|---:|---:|---:|---:|");
+            out.println("| clients | aggregate tok/s (median of rounds, min–max) | process CPU µs per token (median) | sequences per forward pass (mean) | latency p50 / p95 / p99 ms | first token p50 / p95 ms |");
+            out.println("|---:|---:|---:|---:|---:|---:|");
             double base1 = Double.NaN;
             for (int i = 0; i < clients.length; i++) {
                 List<Round> rs = byClients.get(i);
@@ -139,9 +143,10 @@ public final class BenchServeCommand implements Callable<Integer> {
                 double[] lat = all.stream().mapToDouble(Sample::latencyMs).sorted().toArray();
                 double[] ft = all.stream().mapToDouble(Sample::firstTokenMs).sorted().toArray();
                 double[] cpu = rs.stream().mapToDouble(Round::cpuMicrosPerToken).sorted().toArray();
-                out.printf(Locale.ROOT, "| %d | %.1f (%.1f–%.1f)%s | %.0f | %.0f / %.0f / %.0f | %.0f / %.0f |%n", clients[i], med, tps[0], tps[tps.length - 1],
+                double batch = rs.stream().mapToDouble(Round::meanBatch).average().orElse(Double.NaN);
+                out.printf(Locale.ROOT, "| %d | %.1f (%.1f–%.1f)%s | %.0f | %.1f | %.0f / %.0f / %.0f | %.0f / %.0f |%n", clients[i], med, tps[0], tps[tps.length - 1],
                         i == 0 ? "" : String.format(Locale.ROOT, ", %.2f× %d client%s", med / base1, clients[0], clients[0] == 1 ? "" : "s"),
-                        cpu[cpu.length / 2],
+                        cpu[cpu.length / 2], batch,
                         pct(lat, 50), pct(lat, 95), pct(lat, 99), pct(ft, 50), pct(ft, 95));
             }
             out.flush();
@@ -155,6 +160,7 @@ public final class BenchServeCommand implements Callable<Integer> {
     private Round runRound(HttpClient http, String base, int nClients, int perClient) throws Exception {
         List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
         double cpu0 = processCpuSeconds();
+        long tok0 = engine == null ? 0 : engine.tokensSampled(), pass0 = engine == null ? 0 : engine.forwardPasses();
         long t0 = System.nanoTime();
         try (var exec = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> fs = new ArrayList<>();
@@ -167,7 +173,10 @@ public final class BenchServeCommand implements Callable<Integer> {
             }
             for (Future<?> f : fs) f.get();
         }
-        return new Round(nClients, (System.nanoTime() - t0) / 1e9, processCpuSeconds() - cpu0, List.copyOf(samples));
+        double cpu = processCpuSeconds() - cpu0;
+        double batch = engine == null ? Double.NaN
+                : (engine.tokensSampled() - tok0) / (double) Math.max(1, engine.forwardPasses() - pass0);
+        return new Round(nClients, (System.nanoTime() - t0) / 1e9, cpu, batch, List.copyOf(samples));
     }
 
     private Sample one(HttpClient http, String base, int seed) throws Exception {
