@@ -49,6 +49,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Require every /v1 request to send 'Authorization: Bearer KEY', where KEY is the value of environment variable VAR (the key itself is never printed). Default: no key required.")
     String apiKeyEnv;
 
+    @Option(names = "--upstream-api-key-env", paramLabel = "VAR",
+            description = "When --model relays to an http(s) server, send it the API key in environment variable VAR. "
+                    + "Default: no key is forwarded upstream (this server's own --api-key-env key never is).")
+    String upstreamApiKeyEnv;
+
     @Option(names = "--max-body-bytes", paramLabel = "BYTES", defaultValue = "4194304",
             description = "Largest request body accepted; larger ones get HTTP 413. Default: ${DEFAULT-VALUE} (4 MiB).")
     long maxBodyBytes;
@@ -127,7 +132,8 @@ public final class ServeCommand implements Callable<Integer> {
                 });
 
         ModelOptions d = ModelOptions.defaults();
-        LanguageModel lm = ModelFactory.open(model, new ModelOptions(d.modelName(), d.apiKeyEnv(), d.concurrency(),
+        // The upstream key is only ever the one named by --upstream-api-key-env (or ?key_env= in the URL).
+        LanguageModel lm = ModelFactory.open(model, new ModelOptions(d.modelName(), upstreamApiKeyEnv, d.concurrency(),
                 d.requestTimeout(), d.maxRetries(), threads));
         OpenAiServer server;
         try {
@@ -145,16 +151,11 @@ public final class ServeCommand implements Callable<Integer> {
             err.flush();
         }, "selftaught-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        err.println("selftaught serve: serving " + withoutUserinfo(model) + " as '" + name + "' on " + server.baseUrl()
+        err.println("selftaught serve: serving " + dev.selftaught.data.UrlUserInfo.redact(model) + " as '" + name + "' on " + server.baseUrl()
                 + (key != null ? " (API key required)" : "") + "; Ctrl-C or SIGTERM stops");
         err.flush();
         server.awaitStopped();
         return 0;
-    }
-
-    /** The spec as printed: credentials in a URL ({@code //user:pass@}) are masked. */
-    public static String withoutUserinfo(String spec) {
-        return spec.replaceAll("//[^/@\\s]*@", "//<redacted>@");
     }
 
     /**

@@ -41,10 +41,8 @@ public interface LanguageModel extends AutoCloseable {
                 exec.submit(() -> {
                     try {
                         sink.accept(index, complete(requests.get(index)), null);
-                    } catch (ModelException e) {
-                        sink.accept(index, null, e);
-                    } catch (RuntimeException e) {
-                        sink.accept(index, null, new ModelException(e.toString(), false, e));
+                    } catch (Throwable e) { // even an Error (a hostile server's StackOverflowError): one failed request, cause kept
+                        sink.accept(index, null, ModelException.of(e));
                     } finally {
                         slots.release();
                     }

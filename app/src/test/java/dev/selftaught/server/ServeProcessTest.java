@@ -31,7 +31,7 @@ class ServeProcessTest {
         assertEquals("llama2c_stories260K", ServeCommand.defaultServedName("embedded:/abs/llama2c_stories260K/"));
         assertEquals("judge", ServeCommand.defaultServedName("http://u:p@127.0.0.1:9/v1#judge"));
         assertEquals("http", ServeCommand.defaultServedName("http://u:p@127.0.0.1:9/v1"));
-        assertEquals("//<redacted>@h:1/v1", ServeCommand.withoutUserinfo("//u:p@h:1/v1"));
+        assertEquals("http://<redacted>@h:1/v1", dev.selftaught.data.UrlUserInfo.redact("http://u:p@h:1/v1"));
     }
 
     @Test
