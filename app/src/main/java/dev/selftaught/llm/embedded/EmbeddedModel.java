@@ -169,8 +169,8 @@ public final class EmbeddedModel implements LanguageModel {
         }
         int context = model.config().maxSeqLen();
         if (prompt.length >= context) {
-            throw new InvalidModelRequestException("The prompt of " + prompt.length + " tokens does not fit this model's maximum context length of "
-                    + context + " tokens (at least one more token is needed for the answer); shorten the "
+            throw new InvalidModelRequestException("This model's maximum context length is " + context + " tokens; the prompt has "
+                    + prompt.length + " tokens, and at least one more is needed for the answer. Shorten the "
                     + (request.isChat() ? "messages" : "prompt") + ".", request.isChat() ? "messages" : "prompt", "context_length_exceeded");
         }
         SamplingConfig cfg = new SamplingConfig((float) p.temperature(), p.topK(), (float) p.topP(), (float) p.minP());
