@@ -2,7 +2,7 @@ package dev.selftaught.pipeline;
 
 import dev.selftaught.eval.JudgePrompts;
 import dev.selftaught.eval.ParseRule;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelRequest;
 import dev.selftaught.llm.SamplingParams;

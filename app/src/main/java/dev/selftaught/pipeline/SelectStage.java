@@ -1,7 +1,7 @@
 package dev.selftaught.pipeline;
 
 import dev.selftaught.data.InputError;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelRequest;
 import dev.selftaught.llm.SamplingParams;

@@ -2,7 +2,7 @@ package dev.selftaught.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.llm.ModelRequest;
 import dev.selftaught.llm.SamplingParams;
 

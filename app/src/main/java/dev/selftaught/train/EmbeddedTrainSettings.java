@@ -1,6 +1,6 @@
 package dev.selftaught.train;
 
-import dev.selftaught.config.DidYouMean;
+import dev.selftaught.data.DidYouMean;
 import dev.selftaught.data.InputError;
 
 import java.util.List;

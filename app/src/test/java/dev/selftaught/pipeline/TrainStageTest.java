@@ -61,7 +61,7 @@ class TrainStageTest {
     /** The real embedded trainer on the stories260K checkpoint with rows longer than max_seq_len. */
     @Test
     void overLongRowsAreDroppedOrCutAtTheEndAndCountedInTheStageStats() throws Exception {
-        var model = dev.selftaught.engine.model.ModelLoader.load(BASE);
+        var model = dev.selftaught.engine.load.ModelLoader.load(BASE);
         Path rd = dir.resolve("round-1");
         Files.createDirectories(rd);
         Files.writeString(rd.resolve("sft.jsonl"), """

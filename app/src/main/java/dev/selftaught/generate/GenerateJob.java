@@ -1,4 +1,4 @@
-package dev.selftaught.llm.generate;
+package dev.selftaught.generate;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
