@@ -1,6 +1,6 @@
 package dev.selftaught.train;
 
-import dev.selftaught.config.DidYouMean;
+import dev.selftaught.data.DidYouMean;
 import dev.selftaught.data.InputError;
 
 import java.util.List;
@@ -51,8 +51,30 @@ public record EmbeddedTrainSettings(double lr, int epochs, int batchTokens, int 
             "checkpoint_every", "max_seq_len", "lora_rank", "lora_alpha", "lora_dropout", "lora_targets", "gguf",
             "dtype", "truncation", "save_every", "save_epochs");
 
-    public static final EmbeddedTrainSettings DEFAULTS = new EmbeddedTrainSettings(1e-4, 1, 4096, 1, 10, 0.1, 0.0, 1.0,
-            1234, null, 0, 0, 20, null, 0, null, 0.0, "q,k,v,o,gate,up,down", "", "f32", "drop", 0, 0);
+    // The defaults, defined once: DEFAULTS and the train command's options use these.
+    public static final double LR = 1e-4;
+    public static final int EPOCHS = 1;
+    public static final int BATCH_TOKENS = 4096;
+    public static final int ACCUM_STEPS = 1;
+    public static final int WARMUP = 10;
+    public static final double FINAL_LR_RATIO = 0.1;
+    public static final double WEIGHT_DECAY = 0.0;
+    public static final double GRAD_CLIP = 1.0;
+    public static final long SEED = 1234;
+    public static final int EVAL_EVERY = 0;
+    public static final int PATIENCE = 0;
+    public static final int CHECKPOINT_EVERY = 20;
+    public static final int LORA_RANK = 0;
+    public static final double LORA_DROPOUT = 0.0;
+    public static final String LORA_TARGETS = "q,k,v,o,gate,up,down";
+    public static final String DTYPE = "f32";
+    public static final String TRUNCATION = "drop";
+    public static final int SAVE_EVERY = 0;
+    public static final int SAVE_EPOCHS = 0;
+
+    public static final EmbeddedTrainSettings DEFAULTS = new EmbeddedTrainSettings(LR, EPOCHS, BATCH_TOKENS, ACCUM_STEPS,
+            WARMUP, FINAL_LR_RATIO, WEIGHT_DECAY, GRAD_CLIP, SEED, null, EVAL_EVERY, PATIENCE, CHECKPOINT_EVERY, null,
+            LORA_RANK, null, LORA_DROPOUT, LORA_TARGETS, "", DTYPE, TRUNCATION, SAVE_EVERY, SAVE_EPOCHS);
 
     public EmbeddedTrainSettings {
         gguf = gguf.toLowerCase(Locale.ROOT);
