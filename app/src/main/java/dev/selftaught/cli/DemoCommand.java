@@ -50,8 +50,7 @@ public final class DemoCommand implements Callable<Integer> {
                     + " or tiny (experiments only). Default: large for the full demo, standard with --quick.")
     String recipe;
 
-    @Option(names = "--threads", paramLabel = "T", defaultValue = "0", description = "Compute threads (0 = all cores). Default: ${DEFAULT-VALUE}.")
-    int threads;
+    @picocli.CommandLine.Mixin ThreadsOption threads = new ThreadsOption(0);
 
     /** The embedded CPU trainer, with a progress line on stderr. */
     static TrainerBackend embeddedTrainer(TrainSettings settings) {
@@ -70,14 +69,13 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (rounds < 1) throw new dev.selftaught.data.InputError("--rounds must be at least 1, got " + rounds);
-        if (threads < 0) throw new dev.selftaught.data.InputError("--threads must be >= 0, got " + threads);
         DemoPlan plan = quick ? DemoPlan.quick() : DemoPlan.standard();
         if (recipe != null) plan = plan.withRecipe(MicroworldCommand.recipe(recipe));
         int k = quick && rounds == 3 ? 1 : rounds;
         Path out = output != null ? output : Path.of(quick ? "demo-quick" : "demo-run");
         SeedPretrainer.Result seed = SeedPretrainer.ensure(plan.recipe(), MicroworldCommand.cache(cacheDir), false, System.err);
         System.err.println("demo: seed model " + seed.spec() + (seed.cached() ? " (cached)" : ""));
-        ModelOptions options = new ModelOptions(null, "OPENAI_API_KEY", 16, java.time.Duration.ofSeconds(600), 0, threads);
+        ModelOptions options = new ModelOptions(null, "OPENAI_API_KEY", 16, java.time.Duration.ofSeconds(600), 0, threads.value());
         Demo.Wiring wiring = new Demo.Wiring(spec -> ModelFactory.open(spec, options), RunLoop.trainers(DemoCommand::embeddedTrainer));
         Map<String, Object> report = new Demo(plan, k, out, wiring, System.err).withGenerator(generator).run(seed.spec());
         @SuppressWarnings("unchecked")

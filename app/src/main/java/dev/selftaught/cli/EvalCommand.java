@@ -63,8 +63,7 @@ public final class EvalCommand implements Callable<Integer> {
             description = "The shared data folder for benchmark names. Default: $SELFTAUGHT_DATA, else ../shared/data.")
     Path dataDir;
 
-    @Option(names = "--retry-failed", description = "Call the model again for calls the store recorded as failed.")
-    boolean retryFailed;
+    @Mixin RerunOptions.RetryFailed retry;
 
     @Mixin JudgeOptionsMixin judgeOptions;
     @Mixin ModelOptionsMixin modelOptions;
@@ -89,7 +88,7 @@ public final class EvalCommand implements Callable<Integer> {
         bench.skipped().forEach((reason, n) -> err.printf(Locale.ROOT, "eval: skipped %d records: %s%n", n, reason));
         EvalResult result;
         ModelStats stats;
-        try (JudgeModels m = new JudgeModels(judge, modelOpts, runDir != null ? runDir : output, retryFailed);
+        try (JudgeModels m = new JudgeModels(judge, modelOpts, runDir != null ? runDir : output, retry.retryFailed);
              EvalProgress progress = new EvalProgress("eval")) {
             result = Evaluator.evaluate(m.model, bench.items(), options.withProgress(progress));
             stats = m.model.stats();

@@ -50,8 +50,7 @@ public final class JudgeCommand implements Callable<Integer> {
             description = "Run directory holding the call store and its lock. Default: OUTPUT.run beside the output file.")
     Path runDir;
 
-    @Option(names = "--retry-failed", description = "Call the model again for calls the store recorded as failed.")
-    boolean retryFailed;
+    @Mixin RerunOptions.RetryFailed retry;
 
     @Mixin JudgeOptionsMixin judgeOptions;
     @Mixin ModelOptionsMixin modelOptions;
@@ -68,7 +67,7 @@ public final class JudgeCommand implements Callable<Integer> {
         EvalOptions options = judgeOptions.toOptions(modelOpts.concurrency());
         Path run = runDir != null ? runDir : output.resolveSibling(output.getFileName() + ".run");
         List<PairJudge.Output> outputs;
-        try (JudgeModels m = new JudgeModels(judge, modelOpts, run, retryFailed);
+        try (JudgeModels m = new JudgeModels(judge, modelOpts, run, retry.retryFailed);
              EvalProgress progress = new EvalProgress("judge")) {
             outputs = PairJudge.judge(m.model, inputs, options.withProgress(progress));
         }

@@ -63,9 +63,7 @@ public final class ServeCommand implements Callable<Integer> {
             description = "max_tokens for requests that give none (capped by --max-tokens-limit). Default: ${DEFAULT-VALUE}.")
     int defaultMaxTokens;
 
-    @Option(names = "--threads", paramLabel = "T", defaultValue = "0",
-            description = "Compute threads for embedded models (0 = all cores). Default: ${DEFAULT-VALUE}.")
-    int threads;
+    @picocli.CommandLine.Mixin ThreadsOption threads = new ThreadsOption(0);
 
     @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
             description = "On SIGTERM or Ctrl-C, how long requests in flight may take to finish before the server closes (e.g. 5s, 1m). Default: ${DEFAULT-VALUE}.")
@@ -90,7 +88,6 @@ public final class ServeCommand implements Callable<Integer> {
         if (maxN <= 0) throw new InputError("--max-n must be > 0, got " + maxN);
         if (maxTokensLimit <= 0) throw new InputError("--max-tokens-limit must be > 0, got " + maxTokensLimit);
         if (defaultMaxTokens <= 0) throw new InputError("--default-max-tokens must be > 0, got " + defaultMaxTokens);
-        if (threads < 0) throw new InputError("--threads must be >= 0, got " + threads);
         String name = servedName != null ? servedName : model;
         ServerOptions opts = new ServerOptions(host, port, name, key, maxBodyBytes, maxN, maxTokensLimit,
                 Math.min(defaultMaxTokens, maxTokensLimit), shutdownGrace, quiet ? null : line -> {
@@ -102,7 +99,7 @@ public final class ServeCommand implements Callable<Integer> {
 
         ModelOptions d = ModelOptions.defaults();
         LanguageModel lm = ModelFactory.open(model, new ModelOptions(d.modelName(), d.apiKeyEnv(), d.concurrency(),
-                d.requestTimeout(), d.maxRetries(), threads));
+                d.requestTimeout(), d.maxRetries(), threads.value()));
         OpenAiServer server;
         try {
             server = OpenAiServer.start(lm, opts);

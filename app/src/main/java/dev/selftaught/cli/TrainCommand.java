@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
                 "Fine-tune a model on the CPU (pure-Java engine): full fine-tuning or LoRA, loss on the target turn only.",
                 "Rows are JSONL: {\"messages\": [...]} (the last assistant turn is the target; earlier turns are rendered with "
                         + "the base model's chat template) or {\"prompt\": ..., \"completion\": ...}.",
-                "Writes an HF checkpoint (config.json, model.safetensors, tokenizer.json, tokenizer_config.json) to --out, "
+                "Writes an HF checkpoint (config.json, model.safetensors, tokenizer.json, tokenizer_config.json) to --output, "
                         + "loadable as embedded:OUT; LoRA runs also write the PEFT adapter to OUT/adapter. "
                         + "Run the same command again to resume an interrupted run from OUT/train-state."})
 public final class TrainCommand implements Callable<Integer> {
@@ -27,7 +27,7 @@ public final class TrainCommand implements Callable<Integer> {
     String base;
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training rows (JSONL).")
     Path data;
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory for the checkpoint and the resumable training state.")
+    @Option(names = {"--output", "--out"}, required = true, paramLabel = "DIR", description = "Output directory for the checkpoint and the resumable training state; --out is an alias.")
     Path out;
     @Option(names = "--validation", paramLabel = "FILE", description = "Validation rows (JSONL); its loss is reported and picks the best checkpoint.")
     Path validation;
@@ -55,10 +55,10 @@ public final class TrainCommand implements Callable<Integer> {
     double loraDropout;
     @Option(names = "--lora-targets", defaultValue = "q,k,v,o,gate,up,down", description = "Projections that get adapters, comma-separated (default: ${DEFAULT-VALUE}).")
     String loraTargets;
-    @Option(names = "--seed", defaultValue = "1234", description = "Seed for data order, adapter initialisation and dropout (default: ${DEFAULT-VALUE}).")
-    long seed;
-    @Option(names = "--threads", defaultValue = "0", description = "Compute threads; 0 = all cores. The same seed and thread count give bitwise-identical weights (default: ${DEFAULT-VALUE}).")
-    int threads;
+    /** Seeds data order, adapter initialisation and dropout. */
+    @picocli.CommandLine.Mixin SeedOption seed = new SeedOption(1234);
+    /** The same seed and thread count give bitwise-identical weights. */
+    @picocli.CommandLine.Mixin ThreadsOption threads = new ThreadsOption(0);
     @Option(names = "--max-seq-len", defaultValue = "0", paramLabel = "T", description = "Longest packed row; 0 = the model's context. Longer examples lose prompt tokens from the left (default: ${DEFAULT-VALUE}).")
     int maxSeqLen;
     @Option(names = "--eval-every", defaultValue = "0", paramLabel = "STEPS", description = "Validation loss every this many steps; 0 = only at the end (default: ${DEFAULT-VALUE}).")
@@ -83,8 +83,8 @@ public final class TrainCommand implements Callable<Integer> {
         s.put("final_lr_ratio", finalLrRatio);
         s.put("weight_decay", weightDecay);
         s.put("grad_clip", gradClip);
-        s.put("seed", seed);
-        s.put("threads", threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+        s.put("seed", seed.value());
+        s.put("threads", threads.value() > 0 ? threads.value() : Runtime.getRuntime().availableProcessors());
         if (maxSeqLen > 0) s.put("max_seq_len", maxSeqLen);
         s.put("eval_every", evalEvery);
         s.put("patience", patience);
