@@ -13,14 +13,15 @@ import java.util.concurrent.Callable;
 /** {@code selftaught annotate}: one round of judgment annotation into RUN/round-i/. */
 @Command(name = "annotate", mixinStandardHelpOptions = true,
         description = {"Annotate the fixed pairs with a judge (stage 3): N sampled judgments per pair and order, "
-                + "rejection sampling (one random correct judgment kept), optional majority filter, A/B balancing.",
+                + "rejection sampling (one random correct judgment kept), optional majority filter, A/B balancing. "
+                + "The judge is the annotator in round 1 and the previous round's model after that.",
                 "Writes RUN/round-I/annotations.jsonl, sft.jsonl (TRL messages), sft_fairseq2.jsonl (src/tgt), "
                 + "optionally dpo.jsonl and dpo_fairseq2.jsonl, and stats.json."})
 public final class AnnotateCommand implements Callable<Integer> {
     @Mixin RunDirOption run;
 
-    @Option(names = "--judge", required = true, paramLabel = "SPEC", description = "Judge model spec (round 1: the annotator; later: the previous round's model).")
-    String judge;
+    /** Round 1: the annotator; later rounds: the previous round's model. */
+    @Mixin JudgeSpecOption judge;
 
     @Mixin RoundOption roundOption;
 
@@ -81,7 +82,7 @@ public final class AnnotateCommand implements Callable<Integer> {
         int round = roundOption.value();
         Path in = pairs != null ? pairs : runDir.resolve("pairs").resolve("pairs.jsonl");
         try (StageSession session = new StageSession(runDir, modelOptions.toOptions(), rerun.retryFailed())) {
-            var stats = new AnnotateStage(s, session.model(judge), round, modelOptions.toOptions().concurrency(), StageProgress.FACTORY)
+            var stats = new AnnotateStage(s, session.model(judge.spec()), round, modelOptions.toOptions().concurrency(), StageProgress.FACTORY)
                     .runInto(runDir.resolve("round-" + round), in, rerun.force());
             System.err.println("annotate round " + round + ": " + stats.get("pair_orders") + "; samples " + stats.get("samples"));
             System.out.println(runDir.resolve("round-" + round).resolve(AnnotateStage.SFT));

@@ -36,9 +36,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "A smaller world and one round (same seed): a few minutes once the seed is cached (what CI runs).")
     boolean quick;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR",
-            description = "Where the seed checkpoint is cached. Default: $SELFTAUGHT_CACHE, else $XDG_CACHE_HOME/selftaught, else ~/.cache/selftaught.")
-    Path cacheDir;
+    @picocli.CommandLine.Mixin CacheDirOption cacheDir;
 
     @Option(names = "--generator", paramLabel = "SPEC",
             description = "Model that writes the pairs (y_w, x', y_l) instead of the seed, e.g. microworld:oracle (a generator that knows the world, "
@@ -73,7 +71,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (recipe != null) plan = plan.withRecipe(MicroworldCommand.recipe(recipe));
         int k = quick && rounds == 3 ? 1 : rounds;
         Path out = output != null ? output : Path.of(quick ? "demo-quick" : "demo-run");
-        SeedPretrainer.Result seed = SeedPretrainer.ensure(plan.recipe(), MicroworldCommand.cache(cacheDir), false, System.err);
+        SeedPretrainer.Result seed = SeedPretrainer.ensure(plan.recipe(), MicroworldCommand.cache(cacheDir.dir()), false, System.err);
         System.err.println("demo: seed model " + seed.spec() + (seed.cached() ? " (cached)" : ""));
         ModelOptions options = new ModelOptions(null, "OPENAI_API_KEY", 16, java.time.Duration.ofSeconds(600), 0, threads.value());
         Demo.Wiring wiring = new Demo.Wiring(spec -> ModelFactory.open(spec, options), RunLoop.trainers(DemoCommand::embeddedTrainer));

@@ -32,8 +32,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY.PATH=VALUE", description = "Override a config key (repeatable), e.g. --set iterations=2.")
     List<String> overrides = new ArrayList<>();
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Shared data folder for named benchmarks. Default: $SELFTAUGHT_DATA or ../shared/data.")
-    Path dataDir;
+    @Mixin DataDirOption dataDir;
 
     @Mixin RerunOptions rerun;
 
@@ -45,7 +44,7 @@ public final class RunCommand implements Callable<Integer> {
         RunConfig cfg = loaded.config();
         ModelOptions options = modelOptions.toOptions();
         Path runDir = run.dir();
-        loop(cfg, runDir, spec -> ModelFactory.open(spec, options), options, dataDir, rerun.force())
+        loop(cfg, runDir, spec -> ModelFactory.open(spec, options), options, dataDir.dir(), rerun.force())
                 .withSecrets(loaded.secrets())
                 .withRetryFailed(rerun.retryFailed())
                 .withProgress(StageProgress.FACTORY)

@@ -24,7 +24,6 @@ class CliOptionsTest {
      */
     static final Map<String, String> DECLARED_PER_COMMAND = Map.ofEntries(
             Map.entry("--model", "the model spec a command opens: a generator, a categoriser, a served or benchmarked model"),
-            Map.entry("--judge", "the judge spec: required by eval and judge, the round's judge in annotate"),
             Map.entry("--output", "each command's own output (a file, a directory of metrics, a checkpoint)"),
             Map.entry("--out", "alias of --output where --output is declared"),
             Map.entry("--input", "the input file of generate and judge, in their own record formats"),
@@ -40,8 +39,6 @@ class CliOptionsTest {
             Map.entry("--base", "the model training starts from: train (a checkpoint), train-round (a spec)"),
             Map.entry("--limit", "convert: records copied; eval: items judged"),
             Map.entry("--warmup", "untimed runs/calls/steps of each benchmark; the LR warm-up steps of train"),
-            Map.entry("--data-dir", "the shared data folder: run and eval"),
-            Map.entry("--cache-dir", "the seed cache of demo and microworld"),
             Map.entry("--recipe", "the seed recipe of demo (default by --quick) and microworld"),
             Map.entry("--concurrency", "requests in flight: of every model (ModelOptionsMixin), of the client benchmark"),
             Map.entry("--api-key-env", "the key a client sends (ModelOptionsMixin); the key serve requires"),
