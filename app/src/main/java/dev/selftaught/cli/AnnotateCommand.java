@@ -28,20 +28,20 @@ public final class AnnotateCommand implements Callable<Integer> {
     @Option(names = "--pairs", paramLabel = "FILE", description = "Pairs JSONL. Default: RUN/pairs/pairs.jsonl.")
     Path pairs;
 
-    @Option(names = "--samples", defaultValue = "15", description = "Judgments sampled per pair and order. Default: ${DEFAULT-VALUE} (spec).")
+    @Option(names = "--samples", defaultValue = "" + AnnotateSettings.SAMPLES, description = "Judgments sampled per pair and order. Default: ${DEFAULT-VALUE} (spec).")
     int samples;
 
-    /** The method's values: temperature 0.7, top-p 0.9, 2048 tokens per judgment. */
-    @Mixin SamplingOptions sampling = new SamplingOptions(0.7, 0.9, 2048);
+    /** The method's values (AnnotateSettings): temperature 0.7, top-p 0.9, 2048 tokens per judgment. */
+    @Mixin SamplingOptions sampling = new SamplingOptions(AnnotateSettings.TEMPERATURE, AnnotateSettings.TOP_P, AnnotateSettings.MAX_TOKENS);
 
-    @Option(names = "--order", defaultValue = "both", paramLabel = "both|random|fixed",
+    @Option(names = "--order", defaultValue = AnnotateSettings.ORDER, paramLabel = "both|random|fixed",
             description = "Show each pair in both A/B orders (released pipeline), one seeded random order, or a fixed one. Default: ${DEFAULT-VALUE}.")
     String order;
 
-    @Option(names = "--fixed-order", defaultValue = "AB", paramLabel = "AB|BA", description = "With --order fixed: AB = chosen shown as A. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--fixed-order", defaultValue = AnnotateSettings.FIXED_ORDER, paramLabel = "AB|BA", description = "With --order fixed: AB = chosen shown as A. Default: ${DEFAULT-VALUE}.")
     String fixedOrder;
 
-    @Option(names = {"--parse-rule", "--rule"}, defaultValue = "sft", paramLabel = "sft|dpo|rewardbench",
+    @Option(names = {"--parse-rule", "--rule"}, defaultValue = AnnotateSettings.VERDICT_RULE, paramLabel = "sft|dpo|rewardbench",
             description = "Verdict parse rule for training labels (spec 3.3); --rule is an alias. Default: ${DEFAULT-VALUE}.")
     String rule;
 
@@ -55,20 +55,20 @@ public final class AnnotateCommand implements Callable<Integer> {
     @Option(names = "--template", paramLabel = "NAME|FILE", description = "Judge prompt: pair-v2 (default), eval-plan, or a template file.")
     String template;
 
-    @Option(names = "--chat-format", defaultValue = "llama3", paramLabel = "llama3|plain", description = "How fairseq2 'src' renders the chat prompt. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--chat-format", defaultValue = AnnotateSettings.CHAT_FORMAT, paramLabel = "llama3|plain", description = "How fairseq2 'src' renders the chat prompt. Default: ${DEFAULT-VALUE}.")
     String chatFormat;
 
     @Option(names = "--dpo", description = "Also write DPO pairs (correct vs incorrect judgments, spec 2.7).")
     boolean dpo;
 
-    @Option(names = "--dpo-rule", defaultValue = "dpo", description = "Parse rule for DPO positives/negatives. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--dpo-rule", defaultValue = AnnotateSettings.DPO_RULE, description = "Parse rule for DPO positives/negatives. Default: ${DEFAULT-VALUE}.")
     String dpoRule;
 
-    @Option(names = "--dpo-pairs", defaultValue = "1", description = "(positive, negative) combinations kept per pair-order. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--dpo-pairs", defaultValue = "" + AnnotateSettings.DPO_PAIRS, description = "(positive, negative) combinations kept per pair-order. Default: ${DEFAULT-VALUE}.")
     int dpoPairs;
 
     /** Seeds sampling, rejection sampling, order choice and balancing. */
-    @Mixin SeedOption seed = new SeedOption(1);
+    @Mixin SeedOption seed = new SeedOption(AnnotateSettings.SEED);
 
     @Mixin RerunOptions rerun;
 

@@ -32,10 +32,10 @@ public final class PairsCommand implements Callable<Integer> {
     String prompt;
 
     /** The method's values: temperature 0.7, top-p 0.9, 4096 new tokens per generation. */
-    @Mixin SamplingOptions sampling = new SamplingOptions(0.7, 0.9, 4096);
+    @Mixin SamplingOptions sampling = new SamplingOptions(PairsSettings.TEMPERATURE, PairsSettings.TOP_P, PairsSettings.MAX_TOKENS);
 
     /** Base seed of the generations. */
-    @Mixin SeedOption seed = new SeedOption(1);
+    @Mixin SeedOption seed = new SeedOption(PairsSettings.SEED);
 
     @Mixin RerunOptions rerun;
 

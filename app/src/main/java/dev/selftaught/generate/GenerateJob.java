@@ -104,7 +104,7 @@ public final class GenerateJob {
             o.putObject("usage").put("prompt_tokens", r.usage().promptTokens()).put("completion_tokens", r.usage().completionTokens());
         } else {
             ModelException e = (ModelException) result;
-            o.put("error", e == null ? "no answer" : e.getMessage());
+            o.put("error", e == null ? "no result was reported for this row (a bug: please report it)" : e.getMessage());
         }
         return o;
     }

@@ -49,7 +49,10 @@ class CliOptionsTest {
             Map.entry("--kv-heads", "KV heads of the two random-model benchmarks"),
             Map.entry("--vocab", "vocabulary of the two random-model benchmarks"),
             Map.entry("--seq-len", "context of the two random-model benchmarks, longest row of train"),
-            Map.entry("--lora-rank", "LoRA rank of train and bench train"));
+            Map.entry("--lora-rank", "LoRA rank of train and bench train"),
+            Map.entry("--tokens", "new tokens per stream (bench decode) or per HTTP request (bench serve)"),
+            Map.entry("--prompt", "pairs: a prompt template file; bench serve: the prompt text of every request"),
+            Map.entry("--rounds", "demo: self-training rounds; bench serve: measurement rounds"));
 
     @Test
     void everyOptionIsExplainedAndSharedOnesAreDeclaredOnce() {
