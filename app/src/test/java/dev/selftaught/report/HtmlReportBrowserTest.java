@@ -78,8 +78,14 @@ class HtmlReportBrowserTest {
         ReportWriter.write(report(), run);
         Path html = run.resolve("report.html");
 
-        // 1. The page as the browser built it, and its console.
-        String[] dom = browse(chrome, html.toUri().toString(), "--dump-dom");
+        // 1. The page as the browser built it, its console, and whether the images really decoded:
+        // a copy of the page gets a probe that writes each image's natural size into the DOM once
+        // everything has loaded (the report itself has no script and writes nothing to the console).
+        String probe = "<script>window.addEventListener('load',function(){var s=[];for(var i of document.images)"
+                + "s.push(i.complete+':'+i.naturalWidth+'x'+i.naturalHeight);document.body.setAttribute('data-images',s.join(' '));});</script>";
+        Path probed = run.resolve("probe.html");
+        Files.writeString(probed, Files.readString(html).replace("</body>", probe + "</body>"));
+        String[] dom = browse(chrome, probed.toUri().toString(), "--dump-dom");
         assertFalse(dom[1].contains("CONSOLE"), "console messages: " + dom[1]);
         assertEquals(2, count(dom[0], "<table>"), "both tables");
         assertTrue(dom[0].contains("<td>Iteration 3</td><td class=\"n\">88.3</td>"), dom[0]);
@@ -87,20 +93,13 @@ class HtmlReportBrowserTest {
         List<String> alts = new ArrayList<>();
         while (img.find()) alts.add(img.group(1));
         assertEquals(List.of("Judge accuracy per round", "Training examples per round"), alts);
-
-        // 2. The images really decoded: a copy of the page with a probe that writes each image's
-        // natural size into the DOM once everything has loaded (the report itself has no script).
-        String probe = "<script>window.addEventListener('load',function(){var s=[];for(var i of document.images)"
-                + "s.push(i.complete+':'+i.naturalWidth+'x'+i.naturalHeight);document.body.setAttribute('data-images',s.join(' '));});</script>";
-        Path probed = run.resolve("probe.html");
-        Files.writeString(probed, Files.readString(html).replace("</body>", probe + "</body>"));
-        String[] loaded = browse(chrome, probed.toUri().toString(), "--dump-dom");
         String size = "true:" + Charts.W + "x" + Charts.H;
-        assertTrue(loaded[0].contains("data-images=\"" + size + " " + size + "\""), loaded[0]);
+        assertTrue(dom[0].contains("data-images=\"" + size + " " + size + "\""), "both images decoded at full size: " + dom[0]);
 
-        // 3. A screenshot that is not blank and shows the charts' colours.
+        // 2. The report itself (no probe) in a screenshot that is not blank and shows the charts' colours.
         Path shot = dir.resolve("shot.png");
-        browse(chrome, html.toUri().toString(), "--window-size=1100,2600", "--screenshot=" + shot);
+        String[] shown = browse(chrome, html.toUri().toString(), "--window-size=1100,2600", "--screenshot=" + shot);
+        assertFalse(shown[1].contains("CONSOLE"), "console messages: " + shown[1]);
         BufferedImage s = ImageIO.read(shot.toFile());
         assertNotNull(s, "screenshot written");
         assertTrue(ReportWriterTest.distinctColours(s) > 50, "screenshot is not blank");
