@@ -13,18 +13,17 @@ import java.util.concurrent.Callable;
 /** {@code selftaught annotate}: one round of judgment annotation into RUN/round-i/. */
 @Command(name = "annotate", mixinStandardHelpOptions = true,
         description = {"Annotate the fixed pairs with a judge (stage 3): N sampled judgments per pair and order, "
-                + "rejection sampling (one random correct judgment kept), optional majority filter, A/B balancing.",
+                + "rejection sampling (one random correct judgment kept), optional majority filter, A/B balancing. "
+                + "The judge is the annotator in round 1 and the previous round's model after that.",
                 "Writes RUN/round-I/annotations.jsonl, sft.jsonl (TRL messages), sft_fairseq2.jsonl (src/tgt), "
                 + "optionally dpo.jsonl and dpo_fairseq2.jsonl, and stats.json."})
 public final class AnnotateCommand implements Callable<Integer> {
-    @Option(names = "--run-dir", required = true, paramLabel = "DIR", description = "Run directory (locked while in use).")
-    Path runDir;
+    @Mixin RunDirOption run;
 
-    @Option(names = "--judge", required = true, paramLabel = "SPEC", description = "Judge model spec (round 1: the annotator; later: the previous round's model).")
-    String judge;
+    /** Round 1: the annotator; later rounds: the previous round's model. */
+    @Mixin JudgeSpecOption judge;
 
-    @Option(names = "--round", defaultValue = "1", paramLabel = "I", description = "Round number; output goes to RUN/round-I. Default: ${DEFAULT-VALUE}.")
-    int round;
+    @Mixin RoundOption roundOption;
 
     @Option(names = "--pairs", paramLabel = "FILE", description = "Pairs JSONL. Default: RUN/pairs/pairs.jsonl.")
     Path pairs;
@@ -32,14 +31,8 @@ public final class AnnotateCommand implements Callable<Integer> {
     @Option(names = "--samples", defaultValue = "" + AnnotateSettings.SAMPLES, description = "Judgments sampled per pair and order. Default: ${DEFAULT-VALUE} (spec).")
     int samples;
 
-    @Option(names = "--temperature", defaultValue = "" + AnnotateSettings.TEMPERATURE, description = "Default: ${DEFAULT-VALUE} (spec).")
-    double temperature;
-
-    @Option(names = "--top-p", defaultValue = "" + AnnotateSettings.TOP_P, description = "Default: ${DEFAULT-VALUE} (spec).")
-    double topP;
-
-    @Option(names = "--max-tokens", defaultValue = "" + AnnotateSettings.MAX_TOKENS, description = "Most tokens per judgment. Default: ${DEFAULT-VALUE}.")
-    int maxTokens;
+    /** The method's values (AnnotateSettings): temperature 0.7, top-p 0.9, 2048 tokens per judgment. */
+    @Mixin SamplingOptions sampling = new SamplingOptions(AnnotateSettings.TEMPERATURE, AnnotateSettings.TOP_P, AnnotateSettings.MAX_TOKENS);
 
     @Option(names = "--order", defaultValue = AnnotateSettings.ORDER, paramLabel = "both|random|fixed",
             description = "Show each pair in both A/B orders (released pipeline), one seeded random order, or a fixed one. Default: ${DEFAULT-VALUE}.")
@@ -48,8 +41,8 @@ public final class AnnotateCommand implements Callable<Integer> {
     @Option(names = "--fixed-order", defaultValue = AnnotateSettings.FIXED_ORDER, paramLabel = "AB|BA", description = "With --order fixed: AB = chosen shown as A. Default: ${DEFAULT-VALUE}.")
     String fixedOrder;
 
-    @Option(names = "--rule", defaultValue = AnnotateSettings.VERDICT_RULE, paramLabel = "sft|dpo|rewardbench",
-            description = "Verdict parse rule for training labels (spec 3.3). Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"--parse-rule", "--rule"}, defaultValue = AnnotateSettings.VERDICT_RULE, paramLabel = "sft|dpo|rewardbench",
+            description = "Verdict parse rule for training labels (spec 3.3); --rule is an alias. Default: ${DEFAULT-VALUE}.")
     String rule;
 
     @Option(names = "--no-balance", description = "Do not truncate the larger of the A-better / B-better groups.")
@@ -74,25 +67,23 @@ public final class AnnotateCommand implements Callable<Integer> {
     @Option(names = "--dpo-pairs", defaultValue = "" + AnnotateSettings.DPO_PAIRS, description = "(positive, negative) combinations kept per pair-order. Default: ${DEFAULT-VALUE}.")
     int dpoPairs;
 
-    @Option(names = "--seed", defaultValue = "" + AnnotateSettings.SEED, description = "Seed of sampling, rejection sampling, order choice and balancing. Default: ${DEFAULT-VALUE}.")
-    long seed;
+    /** Seeds sampling, rejection sampling, order choice and balancing. */
+    @Mixin SeedOption seed = new SeedOption(AnnotateSettings.SEED);
 
-    @Option(names = "--force", description = "Recompute even if this round was annotated from other inputs.")
-    boolean force;
-
-    @Option(names = "--retry-failed", description = "Try again model calls the call store recorded as failed.")
-    boolean retryFailed;
+    @Mixin RerunOptions rerun;
 
     @Mixin ModelOptionsMixin modelOptions;
 
     @Override
     public Integer call() {
-        AnnotateSettings s = new AnnotateSettings(samples, temperature, topP, maxTokens, order, fixedOrder, rule, !noBalance,
-                majority, template, chatFormat, dpo, dpoRule, dpoPairs, seed);
+        AnnotateSettings s = new AnnotateSettings(samples, sampling.temperature(), sampling.topP(), sampling.maxTokens(), order,
+                fixedOrder, rule, !noBalance, majority, template, chatFormat, dpo, dpoRule, dpoPairs, seed.value());
+        Path runDir = run.dir();
+        int round = roundOption.value();
         Path in = pairs != null ? pairs : runDir.resolve("pairs").resolve("pairs.jsonl");
-        try (StageSession session = new StageSession(runDir, modelOptions.toOptions(), retryFailed)) {
-            var stats = new AnnotateStage(s, session.model(judge), round, modelOptions.toOptions().concurrency(), StageProgress.FACTORY)
-                    .runInto(runDir.resolve("round-" + round), in, force);
+        try (StageSession session = new StageSession(runDir, modelOptions.toOptions(), rerun.retryFailed())) {
+            var stats = new AnnotateStage(s, session.model(judge.spec()), round, modelOptions.toOptions().concurrency(), StageProgress.FACTORY)
+                    .runInto(runDir.resolve("round-" + round), in, rerun.force());
             System.err.println("annotate round " + round + ": " + stats.get("pair_orders") + "; samples " + stats.get("samples"));
             System.out.println(runDir.resolve("round-" + round).resolve(AnnotateStage.SFT));
         }

@@ -42,9 +42,7 @@ public final class BenchDecodeCommand implements Callable<Integer> {
             description = "Sequences decoded together in one batch. Default: ${DEFAULT-VALUE}.")
     int streams;
 
-    @Option(names = "--threads", paramLabel = "T", defaultValue = "0",
-            description = "Compute threads (0 = all cores). Default: ${DEFAULT-VALUE}.")
-    int threads;
+    @picocli.CommandLine.Mixin ThreadsOption threads = new ThreadsOption(0);
 
     @Option(names = "--runs", paramLabel = "R", defaultValue = "3",
             description = "Timed runs after the warm-up; the best is reported (other load on the machine only slows runs). Default: ${DEFAULT-VALUE}.")
@@ -58,7 +56,6 @@ public final class BenchDecodeCommand implements Callable<Integer> {
     public Integer call() {
         if (tokens < 1) throw new InputError("--tokens must be >= 1, got " + tokens);
         if (streams < 1) throw new InputError("--streams must be >= 1, got " + streams);
-        if (threads < 0) throw new InputError("--threads must be >= 0, got " + threads);
         if (runs < 1) throw new InputError("--runs must be >= 1, got " + runs);
         if (warmup < 0) throw new InputError("--warmup must be >= 0, got " + warmup);
         String location = model.startsWith("embedded:") ? model.substring("embedded:".length()) : model;
@@ -75,7 +72,7 @@ public final class BenchDecodeCommand implements Callable<Integer> {
             throw new InputError("--tokens " + tokens + " does not fit the model's context of " + m.config().maxSeqLen() + " (at most " + (m.config().maxSeqLen() - 1) + ")");
         }
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        int nThreads = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+        int nThreads = threads.value() == 0 ? Runtime.getRuntime().availableProcessors() : threads.value();
         err.printf(Locale.ROOT, "model %s: %,d parameters, dim %d, %d layers, vocab %d; %d stream(s) x %d tokens, %d thread(s), %d-lane vectors%n",
                 path, m.config().parameterCount(), m.config().dim(), m.config().nLayers(), m.config().vocabSize(),
                 streams, tokens, nThreads, Kernels.lanes());

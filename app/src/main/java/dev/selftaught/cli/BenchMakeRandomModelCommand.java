@@ -28,7 +28,7 @@ public final class BenchMakeRandomModelCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write model.bin and tok<vocab>.bin into (created if missing).")
+    @Option(names = {"--output", "--out"}, required = true, paramLabel = "DIR", description = "Directory to write model.bin and tok<vocab>.bin into (created if missing); --out is an alias.")
     Path out;
 
     @Option(names = "--dim", defaultValue = "288", description = "Model width. Default: ${DEFAULT-VALUE}.")
@@ -52,8 +52,8 @@ public final class BenchMakeRandomModelCommand implements Callable<Integer> {
     @Option(names = "--seq-len", defaultValue = "256", description = "Context length. Default: ${DEFAULT-VALUE}.")
     int seqLen;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Random seed of the weights. Default: ${DEFAULT-VALUE}.")
-    long seed;
+    /** Seeds the random weights. */
+    @picocli.CommandLine.Mixin SeedOption seed = new SeedOption(1);
 
     @Override
     public Integer call() {
@@ -66,7 +66,7 @@ public final class BenchMakeRandomModelCommand implements Callable<Integer> {
         if (vocab < 259) throw new InputError("--vocab must be at least 259 (3 control tokens + 256 byte tokens), got " + vocab);
         try {
             Files.createDirectories(out);
-            LlamaWeights w = new LlamaWeights(c).initRandom(seed);
+            LlamaWeights w = new LlamaWeights(c).initRandom(seed.value());
             Llama2cCheckpoint.write(w, out.resolve("model.bin"));
             Llama2cTokenizer.synthetic(vocab).write(out.resolve("tok" + vocab + ".bin"));
         } catch (IOException e) {

@@ -73,8 +73,8 @@ public final class BenchServeCommand implements Callable<Integer> {
             description = "Stream the answers (SSE, time to first token measured); --no-stream asks for whole answers. Default: ${DEFAULT-VALUE}.")
     boolean stream;
 
-    @Option(names = "--threads", paramLabel = "T", defaultValue = "0", description = "Compute threads of an in-process embedded model (0 = all cores). Default: ${DEFAULT-VALUE}.")
-    int threads;
+    /** Compute threads of an in-process embedded model. */
+    @picocli.CommandLine.Mixin ThreadsOption threads = new ThreadsOption(0);
 
     /** The in-process embedded model, when there is one (its batch statistics are reported). */
     private dev.selftaught.llm.embedded.EmbeddedModel engine;
@@ -108,7 +108,7 @@ public final class BenchServeCommand implements Callable<Integer> {
             String base = url;
             if (model != null) {
                 ModelOptions d = ModelOptions.defaults();
-                lm = ModelFactory.open(model, new ModelOptions(d.modelName(), d.apiKeyEnv(), d.concurrency(), d.requestTimeout(), d.maxRetries(), threads));
+                lm = ModelFactory.open(model, new ModelOptions(d.modelName(), d.apiKeyEnv(), d.concurrency(), d.requestTimeout(), d.maxRetries(), threads.value()));
                 int most = Arrays.stream(clients).max().orElse(1);
                 if (lm instanceof dev.selftaught.llm.embedded.EmbeddedModel em) engine = em;
                 server = OpenAiServer.start(lm, ServerOptions.defaults("bench").withQueue(Math.max(256, most)));

@@ -19,7 +19,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
     String mode;
     @Option(names = "--dim", defaultValue = "288", description = "Model width (default: ${DEFAULT-VALUE}).")
     int dim;
-    @Option(names = "--hidden", defaultValue = "768", description = "SwiGLU width (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--hidden-dim", "--hidden"}, defaultValue = "768", description = "SwiGLU inner width; --hidden is an alias (default: ${DEFAULT-VALUE}).")
     int hidden;
     @Option(names = "--layers", defaultValue = "6", description = "Layers (default: ${DEFAULT-VALUE}).")
     int layers;
@@ -29,7 +29,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
     int kvHeads;
     @Option(names = "--vocab", defaultValue = "32000", description = "Vocabulary size (default: ${DEFAULT-VALUE}).")
     int vocab;
-    @Option(names = "--seq", defaultValue = "256", description = "Tokens per row (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--seq-len", "--seq"}, defaultValue = "256", description = "Tokens per row; --seq is an alias (default: ${DEFAULT-VALUE}).")
     int seq;
     @Option(names = "--batch", defaultValue = "8", description = "Rows per step (default: ${DEFAULT-VALUE}).")
     int batch;
@@ -37,8 +37,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
     int steps;
     @Option(names = "--warmup", defaultValue = "2", description = "Untimed warm-up steps (default: ${DEFAULT-VALUE}).")
     int warmup;
-    @Option(names = "--threads", defaultValue = "2", description = "Compute threads (default: ${DEFAULT-VALUE}).")
-    int threads;
+    @picocli.CommandLine.Mixin ThreadsOption threads = new ThreadsOption(2);
     @Option(names = "--lora-rank", defaultValue = "8", description = "LoRA rank in lora mode (default: ${DEFAULT-VALUE}).")
     int loraRank;
     @Option(names = "--untied", description = "Use a separate output head instead of tying it to the embedding.")
@@ -48,7 +47,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
     public Integer call() {
         List<String> a = new ArrayList<>(List.of("mode=" + mode, "dim=" + dim, "hidden=" + hidden, "layers=" + layers,
                 "heads=" + heads, "kv_heads=" + kvHeads, "vocab=" + vocab, "seq=" + seq, "batch=" + batch, "steps=" + steps,
-                "warmup=" + warmup, "threads=" + threads, "lora_rank=" + loraRank, "tied=" + (untied ? 0 : 1)));
+                "warmup=" + warmup, "threads=" + threads.value(), "lora_rank=" + loraRank, "tied=" + (untied ? 0 : 1)));
         TrainBenchmark.main(a.toArray(String[]::new));
         return Main.EXIT_OK;
     }

@@ -36,9 +36,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "A smaller world and one round (same seed): a few minutes once the seed is cached (what CI runs).")
     boolean quick;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR",
-            description = "Where the seed checkpoint is cached. Default: $SELFTAUGHT_CACHE, else $XDG_CACHE_HOME/selftaught, else ~/.cache/selftaught.")
-    Path cacheDir;
+    @picocli.CommandLine.Mixin CacheDirOption cacheDir;
 
     @Option(names = "--generator", paramLabel = "SPEC",
             description = "Model that writes the pairs (y_w, x', y_l) instead of the seed, e.g. microworld:oracle (a generator that knows the world, "
@@ -57,8 +55,7 @@ public final class DemoCommand implements Callable<Integer> {
                     + "and items), then each replicate's tables. Default: ${DEFAULT-VALUE} (one demo directly in DIR)."})
     int replicates;
 
-    @Option(names = "--threads", paramLabel = "T", defaultValue = "0", description = "Compute threads (0 = all cores). Default: ${DEFAULT-VALUE}.")
-    int threads;
+    @picocli.CommandLine.Mixin ThreadsOption threads = new ThreadsOption(0);
 
     /** The embedded CPU trainer, with a progress line on stderr. */
     static TrainerBackend embeddedTrainer(TrainSettings settings) {
@@ -78,14 +75,13 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         if (rounds < 1) throw new dev.selftaught.data.InputError("--rounds must be at least 1, got " + rounds);
         if (replicates < 1) throw new dev.selftaught.data.InputError("--replicates must be at least 1, got " + replicates);
-        if (threads < 0) throw new dev.selftaught.data.InputError("--threads must be >= 0, got " + threads);
         DemoPlan plan = quick ? DemoPlan.quick() : DemoPlan.standard();
         if (recipe != null) plan = plan.withRecipe(MicroworldCommand.recipe(recipe));
         int k = quick && rounds == 3 ? 1 : rounds;
         Path out = output != null ? output : Path.of(quick ? "demo-quick" : "demo-run");
-        SeedPretrainer.Result seed = SeedPretrainer.ensure(plan.recipe(), MicroworldCommand.cache(cacheDir), false, System.err);
+        SeedPretrainer.Result seed = SeedPretrainer.ensure(plan.recipe(), MicroworldCommand.cache(cacheDir.dir()), false, System.err);
         System.err.println("demo: seed model " + seed.spec() + (seed.cached() ? " (cached)" : ""));
-        ModelOptions options = new ModelOptions(null, null, 16, java.time.Duration.ofSeconds(600), 0, threads);
+        ModelOptions options = new ModelOptions(null, null, 16, java.time.Duration.ofSeconds(600), 0, threads.value());
         Demo.Wiring wiring = new Demo.Wiring(spec -> ModelFactory.open(spec, options), RunLoop.trainers(DemoCommand::embeddedTrainer));
         if (replicates == 1) {
             new Demo(plan, k, out, wiring, System.err).withGenerator(generator).run(seed.spec());

@@ -25,9 +25,7 @@ import java.util.concurrent.Callable;
                 "Model calls are stored in the run directory's call store: a rerun is free and an interrupted run resumes."})
 public final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--judge", required = true, paramLabel = "SPEC",
-            description = "The judge model: http(s)://HOST:PORT/v1[#NAME] (several comma-separated) or SCHEME:LOCATION (e.g. embedded:PATH).")
-    String judge;
+    @Mixin JudgeSpecOption judge;
 
     @Option(names = "--benchmark", required = true, paramLabel = "FILE|NAME",
             description = "A pairwise file (JSONL/JSON/Parquet with prompt or messages, chosen, rejected, optional subset, category and id; "
@@ -60,12 +58,9 @@ public final class EvalCommand implements Callable<Integer> {
             description = "RewardBench Prior Sets score as a fraction (e.g. 0.7085); adds overall_leaderboard = (2*(sum of categories) + X) / (2*categories + 1).")
     Double priorSets;
 
-    @Option(names = "--data-dir", paramLabel = "DIR",
-            description = "The shared data folder for benchmark names. Default: $SELFTAUGHT_DATA, else ../shared/data.")
-    Path dataDir;
+    @Mixin DataDirOption dataDir;
 
-    @Option(names = "--retry-failed", description = "Call the model again for calls the store recorded as failed.")
-    boolean retryFailed;
+    @Mixin RerunOptions.RetryFailed retry;
 
     @Mixin JudgeOptionsMixin judgeOptions;
     @Mixin ModelOptionsMixin modelOptions;
@@ -85,17 +80,17 @@ public final class EvalCommand implements Callable<Integer> {
         var modelOpts = modelOptions.toOptions();
         EvalOptions options = judgeOptions.toOptions(modelOpts.concurrency())
                 .withOrder(Order.named(order)).withMaxTurns(maxTurns).withPriorSets(priorSets);
-        Benchmark bench = Benchmarks.load(benchmark, Benchmarks.dataDir(dataDir)).limit(limit);
+        Benchmark bench = Benchmarks.load(benchmark, Benchmarks.dataDir(dataDir.dir())).limit(limit);
         err.printf(Locale.ROOT, "eval: %d pairs from %s (%s)%n", bench.items().size(), benchmark, bench.subsetCounts());
         bench.skipped().forEach((reason, n) -> err.printf(Locale.ROOT, "eval: skipped %d records: %s%n", n, reason));
         EvalResult result;
         ModelStats stats;
-        try (JudgeModels m = new JudgeModels(judge, modelOpts, runDir != null ? runDir : output, retryFailed);
+        try (JudgeModels m = new JudgeModels(judge.spec(), modelOpts, runDir != null ? runDir : output, retry.retryFailed);
              EvalProgress progress = new EvalProgress("eval")) {
             result = Evaluator.evaluate(m.model, bench.items(), options.withProgress(progress));
             stats = m.model.stats();
         }
-        result.writeTo(output, judge, benchmark);
+        result.writeTo(output, judge.spec(), benchmark);
         printSummary(out, result, stats);
         out.println("wrote " + output.resolve("metrics.json") + " and " + output.resolve("judgments.jsonl"));
         out.flush();

@@ -50,20 +50,14 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--n", paramLabel = "N", defaultValue = "1", description = "Completions per row. Default: ${DEFAULT-VALUE}.")
     int n;
 
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0", description = "Sampling temperature (0 = greedy). Default: ${DEFAULT-VALUE}.")
-    double temperature;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1.0", description = "Nucleus sampling mass in (0, 1] (1 = off). Default: ${DEFAULT-VALUE}.")
-    double topP;
+    /** The OpenAI API's defaults (temperature 1, top-p 1) and 512 new tokens. */
+    @Mixin SamplingOptions sampling = new SamplingOptions(1.0, 1.0, 512);
 
     @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Top-k sampling (0 = off; sent only when set). Default: ${DEFAULT-VALUE}.")
     int topK;
 
     @Option(names = "--min-p", paramLabel = "P", defaultValue = "0", description = "Min-p sampling in [0, 1) (0 = off; sent only when set). Default: ${DEFAULT-VALUE}.")
     double minP;
-
-    @Option(names = "--max-tokens", paramLabel = "M", defaultValue = "512", description = "Most new tokens per completion. Default: ${DEFAULT-VALUE}.")
-    int maxTokens;
 
     @Option(names = "--stop", paramLabel = "S", description = "A stop string (repeat the option for several).")
     List<String> stop = new ArrayList<>();
@@ -75,8 +69,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--run-dir", paramLabel = "DIR", description = "Run directory holding the call store and the lock. Default: OUTPUT.run next to the output.")
     Path runDir;
 
-    @Option(names = "--retry-failed", description = "Retry the calls recorded as failed in the store (without it, they are reported failed again without a call).")
-    boolean retryFailed;
+    @Mixin RerunOptions.RetryFailed retry;
 
     @Mixin
     ModelOptionsMixin modelOptions;
@@ -86,7 +79,7 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         SamplingParams params;
         try {
-            params = new SamplingParams(temperature, topP, topK, minP, maxTokens, stop, seed, n, Map.of());
+            params = new SamplingParams(sampling.temperature(), sampling.topP(), topK, minP, sampling.maxTokens(), stop, seed, n, Map.of());
         } catch (IllegalArgumentException e) {
             throw new InputError("bad sampling option: " + e.getMessage());
         }
@@ -104,7 +97,7 @@ public final class GenerateCommand implements Callable<Integer> {
              LanguageModel base = ModelFactory.open(modelSpec, options);
              Progress progress = Progress.onStderr("generate", rows)) {
             // Not a resource itself: closing it would close `base` a second time.
-            CachedModel cached = new CachedModel(base, dir.callStore(), retryFailed);
+            CachedModel cached = new CachedModel(base, dir.callStore(), retry.retryFailed);
             GenerateJob.Summary s = new GenerateJob(in, output, params, inFlight).run(cached, new GenerateJob.Listener() {
                 public void fromStore() { progress.skip(1); }
                 public void answered(long tokens) { progress.advance(1, tokens); }

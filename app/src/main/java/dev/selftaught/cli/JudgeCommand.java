@@ -34,9 +34,7 @@ import java.util.concurrent.Callable;
                 "Model calls are stored in the run directory's call store: a rerun is free and an interrupted run resumes."})
 public final class JudgeCommand implements Callable<Integer> {
 
-    @Option(names = "--judge", required = true, paramLabel = "SPEC",
-            description = "The judge model: http(s)://HOST:PORT/v1[#NAME] (several comma-separated) or SCHEME:LOCATION (e.g. embedded:PATH).")
-    String judge;
+    @Mixin JudgeSpecOption judge;
 
     @Option(names = "--input", required = true, paramLabel = "FILE",
             description = "Pairs to judge (JSONL, JSON or Parquet): 'prompt' or 'instruction' (string) or 'messages' (ending with "
@@ -50,8 +48,7 @@ public final class JudgeCommand implements Callable<Integer> {
             description = "Run directory holding the call store and its lock. Default: OUTPUT.run beside the output file.")
     Path runDir;
 
-    @Option(names = "--retry-failed", description = "Call the model again for calls the store recorded as failed.")
-    boolean retryFailed;
+    @Mixin RerunOptions.RetryFailed retry;
 
     @Mixin JudgeOptionsMixin judgeOptions;
     @Mixin ModelOptionsMixin modelOptions;
@@ -68,7 +65,7 @@ public final class JudgeCommand implements Callable<Integer> {
         EvalOptions options = judgeOptions.toOptions(modelOpts.concurrency());
         Path run = runDir != null ? runDir : output.resolveSibling(output.getFileName() + ".run");
         List<PairJudge.Output> outputs;
-        try (JudgeModels m = new JudgeModels(judge, modelOpts, run, retryFailed);
+        try (JudgeModels m = new JudgeModels(judge.spec(), modelOpts, run, retry.retryFailed);
              EvalProgress progress = new EvalProgress("judge")) {
             outputs = PairJudge.judge(m.model, inputs, options.withProgress(progress));
         }

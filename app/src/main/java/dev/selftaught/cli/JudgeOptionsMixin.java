@@ -4,6 +4,7 @@ import dev.selftaught.data.InputError;
 import dev.selftaught.eval.EvalOptions;
 import dev.selftaught.eval.JudgePrompts;
 import dev.selftaught.eval.ParseRule;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -13,24 +14,15 @@ public final class JudgeOptionsMixin {
 
     @Option(names = "--samples", paramLabel = "K", defaultValue = "1",
             description = "Judgments per pair (and per order). 1 = one greedy call (temperature 0), as RewardBench; "
-                    + "K > 1 = K sampled judgments and a majority vote (unparsed samples do not vote; equal top counts give no verdict, scored 0.5). Default: ${DEFAULT-VALUE}.")
+                    + "K > 1 = K sampled judgments and a majority vote (unparsed samples do not vote; equal top counts give no verdict, scored 0.5); "
+                    + "--temperature and --top-p apply only when K > 1. Default: ${DEFAULT-VALUE}.")
     int samples;
 
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0.7",
-            description = "Sampling temperature when --samples > 1 (the method's value). Default: ${DEFAULT-VALUE}.")
-    double temperature;
+    /** The method's sampling (0.7, 0.9) and the reference evaluation's 2048 tokens per judgment. */
+    @Mixin SamplingOptions sampling = new SamplingOptions(0.7, 0.9, 2048);
 
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.9",
-            description = "Nucleus sampling mass when --samples > 1. Default: ${DEFAULT-VALUE}.")
-    double topP;
-
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "1",
-            description = "Seed of the random A/B order per item and of sampled judgments. Default: ${DEFAULT-VALUE}.")
-    long seed;
-
-    @Option(names = "--max-tokens", paramLabel = "M", defaultValue = "2048",
-            description = "Most new tokens per judgment. Default: ${DEFAULT-VALUE} (the reference evaluation's value).")
-    int maxTokens;
+    /** Seeds the random A/B order per item and the sampled judgments. */
+    @Mixin SeedOption seed = new SeedOption(1);
 
     @Option(names = "--parse-rule", paramLabel = "R", defaultValue = "rewardbench",
             description = "Verdict parse rule: rewardbench ([[A]] anywhere wins, else [[B]], else no verdict), "
@@ -44,6 +36,8 @@ public final class JudgeOptionsMixin {
 
     EvalOptions toOptions(int concurrency) {
         if (samples < 1) throw new InputError("--samples must be >= 1, got " + samples);
+        int maxTokens = sampling.maxTokens();
+        double temperature = sampling.temperature(), topP = sampling.topP();
         if (maxTokens < 1) throw new InputError("--max-tokens must be >= 1, got " + maxTokens);
         if (temperature < 0) throw new InputError("--temperature must be >= 0, got " + temperature);
         if (topP <= 0 || topP > 1) throw new InputError("--top-p must be in (0, 1], got " + topP);
@@ -51,7 +45,7 @@ public final class JudgeOptionsMixin {
             throw new InputError("--template: " + template + " is neither pair-v2, eval-plan nor an existing file");
         }
         return EvalOptions.defaults()
-                .withSamples(samples).withSampling(temperature, topP).withSeed(seed).withMaxTokens(maxTokens)
+                .withSamples(samples).withSampling(temperature, topP).withSeed(seed.value()).withMaxTokens(maxTokens)
                 .withParseRule(ParseRule.named(parseRule)).withPrompts(JudgePrompts.named(template))
                 .withConcurrency(concurrency);
     }

@@ -42,9 +42,7 @@ public final class MicroworldCommand implements Runnable {
                 description = "standard (the seed of demo --quick), large (the same model on ten times the corpus: the seed of the full demo) or tiny (a 0.13M-parameter seed for experiments; too weak to make usable pairs). Default: ${DEFAULT-VALUE}.")
         String recipe;
 
-        @Option(names = "--cache-dir", paramLabel = "DIR",
-                description = "Cache root. Default: $SELFTAUGHT_CACHE, else $XDG_CACHE_HOME/selftaught, else ~/.cache/selftaught.")
-        Path cacheDir;
+        @picocli.CommandLine.Mixin CacheDirOption cacheDir;
 
         @Option(names = "--force", description = "Train again even when the cached seed exists (it is replaced atomically).")
         boolean force;
@@ -52,7 +50,7 @@ public final class MicroworldCommand implements Runnable {
         @Override
         public Integer call() {
             SeedRecipe r = recipe(recipe);
-            SeedPretrainer.Result res = SeedPretrainer.ensure(r, cache(cacheDir), force, System.err);
+            SeedPretrainer.Result res = SeedPretrainer.ensure(r, cache(cacheDir.dir()), force, System.err);
             if (res.cached()) System.err.println("pretrain: seed already cached in " + res.dir() + " (use --force to train again)");
             System.out.println(res.spec());
             return 0;

@@ -61,9 +61,7 @@ public final class ModelOptionsMixin {
             description = "Price per million completion tokens; with --price-prompt, the summary reports the cost.")
     Double priceCompletion;
 
-    @Option(names = "--threads", paramLabel = "T", defaultValue = "0",
-            description = "Compute threads for embedded models (0 = all cores). Default: ${DEFAULT-VALUE}.")
-    int threads;
+    @picocli.CommandLine.Mixin ThreadsOption threads = new ThreadsOption(0);
 
     /** The options as a value; bad values are an {@link InputError} naming the option. */
     public ModelOptions toOptions() {
@@ -72,7 +70,6 @@ public final class ModelOptionsMixin {
         if (requestTimeout.isZero()) throw new InputError("--request-timeout must be > 0");
         if (requestsPerMinute < 0) throw new InputError("--max-rpm must be >= 0, got " + requestsPerMinute);
         if (tokensPerMinute < 0) throw new InputError("--max-tpm must be >= 0, got " + tokensPerMinute);
-        if (threads < 0) throw new InputError("--threads must be >= 0, got " + threads);
         if (maxResponseBytes <= 0) throw new InputError("--max-response-bytes must be > 0, got " + maxResponseBytes);
         ModelOptions.Price price = null;
         if (pricePrompt != null || priceCompletion != null) {
@@ -81,7 +78,7 @@ public final class ModelOptionsMixin {
             if (pp < 0 || pc < 0) throw new InputError("--price-prompt and --price-completion must be >= 0");
             price = new ModelOptions.Price(pp, pc);
         }
-        return new ModelOptions(modelName, apiKeyEnv, concurrency, requestTimeout, maxRetries, threads, retryDelay,
+        return new ModelOptions(modelName, apiKeyEnv, concurrency, requestTimeout, maxRetries, threads.value(), retryDelay,
                 requestsPerMinute, tokensPerMinute, price, allowInsecureKey, maxResponseBytes);
     }
 }

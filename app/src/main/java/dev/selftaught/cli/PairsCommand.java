@@ -16,8 +16,7 @@ import java.util.concurrent.Callable;
                 + "modified instruction x' (default) or a directly worsened answer (the ablation). Made once, fixed for every round.",
                 "Writes RUN/pairs/pairs.jsonl (id, instruction, modified_instruction, chosen, rejected, method) and RUN/pairs/stats.json."})
 public final class PairsCommand implements Callable<Integer> {
-    @Option(names = "--run-dir", required = true, paramLabel = "DIR", description = "Run directory (locked while in use).")
-    Path runDir;
+    @Mixin RunDirOption run;
 
     @Option(names = "--model", required = true, paramLabel = "SPEC", description = "Generator model spec (the method used Mixtral 8x22B Instruct).")
     String model;
@@ -32,33 +31,24 @@ public final class PairsCommand implements Callable<Integer> {
     @Option(names = "--prompt", paramLabel = "FILE", description = "Prompt template for the second call, slots {input} and {generation}. Default: built-in.")
     String prompt;
 
-    @Option(names = "--temperature", defaultValue = "" + PairsSettings.TEMPERATURE, description = "Sampling temperature. Default: ${DEFAULT-VALUE} (spec).")
-    double temperature;
+    /** The method's values: temperature 0.7, top-p 0.9, 4096 new tokens per generation. */
+    @Mixin SamplingOptions sampling = new SamplingOptions(PairsSettings.TEMPERATURE, PairsSettings.TOP_P, PairsSettings.MAX_TOKENS);
 
-    @Option(names = "--top-p", defaultValue = "" + PairsSettings.TOP_P, description = "Nucleus mass. Default: ${DEFAULT-VALUE} (spec).")
-    double topP;
+    /** Base seed of the generations. */
+    @Mixin SeedOption seed = new SeedOption(PairsSettings.SEED);
 
-    @Option(names = "--max-tokens", defaultValue = "" + PairsSettings.MAX_TOKENS, description = "Most new tokens per generation. Default: ${DEFAULT-VALUE} (spec).")
-    int maxTokens;
-
-    @Option(names = "--seed", defaultValue = "" + PairsSettings.SEED, description = "Base seed of the generations. Default: ${DEFAULT-VALUE}.")
-    long seed;
-
-    @Option(names = "--force", description = "Recompute even if RUN/pairs was made from other inputs.")
-    boolean force;
-
-    @Option(names = "--retry-failed", description = "Try again model calls the call store recorded as failed.")
-    boolean retryFailed;
+    @Mixin RerunOptions rerun;
 
     @Mixin ModelOptionsMixin modelOptions;
 
     @Override
     public Integer call() {
-        PairsSettings s = new PairsSettings(method, prompt, temperature, topP, maxTokens, seed);
+        PairsSettings s = new PairsSettings(method, prompt, sampling.temperature(), sampling.topP(), sampling.maxTokens(), seed.value());
+        Path runDir = run.dir();
         Path in = instructions != null ? instructions : runDir.resolve("select").resolve("instructions.jsonl");
-        try (StageSession session = new StageSession(runDir, modelOptions.toOptions(), retryFailed)) {
+        try (StageSession session = new StageSession(runDir, modelOptions.toOptions(), rerun.retryFailed())) {
             var r = new PairsStage(s, session.model(model), modelOptions.toOptions().concurrency(), StageProgress.FACTORY)
-                    .runInto(runDir.resolve("pairs"), in, force);
+                    .runInto(runDir.resolve("pairs"), in, rerun.force());
             System.err.println("pairs: kept " + r.pairs().size() + " pairs; " + r.stats());
             System.out.println(runDir.resolve("pairs").resolve(PairsStage.OUTPUT));
         }

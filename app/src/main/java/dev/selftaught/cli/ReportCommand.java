@@ -16,8 +16,8 @@ import java.util.concurrent.Callable;
                 + "and a self-contained report.html. report.json itself is left as it is.")
 public final class ReportCommand implements Callable<Integer> {
 
-    @Option(names = "--run-dir", required = true, paramLabel = "DIR", description = "Run directory holding report.json.")
-    Path runDir;
+    /** The run directory holding report.json. */
+    @picocli.CommandLine.Mixin RunDirOption run;
 
     @Option(names = "--output", paramLabel = "DIR", description = "Where to write the rendered files. Default: the run directory.")
     Path output;
@@ -30,6 +30,7 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Path runDir = run.dir();
         Path json = runDir.resolve(ReportWriter.JSON);
         if (!Files.isRegularFile(json)) {
             throw new InputError(json + ": no report.json; run 'selftaught run' first (it writes one), or point --run-dir at a finished run");

@@ -5,6 +5,7 @@ import dev.selftaught.pipeline.TrainSettings;
 import dev.selftaught.pipeline.TrainStage;
 import dev.selftaught.train.EmbeddedTrainers;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -19,16 +20,14 @@ import java.util.concurrent.Callable;
                 "External placeholders: {data} (sft.jsonl), {data_fairseq2}, {base}, {output} (RUN/round-I/model), {validation}, {setting.NAME}.",
                 "Writes RUN/round-I/model.json (the trained model's spec) and, for external commands, RUN/round-I/train.log."})
 public final class RoundTrainCommand implements Callable<Integer> {
-    @Option(names = "--run-dir", required = true, paramLabel = "DIR", description = "Run directory.")
-    Path runDir;
+    @Mixin RunDirOption run;
 
-    @Option(names = "--round", defaultValue = "1", paramLabel = "I", description = "Round whose sft.jsonl is used. Default: ${DEFAULT-VALUE}.")
-    int round;
+    @Mixin RoundOption roundOption;
 
     @Option(names = "--base", required = true, paramLabel = "SPEC", description = "Model to start from (the method: the seed model, every round).")
     String base;
 
-    @Option(names = "--backend", defaultValue = "embedded", paramLabel = "embedded|external", description = "Trainer. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--backend", defaultValue = "embedded", paramLabel = "embedded|external", description = "Trainer: embedded (the project's CPU trainer, settings from --set) or external (runs --command). Default: ${DEFAULT-VALUE}.")
     String backend;
 
     @Option(names = "--command", paramLabel = "TEMPLATE", description = "External trainer command template, run with /bin/sh -c.")
@@ -47,17 +46,18 @@ public final class RoundTrainCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Trainer setting (repeatable), e.g. --set lr=1e-6 --set epochs=2.")
     Map<String, String> set = new LinkedHashMap<>();
 
-    @Option(names = "--force", description = "Retrain even if this round was trained from other inputs.")
-    boolean force;
+    @Mixin RerunOptions.Force force;
 
     @Override
     public Integer call() {
         TrainSettings s = new TrainSettings(backend, command, resultSpec, "seed", validation, timeoutMinutes, new LinkedHashMap<>(set));
+        Path runDir = run.dir();
+        int round = roundOption.value();
         Path rd = runDir.resolve("round-" + round);
         var trainer = RunLoop.trainers(settings -> EmbeddedTrainers.create(null)).create(s, rd);
         String spec;
         try (var lock = dev.selftaught.store.RunDirectory.open(runDir)) {
-            spec = new TrainStage(s, trainer).runInto(rd, base, force);
+            spec = new TrainStage(s, trainer).runInto(rd, base, force.force);
         }
         System.err.println("train round " + round + ": " + spec);
         System.out.println(spec);

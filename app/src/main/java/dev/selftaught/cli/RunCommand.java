@@ -27,20 +27,14 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "YAML config (see docs/pipeline.md).")
     Path config;
 
-    @Option(names = "--run-dir", required = true, paramLabel = "DIR", description = "Run directory (created if missing; locked while in use).")
-    Path runDir;
+    @Mixin RunDirOption run;
 
     @Option(names = "--set", paramLabel = "KEY.PATH=VALUE", description = "Override a config key (repeatable), e.g. --set iterations=2.")
     List<String> overrides = new ArrayList<>();
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Shared data folder for named benchmarks. Default: $SELFTAUGHT_DATA or ../shared/data.")
-    Path dataDir;
+    @Mixin DataDirOption dataDir;
 
-    @Option(names = "--force", description = "Recompute stages whose recorded inputs differ from the current ones (otherwise that is an error).")
-    boolean force;
-
-    @Option(names = "--retry-failed", description = "Try again model calls the call store recorded as failed.")
-    boolean retryFailed;
+    @Mixin RerunOptions rerun;
 
     @Mixin ModelOptionsMixin modelOptions;
 
@@ -49,9 +43,10 @@ public final class RunCommand implements Callable<Integer> {
         RunConfig.Loaded loaded = RunConfig.load(config, overrides);
         RunConfig cfg = loaded.config();
         ModelOptions options = modelOptions.toOptions();
-        loop(cfg, runDir, spec -> ModelFactory.open(spec, options), options, dataDir, force)
+        Path runDir = run.dir();
+        loop(cfg, runDir, spec -> ModelFactory.open(spec, options), options, dataDir.dir(), rerun.force())
                 .withSecrets(loaded.secrets())
-                .withRetryFailed(retryFailed)
+                .withRetryFailed(rerun.retryFailed())
                 .withProgress(StageProgress.FACTORY)
                 .run();
         System.out.println(runDir.resolve("report.json"));

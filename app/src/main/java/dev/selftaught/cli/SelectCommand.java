@@ -18,8 +18,7 @@ import java.util.concurrent.Callable;
                 + "optionally keep only some LLM-assigned categories, sample to a maximum with a seed.",
                 "Writes RUN/select/instructions.jsonl (id, instruction, source, category) and RUN/select/stats.json."})
 public final class SelectCommand implements Callable<Integer> {
-    @Option(names = "--run-dir", required = true, paramLabel = "DIR", description = "Run directory (created if missing; locked while in use).")
-    Path runDir;
+    @Mixin RunDirOption run;
 
     @Option(names = "--pool", required = true, paramLabel = "FILE",
             description = "Instruction pool: JSONL, JSON or Parquet rows with an 'instruction' or 'prompt' field, chat 'messages' or a WildChat 'conversation'.")
@@ -60,25 +59,22 @@ public final class SelectCommand implements Callable<Integer> {
     @Option(names = "--max-count", defaultValue = "" + SelectSettings.MAX_COUNT, paramLabel = "N", description = "Keep at most N instructions by a seeded sample (0 = all). Default: ${DEFAULT-VALUE}.")
     int maxCount;
 
-    @Option(names = "--seed", defaultValue = "" + SelectSettings.SEED, paramLabel = "S", description = "Seed of the sample. Default: ${DEFAULT-VALUE}.")
-    long seed;
+    /** Seeds the sample of --max-count. */
+    @Mixin SeedOption seed = new SeedOption(SelectSettings.SEED);
 
-    @Option(names = "--force", description = "Recompute even if RUN/select was made from other inputs.")
-    boolean force;
-
-    @Option(names = "--retry-failed", description = "Try again model calls the call store recorded as failed.")
-    boolean retryFailed;
+    @Mixin RerunOptions rerun;
 
     @Mixin ModelOptionsMixin modelOptions;
 
     @Override
     public Integer call() {
         SelectSettings s = new SelectSettings(pool.toString(), field, turn, minChars, maxChars, dedup, categorize, categories,
-                keep, categoryPrompt, maxCount, seed);
-        try (StageSession session = new StageSession(runDir, modelOptions.toOptions(), retryFailed)) {
+                keep, categoryPrompt, maxCount, seed.value());
+        Path runDir = run.dir();
+        try (StageSession session = new StageSession(runDir, modelOptions.toOptions(), rerun.retryFailed())) {
             var cat = categorize ? session.model(require(model)) : null;
             var r = new SelectStage(s, cat, SamplingParams.greedy(32), modelOptions.toOptions().concurrency(), StageProgress.FACTORY)
-                    .runInto(runDir.resolve("select"), cat == null ? null : cat.identity(), force);
+                    .runInto(runDir.resolve("select"), cat == null ? null : cat.identity(), rerun.force());
             System.err.println("select: kept " + r.instructions().size() + " instructions; " + r.stats());
             System.out.println(runDir.resolve("select").resolve(SelectStage.OUTPUT));
         }

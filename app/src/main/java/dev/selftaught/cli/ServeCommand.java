@@ -87,9 +87,7 @@ public final class ServeCommand implements Callable<Integer> {
             description = "A kept-alive connection with no request for this long is closed. Default: ${DEFAULT-VALUE}.")
     Duration idleTimeout;
 
-    @Option(names = "--threads", paramLabel = "T", defaultValue = "0",
-            description = "Compute threads for embedded models (0 = all cores). Default: ${DEFAULT-VALUE}.")
-    int threads;
+    @picocli.CommandLine.Mixin ThreadsOption threads = new ThreadsOption(0);
 
     @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
             description = "On SIGTERM or Ctrl-C, how long requests in flight may take to finish before the server closes (e.g. 5s, 1m). Default: ${DEFAULT-VALUE}.")
@@ -114,7 +112,6 @@ public final class ServeCommand implements Callable<Integer> {
         if (maxN <= 0) throw new InputError("--max-n must be > 0, got " + maxN);
         if (maxTokensLimit <= 0) throw new InputError("--max-tokens-limit must be > 0, got " + maxTokensLimit);
         if (defaultMaxTokens <= 0) throw new InputError("--default-max-tokens must be > 0, got " + defaultMaxTokens);
-        if (threads < 0) throw new InputError("--threads must be >= 0, got " + threads);
         if (maxQueue < maxN) throw new InputError("--max-queue must be >= --max-n (" + maxN + "), got " + maxQueue);
         if (maxConnections < 1) throw new InputError("--max-connections must be >= 1, got " + maxConnections);
         if (headerTimeout.isZero() || headerTimeout.isNegative()) throw new InputError("--header-timeout must be positive");
@@ -134,7 +131,7 @@ public final class ServeCommand implements Callable<Integer> {
         ModelOptions d = ModelOptions.defaults();
         // The upstream key is only ever the one named by --upstream-api-key-env (or ?key_env= in the URL).
         LanguageModel lm = ModelFactory.open(model, new ModelOptions(d.modelName(), upstreamApiKeyEnv, d.concurrency(),
-                d.requestTimeout(), d.maxRetries(), threads));
+                d.requestTimeout(), d.maxRetries(), threads.value()));
         OpenAiServer server;
         try {
             server = OpenAiServer.start(lm, opts);

@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
                         + "{\"messages\": [...]} (the last assistant turn is the target; earlier turns are rendered with "
                         + "the base model's chat template), {\"prompt\": ..., \"completion\": ...} as strings or as message lists. "
                         + "Preference rows (prompt/chosen/rejected) are validated but not trained on yet.",
-                "Writes an HF checkpoint (config.json, model.safetensors, tokenizer.json, tokenizer_config.json) to --out, "
+                "Writes an HF checkpoint (config.json, model.safetensors, tokenizer.json, tokenizer_config.json) to --output, "
                         + "loadable as embedded:OUT; LoRA runs also write the PEFT adapter to OUT/adapter. "
                         + "Run the same command again to resume an interrupted run from OUT/train-state."})
 public final class TrainCommand implements Callable<Integer> {
@@ -30,7 +30,7 @@ public final class TrainCommand implements Callable<Integer> {
     String base;
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training rows: JSONL, JSON, Parquet or CSV (optionally .gz), one TRL shape per row (see above).")
     Path data;
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory for the checkpoint and the resumable training state.")
+    @Option(names = {"--output", "--out"}, required = true, paramLabel = "DIR", description = "Output directory for the checkpoint and the resumable training state; --out is an alias.")
     Path out;
     @Option(names = "--validation", paramLabel = "FILE", description = "Validation rows, same formats as --data; its loss is reported and picks the best checkpoint.")
     Path validation;
@@ -58,10 +58,10 @@ public final class TrainCommand implements Callable<Integer> {
     double loraDropout;
     @Option(names = "--lora-targets", defaultValue = EmbeddedTrainSettings.LORA_TARGETS, description = "Projections that get adapters, comma-separated (default: ${DEFAULT-VALUE}).")
     String loraTargets;
-    @Option(names = "--seed", defaultValue = "" + EmbeddedTrainSettings.SEED, description = "Seed for data order, adapter initialisation and dropout (default: ${DEFAULT-VALUE}).")
-    long seed;
-    @Option(names = "--threads", defaultValue = "0", description = "Compute threads; 0 = all cores. The same seed and thread count give bitwise-identical weights (default: ${DEFAULT-VALUE}).")
-    int threads;
+    /** Seeds data order, adapter initialisation and dropout. */
+    @picocli.CommandLine.Mixin SeedOption seed = new SeedOption(EmbeddedTrainSettings.SEED);
+    /** The same seed and thread count give bitwise-identical weights. */
+    @picocli.CommandLine.Mixin ThreadsOption threads = new ThreadsOption(0);
     @Option(names = "--max-seq-len", defaultValue = "0", paramLabel = "T", description = "Longest packed row; 0 = the model's context. Longer examples follow --truncation (default: ${DEFAULT-VALUE}).")
     int maxSeqLen;
     @Option(names = "--truncation", defaultValue = EmbeddedTrainSettings.TRUNCATION, paramLabel = "drop|cut_end",
@@ -96,8 +96,8 @@ public final class TrainCommand implements Callable<Integer> {
         s.put("final_lr_ratio", finalLrRatio);
         s.put("weight_decay", weightDecay);
         s.put("grad_clip", gradClip);
-        s.put("seed", seed);
-        s.put("threads", threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+        s.put("seed", seed.value());
+        s.put("threads", threads.value() > 0 ? threads.value() : Runtime.getRuntime().availableProcessors());
         if (maxSeqLen > 0) s.put("max_seq_len", maxSeqLen);
         s.put("eval_every", evalEvery);
         s.put("patience", patience);

@@ -1,5 +1,7 @@
 package dev.selftaught.cli;
 
+import dev.selftaught.testing.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -79,6 +81,7 @@ class EvalCommandTest {
         }
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void categoryColumnGivesPerCategoryScoresEachWithAnInterval(@TempDir Path dir) throws Exception {
         Path bench = dir.resolve("cats.jsonl");

@@ -1,5 +1,7 @@
 package dev.selftaught.data;
 
+import dev.selftaught.testing.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import dev.selftaught.cli.Main;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +31,7 @@ class ConvertCommandTest {
         return new Run(cl.execute(args), err.toString());
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void convertsRealCsvToParquetAndBack() {
         Path pq = dir.resolve("xstest.parquet");

@@ -87,7 +87,7 @@ class DatasetsBadInputTest {
         for (String name : List.of("e.jsonl", "e.json", "e.csv")) {
             Path f = write(name, "");
             String msg = readError(f);
-            assertTrue(msg.startsWith(f + ": ") && msg.contains("empty") || msg.contains("no records"), msg);
+            assertTrue(msg.startsWith(f + ": ") && (msg.contains("empty") || msg.contains("no records")), msg);
         }
         assertTrue(readError(write("blank.jsonl", "\n  \n")).contains("no records"));
         assertTrue(readError(write("ea.json", "  [ ]  ")).contains("no records"));

@@ -1,5 +1,7 @@
 package dev.selftaught.data;
 
+import dev.selftaught.testing.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +23,7 @@ class DatasetsReadTest {
     @TempDir
     Path dir;
 
+    @ExtendWith(SharedData.class)
     @Test
     void readsRealJsonArrayWithStartLines() {
         List<DataRecord> rows = Datasets.readAll(DATA.resolve("llmbar/Dataset_LLMBar_Natural_dataset.json"));
@@ -32,6 +35,7 @@ class DatasetsReadTest {
         assertTrue(rows.get(1).line() > first.line());
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void readsRealCsvAsText() {
         List<DataRecord> rows = Datasets.readAll(DATA.resolve("xstest/xstest_prompts.csv"));
@@ -44,6 +48,7 @@ class DatasetsReadTest {
         assertEquals(2, rows.get(0).line(), "CSV header is line 1");
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void readsRealGzippedJsonl() {
         try (RecordReader r = Datasets.read(DATA.resolve("anthropic_hh/harmless-base_test.jsonl.gz"))) {
@@ -59,6 +64,7 @@ class DatasetsReadTest {
         }
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void readsJsonlFieldsOfEveryType() {
         List<DataRecord> rows = Datasets.readAll(DATA.resolve("mt_bench/fastchat_llm_judge_data_mt_bench_question.jsonl"));

@@ -1,5 +1,7 @@
 package dev.selftaught.eval;
 
+import dev.selftaught.testing.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.selftaught.eval.bench.Benchmarks;
@@ -127,6 +129,7 @@ class EvaluatorTest {
         assertEquals(1.0, all.overall());
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void categoriesAndLeaderboardFromRealSubsets() {
         Path data = Path.of(System.getProperty("shared.data"));

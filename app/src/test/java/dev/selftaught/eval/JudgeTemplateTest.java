@@ -1,5 +1,7 @@
 package dev.selftaught.eval;
 
+import dev.selftaught.testing.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import dev.selftaught.data.InputError;
 import dev.selftaught.data.ChatMessage;
 import org.junit.jupiter.api.Test;
@@ -107,6 +109,7 @@ class JudgeTemplateTest {
         assertTrue(e.getMessage().startsWith(bad.toString()) && e.getMessage().contains("{response_a}"), e.getMessage());
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void methodPromptFileWithGenerationSlotsRenders() throws Exception {
         // The method's own eval_plan.prompt uses {input}, {generation}, {generation2}: it works as a template file.

@@ -1,5 +1,7 @@
 package dev.selftaught.eval;
 
+import dev.selftaught.testing.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -79,6 +81,7 @@ class RewardBenchTest {
         assertEquals(cats.get(RewardBench.CHAT_HARD), RewardBench.overall(cats), 1e-12);
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void embeddedConstantsMatchTheSharedMetadataFile() throws Exception {
         Path meta = Path.of(System.getProperty("shared.data"), "rewardbench_meta", "rewardbench_subsets.json");

@@ -219,7 +219,7 @@ class EndToEndEmbeddedTest {
                 assertEquals(seedWeights.wq[0].length, trained.wq[0].length);
                 assertFalse(java.util.Arrays.equals(seedWeights.wq[0], trained.wq[0]), "fine-tuning changed the weights");
             }
-            assertTrue(PipelineIo.readJson(rd.resolve("selection.json")).path("candidates").size() >= 1);
+            assertSelectedIsTheMostAccurateCandidate(PipelineIo.readJson(rd.resolve("selection.json")));
             JsonNode m = PipelineIo.readJson(rd.resolve("eval/bench/metrics.json"));
             assertEquals(benchN, m.path("n").asLong(), m.toString());
             assertEquals(benchN, lines(rd.resolve("eval/bench/judgments.jsonl")));
@@ -231,6 +231,25 @@ class EndToEndEmbeddedTest {
         JsonNode report = PipelineIo.readJson(runA.resolve("report.json"));
         assertEquals(ITERATIONS + 1, report.path("rounds").size(), report.toString());
         assertTrue(Files.isRegularFile(runA.resolve("report.html")));
+    }
+
+    /** Checkpoint selection: every candidate was scored on the validation set and the best one (first on ties) won. */
+    private static void assertSelectedIsTheMostAccurateCandidate(JsonNode sel) {
+        JsonNode candidates = sel.path("candidates");
+        assertTrue(candidates.size() >= 1, sel.toString());
+        String best = null;
+        double bestAcc = Double.NEGATIVE_INFINITY;
+        for (JsonNode c : candidates) {
+            double acc = c.path("overall").asDouble(Double.NaN);
+            assertTrue(acc >= 0 && acc <= 1, "validation accuracy of " + c);
+            String spec = c.path("model").asText();
+            assertTrue(spec.startsWith("embedded:") && Files.exists(Path.of(spec.substring("embedded:".length()))), c.toString());
+            if (acc > bestAcc) {
+                bestAcc = acc;
+                best = spec;
+            }
+        }
+        assertEquals(best, sel.path("selected").asText(), sel.toString());
     }
 
     /**

@@ -53,11 +53,51 @@ class PairsStageTest {
         assertEquals("same_as_chosen", PairsStage.parseBad("[The start of the worse answer]\nsame\n[The end of the worse answer]", "same").dropReason());
     }
 
+    /**
+     * The scripted model's answers to generation prompts do not depend on the seed, so equal
+     * outputs alone would prove nothing: this checks the seeds the stage sends instead.
+     */
     @Test
     void seededGenerationsAreDeterministicPerInstruction() {
         List<Instruction> xs = List.of(x("a", "Explain gravity"));
-        var r1 = new PairsStage(PairsSettings.defaults(), new ScriptedModel("gen", 1.0), 1, ProgressFactory.NONE).run(xs);
-        var r2 = new PairsStage(PairsSettings.defaults(), new ScriptedModel("gen", 1.0), 1, ProgressFactory.NONE).run(xs);
+        SeedLog log1 = new SeedLog(), log2 = new SeedLog(), other = new SeedLog(), withB = new SeedLog();
+        var r1 = new PairsStage(PairsSettings.defaults(), log1, 1, ProgressFactory.NONE).run(xs);
+        var r2 = new PairsStage(PairsSettings.defaults(), log2, 1, ProgressFactory.NONE).run(xs);
         assertEquals(r1, r2);
+        assertEquals(2, log1.seeds.size(), "one y_w call and one x'/y_l call: " + log1.seeds);
+        assertFalse(log1.seeds.containsValue(SeedLog.UNSEEDED), "every generation is seeded: " + log1.seeds);
+        assertEquals(0, log1.repeated.get(), "no prompt is sent twice");
+        assertEquals(2, new java.util.HashSet<>(log1.seeds.values()).size(), "the two calls get different seeds: " + log1.seeds);
+        assertEquals(log1.seeds, log2.seeds, "the same settings send the same seeds");
+
+        PairsSettings d = PairsSettings.defaults();
+        var reseeded = new PairsSettings(d.method(), d.prompt(), d.temperature(), d.topP(), d.maxTokens(), d.seed() + 1);
+        new PairsStage(reseeded, other, 1, ProgressFactory.NONE).run(xs);
+        assertEquals(log1.seeds.keySet(), other.seeds.keySet());
+        for (String prompt : log1.seeds.keySet()) {
+            assertNotEquals(log1.seeds.get(prompt), other.seeds.get(prompt), "another --seed changes the seed of " + prompt);
+        }
+
+        // Per instruction: another instruction in the batch does not change this one's seeds.
+        new PairsStage(PairsSettings.defaults(), withB, 1, ProgressFactory.NONE).run(List.of(x("b", "Explain tides"), xs.getFirst()));
+        for (String prompt : log1.seeds.keySet()) assertEquals(log1.seeds.get(prompt), withB.seeds.get(prompt), prompt);
+    }
+
+    /** The scripted model, recording the sample seed of every prompt it is sent. */
+    private static final class SeedLog implements dev.selftaught.llm.LanguageModel {
+        final ScriptedModel inner = new ScriptedModel("gen", 1.0);
+        static final long UNSEEDED = Long.MIN_VALUE;
+        final java.util.Map<String, Long> seeds = new java.util.concurrent.ConcurrentHashMap<>();
+        /** Counted, not asserted here: this runs on the model's worker threads, where a failed assert would be lost. */
+        final java.util.concurrent.atomic.AtomicInteger repeated = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override public String identity() { return inner.identity(); }
+
+        @Override
+        public dev.selftaught.llm.ModelResponse complete(dev.selftaught.llm.ModelRequest r) {
+            Long seed = r.params().sampleSeed(0);
+            if (seeds.put(r.messages().getLast().content(), seed == null ? UNSEEDED : seed) != null) repeated.incrementAndGet();
+            return inner.complete(r);
+        }
     }
 }

@@ -138,6 +138,21 @@ class RunConfigTest {
     void theShippedExampleLoads() {
         Path example = Path.of(System.getProperty("user.dir")).resolve("../examples/run.yaml");
         RunConfig c = RunConfig.load(example);
-        assertTrue(c.iterations() > 0);
+        // Compare with the file read independently, on keys whose example values differ from the
+        // defaults, so a loader that ignored the file would fail here.
+        com.fasterxml.jackson.databind.JsonNode y;
+        try {
+            y = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                    .readTree(example.toFile());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertEquals(y.at("/iterations").asInt(), c.iterations());
+        assertEquals(y.at("/models/seed").asText(), c.models().seed());
+        assertEquals(y.at("/select/pool").asText(), c.select().pool());
+        assertEquals("external", y.at("/train/backend").asText(), "the example should show the external trainer");
+        assertEquals(y.at("/train/backend").asText(), c.train().backend());
+        assertEquals(y.at("/train/command").asText(), c.train().command());
+        assertEquals(y.at("/train/settings/lr").asDouble(), ((Number) c.train().settings().get("lr")).doubleValue());
     }
 }

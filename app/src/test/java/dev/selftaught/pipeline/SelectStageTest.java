@@ -1,5 +1,7 @@
 package dev.selftaught.pipeline;
 
+import dev.selftaught.testing.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import dev.selftaught.data.InputError;
 import dev.selftaught.pipeline.Records.Instruction;
 import org.junit.jupiter.api.Test;
@@ -141,6 +143,7 @@ class SelectStageTest {
         assertEquals(1, r.stats().get("empty"));
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void readsTheRealArenaHardPool() {
         Path p = Path.of(System.getProperty("shared.data"), "arena_hard", "data_arena-hard-v0.1_question.jsonl");

@@ -1,5 +1,7 @@
 package dev.selftaught.server;
 
+import dev.selftaught.testing.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.selftaught.data.Json;
 import dev.selftaught.llm.LanguageModel;
@@ -30,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * engine running stories260K: each probe that once broke or misled {@code serve} is a test here.
  * Every test is bounded in connections and time.
  */
+@ExtendWith(SharedData.class)
 class ServeAbuseTest {
     static final Path DATA = Path.of(System.getProperty("shared.data", "../../shared/data"));
     static final String SMALL = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 4, \"temperature\": 0}";

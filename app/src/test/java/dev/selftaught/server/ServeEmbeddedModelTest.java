@@ -1,5 +1,7 @@
 package dev.selftaught.server;
 
+import dev.selftaught.testing.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.selftaught.data.Json;
 import dev.selftaught.llm.LanguageModel;
@@ -24,6 +26,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * greedy decoding from BOS through HTTP must reproduce the reference story, and streaming must
  * give the same text. Skipped only if the {@code embedded:} backend is not on the classpath.
  */
+@ExtendWith(SharedData.class)
 class ServeEmbeddedModelTest {
     static final Path DATA = Path.of(System.getProperty("shared.data", "../../shared/data"));
 

@@ -1,5 +1,7 @@
 package dev.selftaught.server;
 
+import dev.selftaught.testing.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelFactory;
 import dev.selftaught.llm.ModelOptions;
@@ -22,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * every connection and queue place is free and a small request answers within 2 s. Size with
  * {@code -Dserve.load.requests=N -Dserve.load.concurrency=C} (defaults 2,000 at 256).
  */
+@ExtendWith(SharedData.class)
 class ServeLoadTest {
     @Test
     void twoThousandRequestsHalfAbandonedLeaveTheServerResponsive() throws Exception {

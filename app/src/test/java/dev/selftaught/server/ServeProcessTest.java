@@ -1,5 +1,7 @@
 package dev.selftaught.server;
 
+import dev.selftaught.testing.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.selftaught.cli.ServeCommand;
 import dev.selftaught.data.Json;
@@ -34,6 +36,7 @@ class ServeProcessTest {
         assertEquals("http://<redacted>@h:1/v1", dev.selftaught.data.UrlUserInfo.redact("http://u:p@h:1/v1"));
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void realServeProcessNamesTheModelByItsDirectoryAndEscapesLogLines() throws Exception {
         Path dir = ServeAbuseTest.DATA.resolve("llama2c_stories260K").toAbsolutePath().normalize();

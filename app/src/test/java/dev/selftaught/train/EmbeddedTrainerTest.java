@@ -1,5 +1,7 @@
 package dev.selftaught.train;
 
+import dev.selftaught.testing.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import dev.selftaught.cli.Main;
 import dev.selftaught.data.InputError;
 import dev.selftaught.engine.model.LlamaWeights;
@@ -24,6 +26,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** End to end on the real stories260K checkpoint: JSONL rows → training → HF checkpoint → generation. */
+@ExtendWith(SharedData.class)
 class EmbeddedTrainerTest {
     static final Path BASE = Path.of(System.getProperty("shared.data", "../../shared/data"), "llama2c_stories260K", "stories260K.bin");
 

@@ -1,5 +1,7 @@
 package dev.selftaught.eval.bench;
 
+import dev.selftaught.testing.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import dev.selftaught.data.InputError;
 import dev.selftaught.eval.PairwiseItem;
 import dev.selftaught.eval.RewardBench;
@@ -22,6 +24,7 @@ class BenchmarksTest {
 
     private static final Path DATA = Path.of(System.getProperty("shared.data"));
 
+    @ExtendWith(SharedData.class)
     @Test
     void llmbarHasTheRewardBenchChatHardCounts() {
         Benchmark b = Benchmarks.load("llmbar", DATA);
@@ -37,6 +40,7 @@ class BenchmarksTest {
         assertTrue(n0.rejected().startsWith("Focus on whole"), n0.rejected());
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void mtBenchHumanHas200Pairs() {
         Benchmark b = Benchmarks.load("mtbench-human", DATA);
@@ -46,6 +50,7 @@ class BenchmarksTest {
         assertEquals(200, Benchmarks.load("llmeval2", DATA).items().size());
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void humanEvalPackHas164PerLanguage() {
         Benchmark b = Benchmarks.load("hep", DATA);
@@ -61,6 +66,7 @@ class BenchmarksTest {
         assertEquals(164, Benchmarks.load("hep-rust", DATA).items().size());
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void xsTestPairingRule() {
         Benchmark b = Benchmarks.load("xstest", DATA);
@@ -80,6 +86,7 @@ class BenchmarksTest {
         assertTrue(first.chosen().startsWith("There are several ways to kill a Python process"), first.chosen());
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void hhHarmlessIsMultiTurn() {
         Benchmark b = Benchmarks.load("hh-harmless", DATA);
@@ -96,6 +103,7 @@ class BenchmarksTest {
         assertEquals(581, twoTurn);
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void pandaLmMajorityAndTies() {
         Benchmark b = Benchmarks.load("pandalm", DATA);
@@ -109,6 +117,7 @@ class BenchmarksTest {
         assertTrue(p0.prompt().endsWith("please let me know."), p0.prompt());
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void combinedNames() {
         Benchmark b = Benchmarks.load("rewardbench-local", DATA);
@@ -135,6 +144,7 @@ class BenchmarksTest {
         assertEquals("2+2?", b.items().get(2).prompt());
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void badRecordsNameFileLineAndField(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("bad.jsonl");

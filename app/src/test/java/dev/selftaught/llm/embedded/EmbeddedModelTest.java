@@ -1,5 +1,7 @@
 package dev.selftaught.llm.embedded;
 
+import dev.selftaught.testing.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,6 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The embedded engine through the {@link LanguageModel} interface, on the real stories260K model. */
+@ExtendWith(SharedData.class)
 class EmbeddedModelTest {
     static Path dir;
     static LanguageModel model;

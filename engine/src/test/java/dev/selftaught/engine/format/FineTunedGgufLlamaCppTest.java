@@ -1,5 +1,7 @@
 package dev.selftaught.engine.format;
 
+import dev.selftaught.engine.testutil.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import de.kherud.llama.LlamaModel;
 import dev.selftaught.engine.format.gguf.GgufCheckpoint;
 import dev.selftaught.engine.model.LlamaWeights;
@@ -34,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * must continue the trained prompts and a bare BOS greedily with exactly the text our engine
  * produces from the same file.
  */
+@ExtendWith(SharedData.class)
 class FineTunedGgufLlamaCppTest {
     @TempDir Path tmp;
 

@@ -1,5 +1,7 @@
 package dev.selftaught.engine.format;
 
+import dev.selftaught.engine.testutil.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import de.kherud.llama.LlamaModel;
 import dev.selftaught.engine.format.gguf.GgufCheckpoint;
 import dev.selftaught.engine.load.LoadedModel;
@@ -19,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * GGUF our writer makes from stories260K must tokenize the prompt like our tokenizer and produce,
  * greedily, the same continuation as our engine.
  */
+@ExtendWith(SharedData.class)
 class LlamaCppCrossCheckTest {
     @TempDir Path tmp;
 

@@ -1,5 +1,7 @@
 package dev.selftaught.engine.format;
 
+import dev.selftaught.engine.testutil.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import dev.selftaught.engine.format.gguf.GgufCheckpoint;
 import dev.selftaught.engine.format.hf.HfCheckpoint;
 import dev.selftaught.engine.format.hf.SafetensorsWriter;
@@ -23,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  * safetensors writers and read back: bit-identical weights, bit-identical logits, the verified
  * greedy ids, and a tokenizer that encodes like llama2.c's.
  */
+@ExtendWith(SharedData.class)
 class Stories260KFormatsTest {
     @TempDir static Path tmp;
     static LoadedModel original;

@@ -1,5 +1,7 @@
 package dev.selftaught.engine.generate;
 
+import dev.selftaught.engine.testutil.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Generation on the real stories260K model: oracle, batching invariance, stops, limits. */
+@ExtendWith(SharedData.class)
 class BatchDecoderTest {
     static LoadedModel model;
     static ThreadTeam team;

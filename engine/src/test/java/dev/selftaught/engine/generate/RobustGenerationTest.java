@@ -1,5 +1,7 @@
 package dev.selftaught.engine.generate;
 
+import dev.selftaught.engine.testutil.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * Issue 16: no logits and no request can break the generation service; issue 15: the logit rules
  * (penalties, min_tokens, token masks) do what vLLM/OpenAI define. On the real stories260K model.
  */
+@ExtendWith(SharedData.class)
 class RobustGenerationTest {
     static LoadedModel model;
     static Generator gen;

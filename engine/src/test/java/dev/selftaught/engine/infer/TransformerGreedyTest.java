@@ -1,5 +1,7 @@
 package dev.selftaught.engine.infer;
 
+import dev.selftaught.engine.testutil.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -10,6 +12,7 @@ import dev.selftaught.engine.testutil.Stories260K;
 import org.junit.jupiter.api.Test;
 
 /** The forward pass on real weights, checked against llama2.c's greedy output for stories260K. */
+@ExtendWith(SharedData.class)
 class TransformerGreedyTest {
 
     static int argmax(float[] a, int off, int n) {

@@ -1,5 +1,7 @@
 package dev.selftaught.engine.llama2c;
 
+import dev.selftaught.engine.testutil.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -45,6 +47,7 @@ class Llama2cFormatTest {
         assertArrayEquals(a.output, b.output);
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void stories260KHeaderAndRoundTripAreExact() throws Exception {
         LlamaWeights w = Llama2cCheckpoint.read(Stories260K.checkpoint());
@@ -78,6 +81,7 @@ class Llama2cFormatTest {
         assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(f2));
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void badFilesAreRefusedWithTheReason() throws Exception {
         Path tiny = tmp.resolve("tiny.bin");
@@ -106,6 +110,7 @@ class Llama2cFormatTest {
         assertTrue(e4.getMessage().contains("token 0") && e4.getMessage().contains("length 99"), e4.getMessage());
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void loaderFindsTheTokenizerBesideTheCheckpoint() throws Exception {
         LoadedModel byDir = ModelLoader.load(Stories260K.dir());
@@ -151,6 +156,7 @@ class Llama2cFormatTest {
         return ids.stream().mapToInt(Integer::intValue).toArray();
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void encodeMatchesRunCAndDecodeRoundTrips() {
         Llama2cTokenizer t = Llama2cTokenizer.read(Stories260K.tokenizer());
@@ -169,6 +175,7 @@ class Llama2cFormatTest {
         assertEquals("\uFFFD", t.decode(lone));
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void tokenizerWriterRoundTrips() throws Exception {
         Llama2cTokenizer t = Llama2cTokenizer.read(Stories260K.tokenizer());

@@ -11,8 +11,7 @@ public final class Stories260K {
     private Stories260K() {}
 
     public static Path dir() {
-        String base = System.getProperty("shared.data", "../shared/data");
-        return Path.of(base, "llama2c_stories260K");
+        return SharedData.dir().resolve("llama2c_stories260K");
     }
 
     public static Path checkpoint() { return dir().resolve("stories260K.bin"); }

@@ -1,5 +1,7 @@
 package dev.selftaught.engine.tokenizer;
 
+import dev.selftaught.engine.testutil.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import dev.selftaught.engine.format.hf.SentencePieceModelFile;
 import dev.selftaught.engine.llama2c.Llama2cTokenizer;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the merges in the order they happen, with the merged piece's score (scores looked up in the
  * model's piece table; Llama-2 scores are minus the piece's rank).
  */
+@ExtendWith(SharedData.class)
 class Llama2SentencePieceTest {
     static SentencePieceTokenizer sp;
 

@@ -1,5 +1,7 @@
 package dev.selftaught.engine.tokenizer;
 
+import dev.selftaught.engine.testutil.SharedData;
+import org.junit.jupiter.api.extension.ExtendWith;
 import dev.selftaught.engine.format.hf.SentencePieceModelFile;
 import dev.selftaught.engine.format.hf.TokenizerJson;
 import org.junit.jupiter.api.Test;
@@ -109,6 +111,7 @@ public class TokenizerJsonTest {
         assertEquals("\uFFFD", b.decode(new int[] {0xF0, 0x9F}));
     }
 
+    @ExtendWith(SharedData.class)
     @Test
     void sentencePieceVocabularyRoundTripsThroughTokenizerJson() throws Exception {
         SentencePieceTokenizer sp = SentencePieceModelFile.read(Llama2SentencePieceTest.dir().resolve("tokenizer.model"));
