@@ -80,7 +80,7 @@ public final class BenchDecodeCommand implements Callable<Integer> {
                 path, m.config().parameterCount(), m.config().dim(), m.config().nLayers(), m.config().vocabSize(),
                 streams, tokens, nThreads, Kernels.lanes());
         err.flush();
-        DecodeBenchmark.Result r = DecodeBenchmark.run(m.weights(), m.tokenizer().bos(), tokens, streams, nThreads, warmup, runs,
+        DecodeBenchmark.Result r = DecodeBenchmark.run(m.tensors(), m.tokenizer().bos(), tokens, streams, nThreads, warmup, runs,
                 line -> { err.println(line); err.flush(); });
         int show = Math.min(16, r.firstStream().length);
         out.println("first tokens of stream 0: " + Arrays.toString(Arrays.copyOf(r.firstStream(), show)));

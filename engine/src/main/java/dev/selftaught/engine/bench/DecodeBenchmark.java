@@ -6,7 +6,7 @@ import dev.selftaught.engine.generate.SamplingConfig;
 import dev.selftaught.engine.generate.Sequence;
 import dev.selftaught.engine.infer.Transformer;
 import dev.selftaught.engine.kernel.ThreadTeam;
-import dev.selftaught.engine.model.LlamaWeights;
+import dev.selftaught.engine.model.ModelWeights;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -26,14 +26,14 @@ public final class DecodeBenchmark {
      * @param runs           timed runs; the best is returned (others' load on the machine only slows runs down)
      * @param progress       receives a line per run (may be null)
      */
-    public static Result run(LlamaWeights w, int bos, int tokens, int streams, int threads, double warmupSeconds, int runs,
+    public static Result run(ModelWeights w, int bos, int tokens, int streams, int threads, double warmupSeconds, int runs,
                              Consumer<String> progress) {
         if (tokens < 1 || tokens + 1 > w.config.maxSeqLen()) {
             throw new IllegalArgumentException("tokens must be in [1, " + (w.config.maxSeqLen() - 1) + "] for this model, got " + tokens);
         }
         if (streams < 1) throw new IllegalArgumentException("streams must be >= 1, got " + streams);
         try (ThreadTeam team = new ThreadTeam(threads)) {
-            Transformer t = new Transformer(w, streams, team);
+            Transformer t = new Transformer(w, streams, streams, team);
             long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
             int warm = 0;
             do {

@@ -35,7 +35,7 @@ public final class Kernels {
     private static final jdk.incubator.vector.VectorShuffle<Float> SWAP8 = jdk.incubator.vector.VectorShuffle.fromOp(S, i -> i ^ (L >= 16 ? 8 : 0));
 
     /** Sum of the lanes, always added in the same tree order (unlike {@code reduceLanes(ADD)}). */
-    static float sum(FloatVector v) {
+    public static float sum(FloatVector v) {
         if (L >= 16) v = v.add(v.rearrange(SWAP8));
         if (L >= 8) v = v.add(v.rearrange(SWAP4));
         if (L >= 4) v = v.add(v.rearrange(SWAP2));
@@ -111,22 +111,34 @@ public final class Kernels {
      */
     public static void matmul(float[] out, int outStride, boolean accumulate, float[] x, int m,
                               float[] w, int in, int r0, int r1) {
-        int r = r0;
-        for (; r + 4 <= r1; r += 4) {
+        matmulRows(out, outStride, r0, accumulate, x, m, w, r0, r1 - r0, in);
+    }
+
+    /**
+     * The same product for {@code n} consecutive rows of {@code w} starting at row {@code wRow0},
+     * written to output columns starting at {@code outCol0}: {@code out[s*outStride + outCol0 + i]
+     * (+)= dot(w[wRow0 + i], x[s])}. Quantized matrices dequantize a few rows into a scratch
+     * buffer and call this, so every storage type shares these register tiles (and their
+     * operation order, hence bit-identical results).
+     */
+    public static void matmulRows(float[] out, int outStride, int outCol0, boolean accumulate, float[] x, int m,
+                                  float[] w, int wRow0, int n, int in) {
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
             int s = 0;
-            for (; s + 4 <= m; s += 4) tile4x4(out, outStride, accumulate, x, s, w, in, r);
-            for (; s < m; s++) tile4x1(out, outStride, accumulate, x, s, w, in, r);
+            for (; s + 4 <= m; s += 4) tile4x4(out, outStride, outCol0 + i, accumulate, x, s, w, in, wRow0 + i);
+            for (; s < m; s++) tile4x1(out, outStride, outCol0 + i, accumulate, x, s, w, in, wRow0 + i);
         }
-        for (; r < r1; r++) {
+        for (; i < n; i++) {
             for (int s = 0; s < m; s++) {
-                float d = dot(w, r * in, x, s * in, in);
-                int o = s * outStride + r;
+                float d = dot(w, (wRow0 + i) * in, x, s * in, in);
+                int o = s * outStride + outCol0 + i;
                 out[o] = accumulate ? out[o] + d : d;
             }
         }
     }
 
-    private static void tile4x1(float[] out, int outStride, boolean accumulate, float[] x, int s, float[] w, int in, int r) {
+    private static void tile4x1(float[] out, int outStride, int col, boolean accumulate, float[] x, int s, float[] w, int in, int r) {
         int bound = S.loopBound(in);
         int w0 = r * in, w1 = w0 + in, w2 = w1 + in, w3 = w2 + in, x0 = s * in;
         float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
@@ -151,7 +163,7 @@ public final class Kernels {
             d2 += w[w2 + i] * xi;
             d3 += w[w3 + i] * xi;
         }
-        int o = s * outStride + r;
+        int o = s * outStride + col;
         if (accumulate) {
             out[o] += d0; out[o + 1] += d1; out[o + 2] += d2; out[o + 3] += d3;
         } else {
@@ -159,7 +171,7 @@ public final class Kernels {
         }
     }
 
-    private static void tile4x4(float[] out, int outStride, boolean accumulate, float[] x, int s, float[] w, int in, int r) {
+    private static void tile4x4(float[] out, int outStride, int col, boolean accumulate, float[] x, int s, float[] w, int in, int r) {
         int bound = S.loopBound(in);
         int w0 = r * in, w1 = w0 + in, w2 = w1 + in, w3 = w2 + in;
         int x0 = s * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
@@ -180,22 +192,22 @@ public final class Kernels {
             u = FloatVector.fromArray(S, w, w3 + i);
             a30 = u.fma(v0, a30); a31 = u.fma(v1, a31); a32 = u.fma(v2, a32); a33 = u.fma(v3, a33);
         }
-        store(out, outStride, accumulate, s, r, finish(a00, w, w0, x, x0, bound, in));
-        store(out, outStride, accumulate, s + 1, r, finish(a01, w, w0, x, x1, bound, in));
-        store(out, outStride, accumulate, s + 2, r, finish(a02, w, w0, x, x2, bound, in));
-        store(out, outStride, accumulate, s + 3, r, finish(a03, w, w0, x, x3, bound, in));
-        store(out, outStride, accumulate, s, r + 1, finish(a10, w, w1, x, x0, bound, in));
-        store(out, outStride, accumulate, s + 1, r + 1, finish(a11, w, w1, x, x1, bound, in));
-        store(out, outStride, accumulate, s + 2, r + 1, finish(a12, w, w1, x, x2, bound, in));
-        store(out, outStride, accumulate, s + 3, r + 1, finish(a13, w, w1, x, x3, bound, in));
-        store(out, outStride, accumulate, s, r + 2, finish(a20, w, w2, x, x0, bound, in));
-        store(out, outStride, accumulate, s + 1, r + 2, finish(a21, w, w2, x, x1, bound, in));
-        store(out, outStride, accumulate, s + 2, r + 2, finish(a22, w, w2, x, x2, bound, in));
-        store(out, outStride, accumulate, s + 3, r + 2, finish(a23, w, w2, x, x3, bound, in));
-        store(out, outStride, accumulate, s, r + 3, finish(a30, w, w3, x, x0, bound, in));
-        store(out, outStride, accumulate, s + 1, r + 3, finish(a31, w, w3, x, x1, bound, in));
-        store(out, outStride, accumulate, s + 2, r + 3, finish(a32, w, w3, x, x2, bound, in));
-        store(out, outStride, accumulate, s + 3, r + 3, finish(a33, w, w3, x, x3, bound, in));
+        store(out, outStride, accumulate, s, col, finish(a00, w, w0, x, x0, bound, in));
+        store(out, outStride, accumulate, s + 1, col, finish(a01, w, w0, x, x1, bound, in));
+        store(out, outStride, accumulate, s + 2, col, finish(a02, w, w0, x, x2, bound, in));
+        store(out, outStride, accumulate, s + 3, col, finish(a03, w, w0, x, x3, bound, in));
+        store(out, outStride, accumulate, s, col + 1, finish(a10, w, w1, x, x0, bound, in));
+        store(out, outStride, accumulate, s + 1, col + 1, finish(a11, w, w1, x, x1, bound, in));
+        store(out, outStride, accumulate, s + 2, col + 1, finish(a12, w, w1, x, x2, bound, in));
+        store(out, outStride, accumulate, s + 3, col + 1, finish(a13, w, w1, x, x3, bound, in));
+        store(out, outStride, accumulate, s, col + 2, finish(a20, w, w2, x, x0, bound, in));
+        store(out, outStride, accumulate, s + 1, col + 2, finish(a21, w, w2, x, x1, bound, in));
+        store(out, outStride, accumulate, s + 2, col + 2, finish(a22, w, w2, x, x2, bound, in));
+        store(out, outStride, accumulate, s + 3, col + 2, finish(a23, w, w2, x, x3, bound, in));
+        store(out, outStride, accumulate, s, col + 3, finish(a30, w, w3, x, x0, bound, in));
+        store(out, outStride, accumulate, s + 1, col + 3, finish(a31, w, w3, x, x1, bound, in));
+        store(out, outStride, accumulate, s + 2, col + 3, finish(a32, w, w3, x, x2, bound, in));
+        store(out, outStride, accumulate, s + 3, col + 3, finish(a33, w, w3, x, x3, bound, in));
     }
 
     private static float finish(FloatVector acc, float[] w, int wOff, float[] x, int xOff, int bound, int in) {

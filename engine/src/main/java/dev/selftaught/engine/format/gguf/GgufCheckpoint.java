@@ -1,6 +1,10 @@
 package dev.selftaught.engine.format.gguf;
 
 import dev.selftaught.engine.format.Checkpoint;
+import dev.selftaught.engine.format.MappedCheckpoint;
+import dev.selftaught.engine.kernel.MappedMatrix;
+import dev.selftaught.engine.kernel.Matrix;
+import dev.selftaught.engine.model.ModelWeights;
 import dev.selftaught.engine.format.ModelFormatException;
 import dev.selftaught.engine.format.RopeLayout;
 import dev.selftaught.engine.model.LlamaConfig;
@@ -12,6 +16,7 @@ import dev.selftaught.engine.tokenizer.Tokenizers;
 import dev.selftaught.engine.tokenizer.Vocabulary;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,7 +43,8 @@ public final class GgufCheckpoint {
         }
     }
 
-    public static Checkpoint read(GgufFile f) {
+    /** The model's shape and tokenizer from the metadata, checked against the tensor directory. */
+    private static Header header(GgufFile f) {
         Path path = f.path();
         String arch = f.getString("general.architecture");
         if (arch == null) throw ModelFormatException.in(path, "metadata 'general.architecture' is missing");
@@ -88,6 +94,78 @@ public final class GgufCheckpoint {
                 provisional.nKvHeads(), provisional.vocabSize(), provisional.maxSeqLen(), provisional.normEps(), theta, scaling,
                 provisional.tiedEmbeddings(), provisional.qkvBias());
 
+        return new Header(c, neox, vocab);
+    }
+
+    private record Header(LlamaConfig config, boolean neox, Vocabulary vocab) {}
+
+    public static Checkpoint read(GgufFile f) {
+        Header hd = header(f);
+        return new Checkpoint(hd.config, floatWeights(f, hd.config, hd.neox), tokenizer(f, hd.vocab), f.getString("tokenizer.chat_template"));
+    }
+
+    /**
+     * Opens a GGUF model with its matrices left in the file, in their stored encoding (memory-mapped,
+     * not read): loading costs the metadata and the small norm vectors only, and resident memory
+     * grows by the file's pages as the forward pass touches them. Norms and biases are copied as
+     * floats; {@link ModelWeights#floats()} decodes everything for the trainer.
+     */
+    public static MappedCheckpoint map(Path path) throws IOException {
+        GgufFile f = GgufFile.openMapped(path);
+        Header hd = header(f);
+        LlamaConfig c = hd.config;
+        int L = c.nLayers(), d = c.dim(), kv = c.kvDim(), h = c.hiddenDim();
+        Matrix emb = matrix(f, require(f, "token_embd.weight"), c.vocabSize(), d);
+        Matrix out = c.tiedEmbeddings() ? emb : matrix(f, require(f, "output.weight"), c.vocabSize(), d);
+        Matrix[] wq = new Matrix[L], wk = new Matrix[L], wv = new Matrix[L], wo = new Matrix[L];
+        Matrix[] w1 = new Matrix[L], w2 = new Matrix[L], w3 = new Matrix[L];
+        float[][] attnNorm = new float[L][], ffnNorm = new float[L][];
+        float[][] bq = c.qkvBias() ? new float[L][] : null, bk = c.qkvBias() ? new float[L][] : null, bv = c.qkvBias() ? new float[L][] : null;
+        for (int l = 0; l < L; l++) {
+            String p = "blk." + l + ".";
+            attnNorm[l] = load(f, require(f, p + "attn_norm.weight"), d);
+            wq[l] = matrix(f, require(f, p + "attn_q.weight"), d, d);
+            wk[l] = matrix(f, require(f, p + "attn_k.weight"), kv, d);
+            wv[l] = matrix(f, require(f, p + "attn_v.weight"), kv, d);
+            wo[l] = matrix(f, require(f, p + "attn_output.weight"), d, d);
+            if (c.qkvBias()) {
+                bq[l] = load(f, require(f, p + "attn_q.bias"), d);
+                bk[l] = load(f, require(f, p + "attn_k.bias"), kv);
+                bv[l] = load(f, require(f, p + "attn_v.bias"), kv);
+            }
+            ffnNorm[l] = load(f, require(f, p + "ffn_norm.weight"), d);
+            w1[l] = matrix(f, require(f, p + "ffn_gate.weight"), h, d);
+            w2[l] = matrix(f, require(f, p + "ffn_down.weight"), d, h);
+            w3[l] = matrix(f, require(f, p + "ffn_up.weight"), h, d);
+        }
+        float[] finalNorm = load(f, require(f, "output_norm.weight"), d);
+        ModelWeights w = new ModelWeights(c, emb, out, wq, wk, wv, wo, w1, w2, w3, attnNorm, ffnNorm, bq, bk, bv, finalNorm,
+                hd.neox, () -> floatWeights(f, c, hd.neox));
+        return new MappedCheckpoint(c, w, tokenizer(f, hd.vocab), f.getString("tokenizer.chat_template"));
+    }
+
+    /** A tensor as a {@code rows x cols} matrix over the mapped file (GGUF dims are innermost first). */
+    private static Matrix matrix(GgufFile f, GgufFile.TensorInfo t, int rows, int cols) {
+        checkShape(f, t, cols, rows);
+        MemorySegment data = f.data(t);
+        try {
+            return MappedMatrix.of(t.type().name(), data, rows, cols);
+        } catch (IllegalArgumentException e) {
+            throw ModelFormatException.at(f.path(), t.dataOffset(), "tensor '" + t.name() + "': " + e.getMessage());
+        }
+    }
+
+    private static Tokenizer tokenizer(GgufFile f, Vocabulary vocab) {
+        try {
+            return vocab == null ? null : Tokenizers.fromVocabulary(vocab);
+        } catch (IllegalArgumentException e) {   // includes an invalid split regex
+            throw ModelFormatException.in(f.path(), "unusable tokenizer: " + e.getMessage());
+        }
+    }
+
+    /** All weights decoded to floats in the adjacent-pair rotary layout (qwen2's rotate-half rows permuted). */
+    private static LlamaWeights floatWeights(GgufFile f, LlamaConfig c, boolean neox) {
+        GgufFile.TensorInfo embd = require(f, "token_embd.weight");
         LlamaWeights w = new LlamaWeights(c);
         int d = c.dim(), kv = c.kvDim(), h = c.hiddenDim(), hs = c.headSize();
         copy(f, embd, w.tokenEmbedding, d, c.vocabSize());
@@ -114,14 +192,7 @@ public final class GgufCheckpoint {
         }
         copy(f, require(f, "output_norm.weight"), w.finalNorm, d);
         if (!c.tiedEmbeddings()) copy(f, require(f, "output.weight"), w.output, d, c.vocabSize());
-
-        Tokenizer tok;
-        try {
-            tok = vocab == null ? null : Tokenizers.fromVocabulary(vocab);
-        } catch (IllegalArgumentException e) {   // includes an invalid split regex
-            throw ModelFormatException.in(path, "unusable tokenizer: " + e.getMessage());
-        }
-        return new Checkpoint(c, w, tok, f.getString("tokenizer.chat_template"));
+        return w;
     }
 
     private static int intKey(GgufFile f, String key, int dflt) {
