@@ -54,6 +54,11 @@ public final class Transformer {
         this(ModelWeights.of(weights), maxRows, maxLogitRows, team);
     }
 
+    /** Runs over weights in any storage encoding; every row may ask for logits. */
+    public Transformer(ModelWeights weights, int maxRows, ThreadTeam team) {
+        this(weights, maxRows, maxRows, team);
+    }
+
     /** Runs over weights in any storage encoding (e.g. a memory-mapped quantized GGUF file). */
     public Transformer(ModelWeights weights, int maxRows, int maxLogitRows, ThreadTeam team) {
         this.w = weights;
