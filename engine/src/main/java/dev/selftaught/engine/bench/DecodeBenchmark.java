@@ -51,6 +51,57 @@ public final class DecodeBenchmark {
         }
     }
 
+    /**
+     * Prefill throughput: one forward pass over a prompt of {@code promptTokens} rows (token ids
+     * spread over the vocabulary, deterministic), as the generator's batched prefill does; the
+     * best of {@code runs} after one warm-up pass.
+     *
+     * @return tokens per second of the best run
+     */
+    public static double prefill(ModelWeights w, int promptTokens, int threads, int runs, Consumer<String> progress) {
+        if (promptTokens < 1 || promptTokens > w.config.maxSeqLen()) {
+            throw new IllegalArgumentException("prompt must be in [1, " + w.config.maxSeqLen() + "] tokens, got " + promptTokens);
+        }
+        int[] tokens = new int[promptTokens], slots = new int[promptTokens], pos = new int[promptTokens];
+        for (int i = 0; i < promptTokens; i++) {
+            tokens[i] = (int) ((i * 7919L + 13) % w.config.vocabSize());
+            pos[i] = i;
+        }
+        double best = 0;
+        try (ThreadTeam team = new ThreadTeam(threads)) {
+            Transformer t = new Transformer(w, promptTokens, 1, team);
+            int slot = t.cache().allocate(promptTokens);
+            java.util.Arrays.fill(slots, slot);
+            for (int run = 0; run <= Math.max(1, runs); run++) {
+                long t0 = System.nanoTime();
+                t.forward(promptTokens, slots, tokens, pos, new int[] {promptTokens - 1}, 1);
+                double tps = promptTokens / ((System.nanoTime() - t0) / 1e9);
+                if (progress != null) progress.accept((run == 0 ? "prefill warm-up: " : "prefill run " + run + ": ")
+                        + String.format(java.util.Locale.ROOT, "%d tokens at %.1f tokens/s", promptTokens, tps));
+                if (run > 0) best = Math.max(best, tps);
+            }
+        }
+        return best;
+    }
+
+    /** Resident and peak resident memory of this process in bytes ({@code VmRSS}, {@code VmHWM}), or -1 where unknown. */
+    public static long[] residentMemory() {
+        long rss = -1, hwm = -1;
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) rss = kib(line);
+                if (line.startsWith("VmHWM:")) hwm = kib(line);
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux: unknown
+        }
+        return new long[] {rss, hwm};
+    }
+
+    private static long kib(String line) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+    }
+
     private static Result once(Transformer t, int bos, int tokens, int streams) {
         BatchDecoder d = new BatchDecoder(t, null, streams);
         List<Sequence> seqs = new ArrayList<>();

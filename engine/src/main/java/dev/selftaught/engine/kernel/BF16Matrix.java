@@ -20,7 +20,7 @@ public final class BF16Matrix extends MappedMatrix {
         int i = 0;
         if (FUSED) {
             for (; i + L <= count; i += L) {
-                IntVector v = (IntVector) ShortVector.fromMemorySegment(H8, seg, o + 2L * i, LE).convertShape(VectorOperators.S2I, I8, 0);
+                IntVector v = (IntVector) ShortVector.fromMemorySegment(HL, seg, o + 2L * i, LE).convertShape(VectorOperators.S2I, IL, 0);
                 v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, off + i);
             }
         }

@@ -16,7 +16,7 @@ public final class F16Matrix extends MappedMatrix {
         int count = n * cols;
         int i = 0;
         if (FUSED) {
-            for (; i + L <= count; i += L) halvesToFloats(ShortVector.fromMemorySegment(H8, seg, o + 2L * i, LE)).intoArray(dst, off + i);
+            for (; i + L <= count; i += L) halvesToFloats(ShortVector.fromMemorySegment(HL, seg, o + 2L * i, LE)).intoArray(dst, off + i);
         }
         for (; i < count; i++) dst[off + i] = half(seg, o + 2L * i);
     }
@@ -32,10 +32,10 @@ public final class F16Matrix extends MappedMatrix {
             for (int i = 0; i < bound; i += L) {
                 FloatVector xv = FloatVector.fromArray(S, x, i);
                 long b = 2L * i;
-                a0 = halvesToFloats(ShortVector.fromMemorySegment(H8, seg, o0 + b, LE)).fma(xv, a0);
-                a1 = halvesToFloats(ShortVector.fromMemorySegment(H8, seg, o1 + b, LE)).fma(xv, a1);
-                a2 = halvesToFloats(ShortVector.fromMemorySegment(H8, seg, o2 + b, LE)).fma(xv, a2);
-                a3 = halvesToFloats(ShortVector.fromMemorySegment(H8, seg, o3 + b, LE)).fma(xv, a3);
+                a0 = halvesToFloats(ShortVector.fromMemorySegment(HL, seg, o0 + b, LE)).fma(xv, a0);
+                a1 = halvesToFloats(ShortVector.fromMemorySegment(HL, seg, o1 + b, LE)).fma(xv, a1);
+                a2 = halvesToFloats(ShortVector.fromMemorySegment(HL, seg, o2 + b, LE)).fma(xv, a2);
+                a3 = halvesToFloats(ShortVector.fromMemorySegment(HL, seg, o3 + b, LE)).fma(xv, a3);
             }
             store(out, r, accumulate, finish(a0, o0, x, bound));
             store(out, r + 1, accumulate, finish(a1, o1, x, bound));
@@ -46,7 +46,7 @@ public final class F16Matrix extends MappedMatrix {
             long o = r * rowBytes;
             FloatVector a = FloatVector.zero(S);
             for (int i = 0; i < bound; i += L) {
-                a = halvesToFloats(ShortVector.fromMemorySegment(H8, seg, o + 2L * i, LE)).fma(FloatVector.fromArray(S, x, i), a);
+                a = halvesToFloats(ShortVector.fromMemorySegment(HL, seg, o + 2L * i, LE)).fma(FloatVector.fromArray(S, x, i), a);
             }
             store(out, r, accumulate, finish(a, o, x, bound));
         }

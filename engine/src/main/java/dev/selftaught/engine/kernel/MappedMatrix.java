@@ -24,12 +24,12 @@ public abstract class MappedMatrix extends Matrix {
 
     static final VectorSpecies<Float> S = Kernels.S;
     static final int L = S.length();
-    /** The fused kernels are written for 8-lane float vectors (AVX2); other widths use the decode-then-tile path. */
-    static final boolean FUSED = L == 8;
-    static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
-    static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
-    static final VectorSpecies<Short> H8 = ShortVector.SPECIES_128;
-    static final VectorSpecies<Integer> I8 = FUSED ? IntVector.SPECIES_256 : IntVector.SPECIES_PREFERRED;
+    /** The fused kernels are written for 8-lane (AVX2) and 16-lane (AVX-512) float vectors; other widths use the decode-then-tile path. */
+    static final boolean FUSED = L == 8 || L == 16;
+    /** L bytes, L shorts and L ints: the sources of one float vector. */
+    static final VectorSpecies<Byte> BL = FUSED ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : ByteVector.SPECIES_64;
+    static final VectorSpecies<Short> HL = FUSED ? VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16)) : ShortVector.SPECIES_128;
+    static final VectorSpecies<Integer> IL = VectorSpecies.of(int.class, S.vectorShape());
 
     protected final MemorySegment seg;
     protected final long rowBytes;
@@ -75,18 +75,18 @@ public abstract class MappedMatrix extends Matrix {
 
     static byte i8(MemorySegment s, long off) { return s.get(ValueLayout.JAVA_BYTE, off); }
 
-    /** Eight int8 values as floats. */
+    /** L int8 values as floats. */
     static FloatVector bytesToFloats(ByteVector b) {
         return (FloatVector) b.convertShape(VectorOperators.B2F, S, 0);
     }
 
     /**
-     * Eight IEEE half floats (sign-extended to ints) as floats, exactly: the magnitude bits moved
+     * L IEEE half floats (sign-extended to ints) as floats, exactly: the magnitude bits moved
      * to float position and rescaled by 2^112 (exact for normal and subnormal halves; weights hold
      * no infinities or NaNs), then the sign.
      */
     static FloatVector halvesToFloats(ShortVector h) {
-        IntVector i = (IntVector) h.convertShape(VectorOperators.S2I, I8, 0);
+        IntVector i = (IntVector) h.convertShape(VectorOperators.S2I, IL, 0);
         FloatVector mag = i.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
         return mag.reinterpretAsInts().or(i.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }

@@ -36,16 +36,21 @@ public final class Q4_0Matrix extends MappedMatrix {
         long o = r0 * rowBytes;
         int blocks = n * (cols / BLOCK);
         for (int b = 0; b < blocks; b++, o += BYTES) {
-            if (FUSED) {
+            int y = off + b * BLOCK;
+            if (L == 16) {
                 float d = half(seg, o);
-                int y = off + b * BLOCK;
-                ByteVector q0 = ByteVector.fromMemorySegment(B8, seg, o + 2, LE), q1 = ByteVector.fromMemorySegment(B8, seg, o + 10, LE);
+                ByteVector q = ByteVector.fromMemorySegment(BL, seg, o + 2, LE);
+                lo(q, d).intoArray(dst, y);
+                hi(q, d).intoArray(dst, y + 16);
+            } else if (L == 8) {
+                float d = half(seg, o);
+                ByteVector q0 = ByteVector.fromMemorySegment(BL, seg, o + 2, LE), q1 = ByteVector.fromMemorySegment(BL, seg, o + 10, LE);
                 lo(q0, d).intoArray(dst, y);
                 lo(q1, d).intoArray(dst, y + 8);
                 hi(q0, d).intoArray(dst, y + 16);
                 hi(q1, d).intoArray(dst, y + 24);
             } else {
-                decodeBlock(seg, o, dst, off + b * BLOCK);
+                decodeBlock(seg, o, dst, y);
             }
         }
     }
@@ -61,12 +66,20 @@ public final class Q4_0Matrix extends MappedMatrix {
             for (int b = 0; b < blocks; b++) {
                 long bo = (long) b * BYTES;
                 int xo = b * BLOCK;
-                FloatVector x0 = FloatVector.fromArray(S, x, xo), x1 = FloatVector.fromArray(S, x, xo + 8);
-                FloatVector x2 = FloatVector.fromArray(S, x, xo + 16), x3 = FloatVector.fromArray(S, x, xo + 24);
-                a0 = block(o0 + bo, x0, x1, x2, x3, a0);
-                a1 = block(o1 + bo, x0, x1, x2, x3, a1);
-                a2 = block(o2 + bo, x0, x1, x2, x3, a2);
-                a3 = block(o3 + bo, x0, x1, x2, x3, a3);
+                if (L == 16) {
+                    FloatVector x0 = FloatVector.fromArray(S, x, xo), x1 = FloatVector.fromArray(S, x, xo + 16);
+                    a0 = block16(o0 + bo, x0, x1, a0);
+                    a1 = block16(o1 + bo, x0, x1, a1);
+                    a2 = block16(o2 + bo, x0, x1, a2);
+                    a3 = block16(o3 + bo, x0, x1, a3);
+                } else {
+                    FloatVector x0 = FloatVector.fromArray(S, x, xo), x1 = FloatVector.fromArray(S, x, xo + 8);
+                    FloatVector x2 = FloatVector.fromArray(S, x, xo + 16), x3 = FloatVector.fromArray(S, x, xo + 24);
+                    a0 = block8(o0 + bo, x0, x1, x2, x3, a0);
+                    a1 = block8(o1 + bo, x0, x1, x2, x3, a1);
+                    a2 = block8(o2 + bo, x0, x1, x2, x3, a2);
+                    a3 = block8(o3 + bo, x0, x1, x2, x3, a3);
+                }
             }
             store(out, r, accumulate, Kernels.sum(a0));
             store(out, r + 1, accumulate, Kernels.sum(a1));
@@ -78,18 +91,28 @@ public final class Q4_0Matrix extends MappedMatrix {
             FloatVector a = FloatVector.zero(S);
             for (int b = 0; b < blocks; b++, o += BYTES) {
                 int xo = b * BLOCK;
-                a = block(o, FloatVector.fromArray(S, x, xo), FloatVector.fromArray(S, x, xo + 8),
-                        FloatVector.fromArray(S, x, xo + 16), FloatVector.fromArray(S, x, xo + 24), a);
+                a = L == 16
+                        ? block16(o, FloatVector.fromArray(S, x, xo), FloatVector.fromArray(S, x, xo + 16), a)
+                        : block8(o, FloatVector.fromArray(S, x, xo), FloatVector.fromArray(S, x, xo + 8),
+                                FloatVector.fromArray(S, x, xo + 16), FloatVector.fromArray(S, x, xo + 24), a);
             }
             store(out, r, accumulate, Kernels.sum(a));
         }
         return true;
     }
 
-    /** One block against x, fed to the accumulator in position order (0-7, 8-15, 16-23, 24-31). */
-    private FloatVector block(long o, FloatVector x0, FloatVector x1, FloatVector x2, FloatVector x3, FloatVector a) {
+    /** One block against x with 16-lane vectors: low nibbles are values 0-15, high nibbles 16-31. */
+    private FloatVector block16(long o, FloatVector x0, FloatVector x1, FloatVector a) {
         float d = half(seg, o);
-        ByteVector q0 = ByteVector.fromMemorySegment(B8, seg, o + 2, LE), q1 = ByteVector.fromMemorySegment(B8, seg, o + 10, LE);
+        ByteVector q = ByteVector.fromMemorySegment(BL, seg, o + 2, LE);
+        a = lo(q, d).fma(x0, a);
+        return hi(q, d).fma(x1, a);
+    }
+
+    /** One block against x with 8-lane vectors, fed to the accumulator in position order (0-7, 8-15, 16-23, 24-31). */
+    private FloatVector block8(long o, FloatVector x0, FloatVector x1, FloatVector x2, FloatVector x3, FloatVector a) {
+        float d = half(seg, o);
+        ByteVector q0 = ByteVector.fromMemorySegment(BL, seg, o + 2, LE), q1 = ByteVector.fromMemorySegment(BL, seg, o + 10, LE);
         a = lo(q0, d).fma(x0, a);
         a = lo(q1, d).fma(x1, a);
         a = hi(q0, d).fma(x2, a);

@@ -26,7 +26,7 @@ public final class Q8_0Matrix extends MappedMatrix {
             if (FUSED) {
                 float d = half(seg, o);
                 int y = off + b * BLOCK;
-                for (int k = 0; k < BLOCK; k += L) bytesToFloats(ByteVector.fromMemorySegment(B8, seg, o + 2 + k, LE)).mul(d).intoArray(dst, y + k);
+                for (int k = 0; k < BLOCK; k += L) bytesToFloats(ByteVector.fromMemorySegment(BL, seg, o + 2 + k, LE)).mul(d).intoArray(dst, y + k);
             } else {
                 decodeBlock(seg, o, dst, off + b * BLOCK);
             }
@@ -34,7 +34,7 @@ public final class Q8_0Matrix extends MappedMatrix {
     }
 
     private FloatVector w(long o, int k, float d) {
-        return bytesToFloats(ByteVector.fromMemorySegment(B8, seg, o + 2 + k, LE)).mul(d);
+        return bytesToFloats(ByteVector.fromMemorySegment(BL, seg, o + 2 + k, LE)).mul(d);
     }
 
     @Override
