@@ -192,33 +192,33 @@ public final class Kernels {
             u = FloatVector.fromArray(S, w, w3 + i);
             a30 = u.fma(v0, a30); a31 = u.fma(v1, a31); a32 = u.fma(v2, a32); a33 = u.fma(v3, a33);
         }
-        store(out, outStride, accumulate, s, col, finish(a00, w, w0, x, x0, bound, in));
-        store(out, outStride, accumulate, s + 1, col, finish(a01, w, w0, x, x1, bound, in));
-        store(out, outStride, accumulate, s + 2, col, finish(a02, w, w0, x, x2, bound, in));
-        store(out, outStride, accumulate, s + 3, col, finish(a03, w, w0, x, x3, bound, in));
-        store(out, outStride, accumulate, s, col + 1, finish(a10, w, w1, x, x0, bound, in));
-        store(out, outStride, accumulate, s + 1, col + 1, finish(a11, w, w1, x, x1, bound, in));
-        store(out, outStride, accumulate, s + 2, col + 1, finish(a12, w, w1, x, x2, bound, in));
-        store(out, outStride, accumulate, s + 3, col + 1, finish(a13, w, w1, x, x3, bound, in));
-        store(out, outStride, accumulate, s, col + 2, finish(a20, w, w2, x, x0, bound, in));
-        store(out, outStride, accumulate, s + 1, col + 2, finish(a21, w, w2, x, x1, bound, in));
-        store(out, outStride, accumulate, s + 2, col + 2, finish(a22, w, w2, x, x2, bound, in));
-        store(out, outStride, accumulate, s + 3, col + 2, finish(a23, w, w2, x, x3, bound, in));
-        store(out, outStride, accumulate, s, col + 3, finish(a30, w, w3, x, x0, bound, in));
-        store(out, outStride, accumulate, s + 1, col + 3, finish(a31, w, w3, x, x1, bound, in));
-        store(out, outStride, accumulate, s + 2, col + 3, finish(a32, w, w3, x, x2, bound, in));
-        store(out, outStride, accumulate, s + 3, col + 3, finish(a33, w, w3, x, x3, bound, in));
+        // Lanes go through a small buffer and are summed in sum()'s tree order by scalar code: passing
+        // sixteen vectors to a helper that C2 declines to inline (this method is large) would box them.
+        float[] lanes = LANES.get();
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a02.intoArray(lanes, 2 * L); a03.intoArray(lanes, 3 * L);
+        a10.intoArray(lanes, 4 * L); a11.intoArray(lanes, 5 * L); a12.intoArray(lanes, 6 * L); a13.intoArray(lanes, 7 * L);
+        a20.intoArray(lanes, 8 * L); a21.intoArray(lanes, 9 * L); a22.intoArray(lanes, 10 * L); a23.intoArray(lanes, 11 * L);
+        a30.intoArray(lanes, 12 * L); a31.intoArray(lanes, 13 * L); a32.intoArray(lanes, 14 * L); a33.intoArray(lanes, 15 * L);
+        int[] wo = {w0, w1, w2, w3}, xo = {x0, x1, x2, x3};
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j < 4; j++) {
+                float sum = bound > 0 ? sumLanes(lanes, (4 * i + j) * L) : 0f;
+                for (int k = bound; k < in; k++) sum += w[wo[i] + k] * x[xo[j] + k];
+                int o = (s + j) * outStride + col + i;
+                out[o] = accumulate ? out[o] + sum : sum;
+            }
+        }
     }
 
-    private static float finish(FloatVector acc, float[] w, int wOff, float[] x, int xOff, int bound, int in) {
-        float sum = bound > 0 ? sum(acc) : 0f;
-        for (int i = bound; i < in; i++) sum += w[wOff + i] * x[xOff + i];
-        return sum;
-    }
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[16 * L]);
 
-    private static void store(float[] out, int outStride, boolean accumulate, int s, int r, float v) {
-        int o = s * outStride + r;
-        out[o] = accumulate ? out[o] + v : v;
+    /** The lanes {@code v[off..off+L)} summed in exactly the order of {@link #sum(FloatVector)} (overwrites them). */
+    static float sumLanes(float[] v, int off) {
+        // each step adds lane i^h to lane i, h = L/2, ..., 1; lane 0 ends with the total
+        for (int h = L / 2; h >= 1; h /= 2) {
+            for (int i = 0; i < h; i++) v[off + i] = v[off + i] + v[off + (i ^ h)];
+        }
+        return v[off];
     }
 
     /**

@@ -80,6 +80,7 @@ class MatrixKernelsTest {
         float[] decoded = m.toFloats();
         for (int i = 0; i < dense.length; i++) assertEquals(dense[i], decoded[i], e + " decoded value " + i);
 
+        float[] alone = null;
         for (int batch : new int[] {1, 2, 5}) {
             float[] x = new float[batch * cols];
             for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
@@ -96,6 +97,11 @@ class MatrixKernelsTest {
                 assertEquals(viaFloats[i], got[i], 0f, e + " batch " + batch + " output " + i + " bit-identical to the float kernel");
                 assertEquals(ref[i], got[i], 1e-5 * scale, e + " batch " + batch + " output " + i + " against float64");
             }
+            // a row's result does not depend on the batch it is in (what makes batched decoding exact);
+            // x rows are drawn afresh per batch, so recompute row 0 alone for this batch's x
+            alone = new float[rows];
+            m.matmul(alone, rows, false, java.util.Arrays.copyOf(x, cols), 1, 0, rows, scratch);
+            for (int r = 0; r < rows; r++) assertEquals(alone[r], got[r], 0f, e + " batch " + batch + " row 0 output " + r + " as when alone");
             // accumulate adds onto what is there; a sub-range leaves the rest alone
             float[] acc = new float[batch * rows];
             java.util.Arrays.fill(acc, 1f);
