@@ -8,6 +8,13 @@ import jdk.incubator.vector.ShortVector;
 public final class F16Matrix extends MappedMatrix {
     public F16Matrix(MemorySegment seg, int rows, int cols) { super(seg, rows, cols, 1, 2); }
 
+    /**
+     * Vector half decoding (a bit trick through a short-to-int conversion) measured about 10x
+     * slower than the scalar {@code Float.float16ToFloat} intrinsic on JDK 25 with AVX-512, so
+     * the scalar decode and the shared float tiles are used unless this property asks otherwise.
+     */
+    static final boolean VECTOR_DECODE = Boolean.getBoolean("selftaught.f16.vector");
+
     @Override public String encoding() { return "F16"; }
 
     @Override
@@ -15,7 +22,7 @@ public final class F16Matrix extends MappedMatrix {
         long o = r0 * rowBytes;
         int count = n * cols;
         int i = 0;
-        if (FUSED) {
+        if (FUSED && VECTOR_DECODE) {
             for (; i + L <= count; i += L) halvesToFloats(ShortVector.fromMemorySegment(HL, seg, o + 2L * i, LE)).intoArray(dst, off + i);
         }
         for (; i < count; i++) dst[off + i] = half(seg, o + 2L * i);
@@ -23,7 +30,7 @@ public final class F16Matrix extends MappedMatrix {
 
     @Override
     protected boolean matvec(float[] out, boolean accumulate, float[] x, int r0, int r1) {
-        if (!FUSED) return false;
+        if (!FUSED || !VECTOR_DECODE) return false;
         int bound = S.loopBound(cols);
         int r = r0;
         for (; r + 4 <= r1; r += 4) {
