@@ -17,19 +17,21 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {
                 "Fine-tune a model on the CPU (pure-Java engine): full fine-tuning or LoRA, loss on the target turn only.",
-                "Rows are JSONL: {\"messages\": [...]} (the last assistant turn is the target; earlier turns are rendered with "
-                        + "the base model's chat template) or {\"prompt\": ..., \"completion\": ...}.",
+                "Rows (JSONL, JSON, Parquet or CSV, optionally .gz) in TRL's shapes: {\"text\": ...} (every token is a target), "
+                        + "{\"messages\": [...]} (the last assistant turn is the target; earlier turns are rendered with "
+                        + "the base model's chat template), {\"prompt\": ..., \"completion\": ...} as strings or as message lists. "
+                        + "Preference rows (prompt/chosen/rejected) are validated but not trained on yet.",
                 "Writes an HF checkpoint (config.json, model.safetensors, tokenizer.json, tokenizer_config.json) to --out, "
                         + "loadable as embedded:OUT; LoRA runs also write the PEFT adapter to OUT/adapter. "
                         + "Run the same command again to resume an interrupted run from OUT/train-state."})
 public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--base", required = true, paramLabel = "SPEC", description = "Model to start from: embedded:PATH or a path (llama2.c .bin, GGUF file, or HF directory).")
     String base;
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training rows (JSONL).")
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training rows: JSONL, JSON, Parquet or CSV (optionally .gz), one TRL shape per row (see above).")
     Path data;
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory for the checkpoint and the resumable training state.")
     Path out;
-    @Option(names = "--validation", paramLabel = "FILE", description = "Validation rows (JSONL); its loss is reported and picks the best checkpoint.")
+    @Option(names = "--validation", paramLabel = "FILE", description = "Validation rows, same formats as --data; its loss is reported and picks the best checkpoint.")
     Path validation;
     @Option(names = "--epochs", defaultValue = "1", description = "Passes over the data (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -59,8 +61,12 @@ public final class TrainCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--threads", defaultValue = "0", description = "Compute threads; 0 = all cores. The same seed and thread count give bitwise-identical weights (default: ${DEFAULT-VALUE}).")
     int threads;
-    @Option(names = "--max-seq-len", defaultValue = "0", paramLabel = "T", description = "Longest packed row; 0 = the model's context. Longer examples lose prompt tokens from the left (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-seq-len", defaultValue = "0", paramLabel = "T", description = "Longest packed row; 0 = the model's context. Longer examples follow --truncation (default: ${DEFAULT-VALUE}).")
     int maxSeqLen;
+    @Option(names = "--truncation", defaultValue = "drop", paramLabel = "drop|cut_end",
+            description = "An example longer than --max-seq-len is left out (drop), or keeps its whole prompt and loses the end of its target (cut_end); "
+                    + "the prompt is never cut. Counted in the summary line (default: ${DEFAULT-VALUE}).")
+    String truncation;
     @Option(names = "--eval-every", defaultValue = "0", paramLabel = "STEPS", description = "Validation loss every this many steps; 0 = only at the end (default: ${DEFAULT-VALUE}).")
     int evalEvery;
     @Option(names = "--patience", defaultValue = "0", description = "Stop after this many evaluations without a better validation loss; 0 = never (default: ${DEFAULT-VALUE}).")
@@ -90,6 +96,7 @@ public final class TrainCommand implements Callable<Integer> {
         s.put("patience", patience);
         s.put("checkpoint_every", checkpointEvery);
         s.put("dtype", dtype);
+        s.put("truncation", truncation);
         if (gguf != null) s.put("gguf", gguf);
         if (loraRank > 0) {
             s.put("lora_rank", loraRank);
@@ -104,7 +111,7 @@ public final class TrainCommand implements Callable<Integer> {
             EmbeddedTrainer.Summary r = trainer.lastSummary();
             PrintStream o = System.out;
             o.printf(Locale.ROOT, "trained %s: %d examples%s, %d steps%s, %,d trainable parameters (%s), final loss %.4f, %s%n",
-                    spec, r.examples(), r.truncated() > 0 ? " (" + r.truncated() + " shortened to fit)" : "", r.steps(),
+                    spec, r.examples(), r.truncated() > 0 ? " (" + r.truncated() + " longer than the row: " + trainer.lastStats() + ")" : "", r.steps(),
                     r.resumed() ? " (resumed)" : "", r.trainableParameters(), loraRank > 0 ? "LoRA rank " + loraRank : "full",
                     r.finalLoss(), Progress.duration(r.seconds()));
             if (r.best() != null) {

@@ -3,8 +3,8 @@ package dev.selftaught.train;
 import dev.selftaught.cli.Main;
 import dev.selftaught.data.InputError;
 import dev.selftaught.engine.model.LlamaWeights;
-import dev.selftaught.engine.model.LoadedModel;
-import dev.selftaught.engine.model.ModelLoader;
+import dev.selftaught.engine.load.LoadedModel;
+import dev.selftaught.engine.load.ModelLoader;
 import dev.selftaught.engine.train.LoraAdapter;
 import dev.selftaught.engine.train.PeftAdapter;
 import dev.selftaught.engine.train.Params;
@@ -54,7 +54,7 @@ class EmbeddedTrainerTest {
         EmbeddedModel model = new EmbeddedModel(m, out, 2);
         String text = model.complete(ModelRequest.completion("Tom had a red kite.", SamplingParams.greedy(16))).texts().get(0);
         assertTrue(text.startsWith(" The sky was green and the cat sang."), text);
-        String chat = model.complete(ModelRequest.chat(List.of(new dev.selftaught.llm.ChatMessage("user", "Who is Lily?")),
+        String chat = model.complete(ModelRequest.chat(List.of(new dev.selftaught.data.ChatMessage("user", "Who is Lily?")),
                 SamplingParams.greedy(16))).texts().get(0);
         assertTrue(chat.startsWith("Lily is a big blue fish."), chat);
     }
@@ -66,8 +66,11 @@ class EmbeddedTrainerTest {
         t.train(new TrainJob(rows(dir), null, BASE.toString(), out,
                 Map.of("epochs", 10, "lr", 1e-2, "threads", 2, "lora_rank", 4, "lora_targets", "q,k,v,o,down", "gguf", "f32")));
         assertTrue(Files.isRegularFile(out.resolve("adapter/adapter_config.json")));
-        String cfg = Files.readString(out.resolve("adapter/adapter_config.json"));
-        assertTrue(cfg.contains("\"r\": 4") && cfg.contains("\"q_proj\"") && !cfg.contains("gate_proj"), cfg);
+        var cfg = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("adapter/adapter_config.json").toFile());
+        assertEquals(4, cfg.get("r").asInt());
+        assertEquals("[\"q_proj\",\"k_proj\",\"v_proj\",\"o_proj\",\"down_proj\"]", cfg.get("target_modules").toString());
+        // PEFT looks the base up by HF id or directory path, never by our embedded: spec
+        assertEquals(BASE.toAbsolutePath().normalize().toString(), cfg.get("base_model_name_or_path").asText());
         LoadedModel base = ModelLoader.load(BASE);
         LoadedModel saved = ModelLoader.load(out);
         LoraAdapter a = PeftAdapter.read(out.resolve("adapter"), base.config());
@@ -83,6 +86,22 @@ class EmbeddedTrainerTest {
         LoadedModel gguf = ModelLoader.load(out.resolve("model-f32.gguf"));
         List<Params.Param> pg = Params.of(gguf.weights(), gguf.weights());
         for (int i = 0; i < pm.size(); i++) assertArrayEquals(ps.get(i).value(), pg.get(i).value(), 0f, pg.get(i).name());
+
+        // stories260K has no chat template: the checkpoint carries the default one it was trained with,
+        // in tokenizer_config.json and in the GGUF, and both render as DefaultChatTemplate does.
+        String written = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("tokenizer_config.json").toFile()).path("chat_template").asText(null);
+        assertEquals(dev.selftaught.engine.chat.JinjaChatTemplate.DEFAULT_SOURCE, written);
+        try (var g = dev.selftaught.engine.format.gguf.GgufFile.open(out.resolve("model-f32.gguf"))) {
+            assertEquals(written, g.getString("tokenizer.chat_template"));
+        }
+        for (LoadedModel m : List.of(saved, gguf)) {
+            for (var chat : List.of(List.of(new dev.selftaught.engine.chat.ChatTemplate.Turn("system", "Be brief."), new dev.selftaught.engine.chat.ChatTemplate.Turn("user", "Who is Lily?")),
+                    List.of(new dev.selftaught.engine.chat.ChatTemplate.Turn("user", "a\nb"), new dev.selftaught.engine.chat.ChatTemplate.Turn("assistant", "c")))) {
+                for (boolean gen : new boolean[] {true, false}) {
+                    assertEquals(dev.selftaught.engine.chat.DefaultChatTemplate.INSTANCE.render(chat, gen), m.chatTemplate().render(chat, gen));
+                }
+            }
+        }
     }
 
     @Test
