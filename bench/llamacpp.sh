@@ -51,7 +51,7 @@ for t in $TYPES; do
   fi
 done
 
-field() { grep "^$1" | tail -n 1 | sed "s/^$1[: ]*//"; }
+field() { grep "^$1" | tail -n 1 | sed "s|^$1[: ]*||"; }
 printf '%-5s %-9s %6s %9s %8s %10s %10s %7s %12s\n' type engine load_s rss_MB peak_MB prefill/s decode/s "%bw" "${STREAMS}str/s"
 for round in $(seq 1 "$ROUNDS"); do
   for t in $TYPES; do

@@ -4,7 +4,7 @@ import dev.selftaught.data.InputError;
 import dev.selftaught.engine.format.gguf.GgmlType;
 import dev.selftaught.engine.format.gguf.GgufCheckpoint;
 import dev.selftaught.engine.llama2c.Llama2cCheckpoint;
-import dev.selftaught.engine.tokenizer.SentencePieceModelFile;
+import dev.selftaught.engine.format.hf.SentencePieceModelFile;
 import dev.selftaught.engine.tokenizer.Tokenizer;
 import dev.selftaught.engine.llama2c.Llama2cTokenizer;
 import dev.selftaught.engine.model.LlamaConfig;

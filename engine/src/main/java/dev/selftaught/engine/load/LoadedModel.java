@@ -2,6 +2,7 @@ package dev.selftaught.engine.load;
 
 import dev.selftaught.engine.model.LlamaConfig;
 import dev.selftaught.engine.model.LlamaWeights;
+import dev.selftaught.engine.model.ModelWeights;
 import dev.selftaught.engine.chat.ChatTemplate;
 import dev.selftaught.engine.tokenizer.Tokenizer;
 import java.nio.file.Path;
