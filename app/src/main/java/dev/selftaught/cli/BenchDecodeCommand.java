@@ -52,6 +52,10 @@ public final class BenchDecodeCommand implements Callable<Integer> {
             description = "Untimed runs until this many seconds have passed, so the JIT compiles the kernels first. Default: ${DEFAULT-VALUE}.")
     double warmup;
 
+    @Option(names = "--prompt-tokens", paramLabel = "P", defaultValue = "0",
+            description = "Also measure prefill: one forward pass over a P-token prompt (0 = skip). Default: ${DEFAULT-VALUE}.")
+    int promptTokens;
+
     @Override
     public Integer call() {
         if (tokens < 1) throw new InputError("--tokens must be >= 1, got " + tokens);
@@ -63,6 +67,7 @@ public final class BenchDecodeCommand implements Callable<Integer> {
         Path path = Path.of(location);
         if (!Files.exists(path)) throw new InputError("model not found: " + path.toAbsolutePath());
         LoadedModel m;
+        long loadStart = System.nanoTime();
         try {
             m = ModelLoader.load(path);
         } catch (ModelFormatException e) {
@@ -71,14 +76,27 @@ public final class BenchDecodeCommand implements Callable<Integer> {
         if (tokens >= m.config().maxSeqLen()) {
             throw new InputError("--tokens " + tokens + " does not fit the model's context of " + m.config().maxSeqLen() + " (at most " + (m.config().maxSeqLen() - 1) + ")");
         }
+        if (promptTokens < 0 || promptTokens > m.config().maxSeqLen()) {
+            throw new InputError("--prompt-tokens must be in [0, " + m.config().maxSeqLen() + "], got " + promptTokens);
+        }
+        double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+        long[] afterLoad = DecodeBenchmark.residentMemory();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        out.printf(Locale.ROOT, "load: %.2f s, matrices %s %,d bytes, resident after load %,d MB%n", loadSeconds, m.tensors().encodings(),
+                m.tensors().matrixBytes(), afterLoad[0] >> 20);
         int nThreads = threads.value() == 0 ? Runtime.getRuntime().availableProcessors() : threads.value();
         err.printf(Locale.ROOT, "model %s: %,d parameters, dim %d, %d layers, vocab %d; %d stream(s) x %d tokens, %d thread(s), %d-lane vectors%n",
                 path, m.config().parameterCount(), m.config().dim(), m.config().nLayers(), m.config().vocabSize(),
                 streams, tokens, nThreads, Kernels.lanes());
         err.flush();
-        DecodeBenchmark.Result r = DecodeBenchmark.run(m.weights(), m.tokenizer().bos(), tokens, streams, nThreads, warmup, runs,
+        DecodeBenchmark.Result r = DecodeBenchmark.run(m.tensors(), m.tokenizer().bos(), tokens, streams, nThreads, warmup, runs,
                 line -> { err.println(line); err.flush(); });
+        if (promptTokens > 0) {
+            double p = DecodeBenchmark.prefill(m.tensors(), promptTokens, nThreads, runs, line -> { err.println(line); err.flush(); });
+            out.printf(Locale.ROOT, "prefill tokens/s: %.1f%n", p);
+        }
+        long[] end = DecodeBenchmark.residentMemory();
+        out.printf(Locale.ROOT, "resident at end %,d MB, peak %,d MB%n", end[0] >> 20, end[1] >> 20);
         int show = Math.min(16, r.firstStream().length);
         out.println("first tokens of stream 0: " + Arrays.toString(Arrays.copyOf(r.firstStream(), show)));
         out.printf(Locale.ROOT, "tokens/s: %.1f%n", r.tokensPerSecond());

@@ -69,7 +69,7 @@ public final class EmbeddedModel implements LanguageModel {
         this.tokenizer = model.tokenizer();
         this.template = model.chatTemplate() != null ? model.chatTemplate() : DefaultChatTemplate.INSTANCE;
         this.identity = "embedded:" + canonical(location) + "@sha256:" + contentHash(model.files());
-        this.generator = new Generator(model.weights(), tokenizer, new Generator.Options(threads, MAX_SEQUENCES, MAX_ROWS));
+        this.generator = new Generator(model.tensors(), tokenizer, new Generator.Options(threads, MAX_SEQUENCES, MAX_ROWS));
     }
 
     private static String canonical(Path p) {

@@ -6,7 +6,7 @@ import dev.selftaught.engine.generate.SamplingConfig;
 import dev.selftaught.engine.generate.Sequence;
 import dev.selftaught.engine.infer.Transformer;
 import dev.selftaught.engine.kernel.ThreadTeam;
-import dev.selftaught.engine.model.LlamaWeights;
+import dev.selftaught.engine.model.ModelWeights;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -26,14 +26,14 @@ public final class DecodeBenchmark {
      * @param runs           timed runs; the best is returned (others' load on the machine only slows runs down)
      * @param progress       receives a line per run (may be null)
      */
-    public static Result run(LlamaWeights w, int bos, int tokens, int streams, int threads, double warmupSeconds, int runs,
+    public static Result run(ModelWeights w, int bos, int tokens, int streams, int threads, double warmupSeconds, int runs,
                              Consumer<String> progress) {
         if (tokens < 1 || tokens + 1 > w.config.maxSeqLen()) {
             throw new IllegalArgumentException("tokens must be in [1, " + (w.config.maxSeqLen() - 1) + "] for this model, got " + tokens);
         }
         if (streams < 1) throw new IllegalArgumentException("streams must be >= 1, got " + streams);
         try (ThreadTeam team = new ThreadTeam(threads)) {
-            Transformer t = new Transformer(w, streams, team);
+            Transformer t = new Transformer(w, streams, streams, team);
             long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
             int warm = 0;
             do {
@@ -49,6 +49,57 @@ public final class DecodeBenchmark {
             }
             return best;
         }
+    }
+
+    /**
+     * Prefill throughput: one forward pass over a prompt of {@code promptTokens} rows (token ids
+     * spread over the vocabulary, deterministic), as the generator's batched prefill does; the
+     * best of {@code runs} after one warm-up pass.
+     *
+     * @return tokens per second of the best run
+     */
+    public static double prefill(ModelWeights w, int promptTokens, int threads, int runs, Consumer<String> progress) {
+        if (promptTokens < 1 || promptTokens > w.config.maxSeqLen()) {
+            throw new IllegalArgumentException("prompt must be in [1, " + w.config.maxSeqLen() + "] tokens, got " + promptTokens);
+        }
+        int[] tokens = new int[promptTokens], slots = new int[promptTokens], pos = new int[promptTokens];
+        for (int i = 0; i < promptTokens; i++) {
+            tokens[i] = (int) ((i * 7919L + 13) % w.config.vocabSize());
+            pos[i] = i;
+        }
+        double best = 0;
+        try (ThreadTeam team = new ThreadTeam(threads)) {
+            Transformer t = new Transformer(w, promptTokens, 1, team);
+            int slot = t.cache().allocate(promptTokens);
+            java.util.Arrays.fill(slots, slot);
+            for (int run = 0; run <= Math.max(1, runs); run++) {
+                long t0 = System.nanoTime();
+                t.forward(promptTokens, slots, tokens, pos, new int[] {promptTokens - 1}, 1);
+                double tps = promptTokens / ((System.nanoTime() - t0) / 1e9);
+                if (progress != null) progress.accept((run == 0 ? "prefill warm-up: " : "prefill run " + run + ": ")
+                        + String.format(java.util.Locale.ROOT, "%d tokens at %.1f tokens/s", promptTokens, tps));
+                if (run > 0) best = Math.max(best, tps);
+            }
+        }
+        return best;
+    }
+
+    /** Resident and peak resident memory of this process in bytes ({@code VmRSS}, {@code VmHWM}), or -1 where unknown. */
+    public static long[] residentMemory() {
+        long rss = -1, hwm = -1;
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) rss = kib(line);
+                if (line.startsWith("VmHWM:")) hwm = kib(line);
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux: unknown
+        }
+        return new long[] {rss, hwm};
+    }
+
+    private static long kib(String line) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
     }
 
     private static Result once(Transformer t, int bos, int tokens, int streams) {

@@ -3,6 +3,7 @@ package dev.selftaught.engine.generate;
 import dev.selftaught.engine.infer.Transformer;
 import dev.selftaught.engine.kernel.ThreadTeam;
 import dev.selftaught.engine.model.LlamaWeights;
+import dev.selftaught.engine.model.ModelWeights;
 import dev.selftaught.engine.tokenizer.Tokenizer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -64,6 +65,11 @@ public final class Generator implements AutoCloseable {
     private volatile Throwable fatal;
 
     public Generator(LlamaWeights weights, Tokenizer tokenizer, Options options) {
+        this(ModelWeights.of(weights), tokenizer, options);
+    }
+
+    /** Generates from weights in any storage encoding (e.g. a memory-mapped quantized GGUF). */
+    public Generator(ModelWeights weights, Tokenizer tokenizer, Options options) {
         this.tokenizer = tokenizer;
         this.team = new ThreadTeam(options.threads());
         this.decoder = new BatchDecoder(new Transformer(weights, options.maxRows(), options.maxSequences(), team), tokenizer, options.maxSequences());

@@ -58,4 +58,21 @@ public final class Rope {
             }
         }
     }
+
+    /**
+     * The same rotation in the rotate-half layout (HF, GGUF qwen2): dimension i of a head pairs
+     * with i + headSize/2. Applied to q/k computed from unpermuted rotate-half rows it gives the
+     * permuted image of {@link #rotate}, and attention scores are invariant under that permutation.
+     */
+    public static void rotateHalf(float[] v, int off, int n, int headSize, float[] cos, float[] sin) {
+        int half = headSize / 2;
+        for (int h = 0; h < n; h += headSize) {
+            int base = off + h;
+            for (int i = 0; i < half; i++) {
+                float a = v[base + i], b = v[base + i + half];
+                v[base + i] = a * cos[i] - b * sin[i];
+                v[base + i + half] = a * sin[i] + b * cos[i];
+            }
+        }
+    }
 }

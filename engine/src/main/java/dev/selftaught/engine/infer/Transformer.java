@@ -3,7 +3,9 @@ package dev.selftaught.engine.infer;
 import dev.selftaught.engine.kernel.Kernels;
 import dev.selftaught.engine.kernel.ThreadTeam;
 import dev.selftaught.engine.model.LlamaConfig;
+import dev.selftaught.engine.kernel.Matrix;
 import dev.selftaught.engine.model.LlamaWeights;
+import dev.selftaught.engine.model.ModelWeights;
 
 /**
  * The Llama forward pass over a batch of rows. A row is one token of one sequence at one
@@ -17,7 +19,7 @@ import dev.selftaught.engine.model.LlamaWeights;
  */
 public final class Transformer {
     private final LlamaConfig c;
-    private final LlamaWeights w;
+    private final ModelWeights w;
     private final ThreadTeam team;
     private final KvCache cache;
     private final Rope rope;
@@ -31,6 +33,7 @@ public final class Transformer {
     private final float[] logits;
     private final float[][] cos, sin;      // [maxRows][headSize/2]
     private final float[][] att;           // per worker [maxSeqLen]
+    private final float[][] scratch;       // per worker, rows of a matrix decoded to floats
     // Per-step row description, set by forward().
     private int m;
     private int[] slots, positions;
@@ -48,6 +51,16 @@ public final class Transformer {
      *                     enough for generation; the logits buffer is {@code maxLogitRows x vocab})
      */
     public Transformer(LlamaWeights weights, int maxRows, int maxLogitRows, ThreadTeam team) {
+        this(ModelWeights.of(weights), maxRows, maxLogitRows, team);
+    }
+
+    /** Runs over weights in any storage encoding; every row may ask for logits. */
+    public Transformer(ModelWeights weights, int maxRows, ThreadTeam team) {
+        this(weights, maxRows, maxRows, team);
+    }
+
+    /** Runs over weights in any storage encoding (e.g. a memory-mapped quantized GGUF file). */
+    public Transformer(ModelWeights weights, int maxRows, int maxLogitRows, ThreadTeam team) {
         this.w = weights;
         this.c = weights.config;
         this.team = team;
@@ -76,6 +89,7 @@ public final class Transformer {
         cos = new float[maxRows][headSize / 2];
         sin = new float[maxRows][headSize / 2];
         att = new float[team.size()][c.maxSeqLen()];
+        scratch = new float[team.size()][Matrix.scratchFloats(Math.max(dim, hidden))];
     }
 
     public LlamaConfig config() { return c; }
@@ -110,7 +124,7 @@ public final class Transformer {
             if (positions[r] < 0 || positions[r] >= cache.capacity(slots[r])) {
                 throw new IllegalArgumentException("position " + positions[r] + " outside the slot's capacity " + cache.capacity(slots[r]));
             }
-            System.arraycopy(w.tokenEmbedding, tok * dim, x, r * dim, dim);
+            w.tokenEmbedding.decodeRows(tok, 1, x, r * dim);
             rope.angles(positions[r], cos[r], sin[r]);
         }
         for (int l = 0; l < c.nLayers(); l++) layer(l);
@@ -137,13 +151,13 @@ public final class Transformer {
     private void qkvRange(int r0, int r1, int wk) {
         int l = layer, n = m;
         int a = Math.max(r0, 0), b = Math.min(r1, dim);
-        if (a < b) Kernels.matmul(q, dim, false, xb, n, w.wq[l], dim, a, b);
+        if (a < b) w.wq[l].matmul(q, dim, false, xb, n, a, b, scratch[wk]);
         a = Math.max(r0, dim) - dim;
         b = Math.min(r1, dim + kvDim) - dim;
-        if (a < b) Kernels.matmul(k, kvDim, false, xb, n, w.wk[l], dim, a, b);
+        if (a < b) w.wk[l].matmul(k, kvDim, false, xb, n, a, b, scratch[wk]);
         a = Math.max(r0, dim + kvDim) - dim - kvDim;
         b = Math.min(r1, dim + 2 * kvDim) - dim - kvDim;
-        if (a < b) Kernels.matmul(v, kvDim, false, xb, n, w.wv[l], dim, a, b);
+        if (a < b) w.wv[l].matmul(v, kvDim, false, xb, n, a, b, scratch[wk]);
     }
 
     private final ThreadTeam.RangeTask attentionTask = this::attentionRange;
@@ -156,7 +170,7 @@ public final class Transformer {
     private final ThreadTeam.RangeTask woTask = this::woRange;
 
     private void woRange(int r0, int r1, int wk) {
-        Kernels.matmul(x, dim, true, xb2, m, w.wo[layer], dim, r0, r1);
+        w.wo[layer].matmul(x, dim, true, xb2, m, r0, r1, scratch[wk]);
     }
 
     private final ThreadTeam.RangeTask gateUpTask = this::gateUpRange;
@@ -164,22 +178,22 @@ public final class Transformer {
     private void gateUpRange(int r0, int r1, int wk) {
         int l = layer, n = m;
         int a = Math.max(r0, 0), b = Math.min(r1, hidden);
-        if (a < b) Kernels.matmul(hb, hidden, false, xb, n, w.w1[l], dim, a, b);
+        if (a < b) w.w1[l].matmul(hb, hidden, false, xb, n, a, b, scratch[wk]);
         a = Math.max(r0, hidden) - hidden;
         b = Math.min(r1, 2 * hidden) - hidden;
-        if (a < b) Kernels.matmul(hb2, hidden, false, xb, n, w.w3[l], dim, a, b);
+        if (a < b) w.w3[l].matmul(hb2, hidden, false, xb, n, a, b, scratch[wk]);
     }
 
     private final ThreadTeam.RangeTask downTask = this::downRange;
 
     private void downRange(int r0, int r1, int wk) {
-        Kernels.matmul(x, dim, true, hb, m, w.w2[layer], hidden, r0, r1);
+        w.w2[layer].matmul(x, dim, true, hb, m, r0, r1, scratch[wk]);
     }
 
     private final ThreadTeam.RangeTask headTask = this::headRange;
 
     private void headRange(int r0, int r1, int wk) {
-        Kernels.matmul(logits, vocab, false, xb, nLogits, w.output, dim, r0, r1);
+        w.output.matmul(logits, vocab, false, xb, nLogits, r0, r1, scratch[wk]);
     }
 
     private void layer(int l) {
@@ -194,8 +208,13 @@ public final class Transformer {
                 Kernels.axpy(k, r * kvDim, 1f, w.bk[l], 0, kvDim);
                 Kernels.axpy(v, r * kvDim, 1f, w.bv[l], 0, kvDim);
             }
-            Rope.rotate(q, r * dim, dim, headSize, cos[r], sin[r]);
-            Rope.rotate(k, r * kvDim, kvDim, headSize, cos[r], sin[r]);
+            if (w.rotateHalf) {
+                Rope.rotateHalf(q, r * dim, dim, headSize, cos[r], sin[r]);
+                Rope.rotateHalf(k, r * kvDim, kvDim, headSize, cos[r], sin[r]);
+            } else {
+                Rope.rotate(q, r * dim, dim, headSize, cos[r], sin[r]);
+                Rope.rotate(k, r * kvDim, kvDim, headSize, cos[r], sin[r]);
+            }
             float[] kc = cache.keys(slots[r], l), vc = cache.values(slots[r], l);
             int cap = cache.capacity(slots[r]), p = positions[r];
             for (int i = 0; i < kvDim; i++) {

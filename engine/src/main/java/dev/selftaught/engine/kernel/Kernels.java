@@ -35,7 +35,7 @@ public final class Kernels {
     private static final jdk.incubator.vector.VectorShuffle<Float> SWAP8 = jdk.incubator.vector.VectorShuffle.fromOp(S, i -> i ^ (L >= 16 ? 8 : 0));
 
     /** Sum of the lanes, always added in the same tree order (unlike {@code reduceLanes(ADD)}). */
-    static float sum(FloatVector v) {
+    public static float sum(FloatVector v) {
         if (L >= 16) v = v.add(v.rearrange(SWAP8));
         if (L >= 8) v = v.add(v.rearrange(SWAP4));
         if (L >= 4) v = v.add(v.rearrange(SWAP2));
@@ -111,22 +111,34 @@ public final class Kernels {
      */
     public static void matmul(float[] out, int outStride, boolean accumulate, float[] x, int m,
                               float[] w, int in, int r0, int r1) {
-        int r = r0;
-        for (; r + 4 <= r1; r += 4) {
+        matmulRows(out, outStride, r0, accumulate, x, m, w, r0, r1 - r0, in);
+    }
+
+    /**
+     * The same product for {@code n} consecutive rows of {@code w} starting at row {@code wRow0},
+     * written to output columns starting at {@code outCol0}: {@code out[s*outStride + outCol0 + i]
+     * (+)= dot(w[wRow0 + i], x[s])}. Quantized matrices dequantize a few rows into a scratch
+     * buffer and call this, so every storage type shares these register tiles (and their
+     * operation order, hence bit-identical results).
+     */
+    public static void matmulRows(float[] out, int outStride, int outCol0, boolean accumulate, float[] x, int m,
+                                  float[] w, int wRow0, int n, int in) {
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
             int s = 0;
-            for (; s + 4 <= m; s += 4) tile4x4(out, outStride, accumulate, x, s, w, in, r);
-            for (; s < m; s++) tile4x1(out, outStride, accumulate, x, s, w, in, r);
+            for (; s + 4 <= m; s += 4) tile4x4(out, outStride, outCol0 + i, accumulate, x, s, w, in, wRow0 + i);
+            for (; s < m; s++) tile4x1(out, outStride, outCol0 + i, accumulate, x, s, w, in, wRow0 + i);
         }
-        for (; r < r1; r++) {
+        for (; i < n; i++) {
             for (int s = 0; s < m; s++) {
-                float d = dot(w, r * in, x, s * in, in);
-                int o = s * outStride + r;
+                float d = dot(w, (wRow0 + i) * in, x, s * in, in);
+                int o = s * outStride + outCol0 + i;
                 out[o] = accumulate ? out[o] + d : d;
             }
         }
     }
 
-    private static void tile4x1(float[] out, int outStride, boolean accumulate, float[] x, int s, float[] w, int in, int r) {
+    private static void tile4x1(float[] out, int outStride, int col, boolean accumulate, float[] x, int s, float[] w, int in, int r) {
         int bound = S.loopBound(in);
         int w0 = r * in, w1 = w0 + in, w2 = w1 + in, w3 = w2 + in, x0 = s * in;
         float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
@@ -151,7 +163,7 @@ public final class Kernels {
             d2 += w[w2 + i] * xi;
             d3 += w[w3 + i] * xi;
         }
-        int o = s * outStride + r;
+        int o = s * outStride + col;
         if (accumulate) {
             out[o] += d0; out[o + 1] += d1; out[o + 2] += d2; out[o + 3] += d3;
         } else {
@@ -159,7 +171,7 @@ public final class Kernels {
         }
     }
 
-    private static void tile4x4(float[] out, int outStride, boolean accumulate, float[] x, int s, float[] w, int in, int r) {
+    private static void tile4x4(float[] out, int outStride, int col, boolean accumulate, float[] x, int s, float[] w, int in, int r) {
         int bound = S.loopBound(in);
         int w0 = r * in, w1 = w0 + in, w2 = w1 + in, w3 = w2 + in;
         int x0 = s * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
@@ -180,33 +192,33 @@ public final class Kernels {
             u = FloatVector.fromArray(S, w, w3 + i);
             a30 = u.fma(v0, a30); a31 = u.fma(v1, a31); a32 = u.fma(v2, a32); a33 = u.fma(v3, a33);
         }
-        store(out, outStride, accumulate, s, r, finish(a00, w, w0, x, x0, bound, in));
-        store(out, outStride, accumulate, s + 1, r, finish(a01, w, w0, x, x1, bound, in));
-        store(out, outStride, accumulate, s + 2, r, finish(a02, w, w0, x, x2, bound, in));
-        store(out, outStride, accumulate, s + 3, r, finish(a03, w, w0, x, x3, bound, in));
-        store(out, outStride, accumulate, s, r + 1, finish(a10, w, w1, x, x0, bound, in));
-        store(out, outStride, accumulate, s + 1, r + 1, finish(a11, w, w1, x, x1, bound, in));
-        store(out, outStride, accumulate, s + 2, r + 1, finish(a12, w, w1, x, x2, bound, in));
-        store(out, outStride, accumulate, s + 3, r + 1, finish(a13, w, w1, x, x3, bound, in));
-        store(out, outStride, accumulate, s, r + 2, finish(a20, w, w2, x, x0, bound, in));
-        store(out, outStride, accumulate, s + 1, r + 2, finish(a21, w, w2, x, x1, bound, in));
-        store(out, outStride, accumulate, s + 2, r + 2, finish(a22, w, w2, x, x2, bound, in));
-        store(out, outStride, accumulate, s + 3, r + 2, finish(a23, w, w2, x, x3, bound, in));
-        store(out, outStride, accumulate, s, r + 3, finish(a30, w, w3, x, x0, bound, in));
-        store(out, outStride, accumulate, s + 1, r + 3, finish(a31, w, w3, x, x1, bound, in));
-        store(out, outStride, accumulate, s + 2, r + 3, finish(a32, w, w3, x, x2, bound, in));
-        store(out, outStride, accumulate, s + 3, r + 3, finish(a33, w, w3, x, x3, bound, in));
+        // Lanes go through a small buffer and are summed in sum()'s tree order by scalar code: passing
+        // sixteen vectors to a helper that C2 declines to inline (this method is large) would box them.
+        float[] lanes = LANES.get();
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a02.intoArray(lanes, 2 * L); a03.intoArray(lanes, 3 * L);
+        a10.intoArray(lanes, 4 * L); a11.intoArray(lanes, 5 * L); a12.intoArray(lanes, 6 * L); a13.intoArray(lanes, 7 * L);
+        a20.intoArray(lanes, 8 * L); a21.intoArray(lanes, 9 * L); a22.intoArray(lanes, 10 * L); a23.intoArray(lanes, 11 * L);
+        a30.intoArray(lanes, 12 * L); a31.intoArray(lanes, 13 * L); a32.intoArray(lanes, 14 * L); a33.intoArray(lanes, 15 * L);
+        int[] wo = {w0, w1, w2, w3}, xo = {x0, x1, x2, x3};
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j < 4; j++) {
+                float sum = bound > 0 ? sumLanes(lanes, (4 * i + j) * L) : 0f;
+                for (int k = bound; k < in; k++) sum += w[wo[i] + k] * x[xo[j] + k];
+                int o = (s + j) * outStride + col + i;
+                out[o] = accumulate ? out[o] + sum : sum;
+            }
+        }
     }
 
-    private static float finish(FloatVector acc, float[] w, int wOff, float[] x, int xOff, int bound, int in) {
-        float sum = bound > 0 ? sum(acc) : 0f;
-        for (int i = bound; i < in; i++) sum += w[wOff + i] * x[xOff + i];
-        return sum;
-    }
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[16 * L]);
 
-    private static void store(float[] out, int outStride, boolean accumulate, int s, int r, float v) {
-        int o = s * outStride + r;
-        out[o] = accumulate ? out[o] + v : v;
+    /** The lanes {@code v[off..off+L)} summed in exactly the order of {@link #sum(FloatVector)} (overwrites them). */
+    static float sumLanes(float[] v, int off) {
+        // each step adds lane i^h to lane i, h = L/2, ..., 1; lane 0 ends with the total
+        for (int h = L / 2; h >= 1; h /= 2) {
+            for (int i = 0; i < h; i++) v[off + i] = v[off + i] + v[off + (i ^ h)];
+        }
+        return v[off];
     }
 
     /**

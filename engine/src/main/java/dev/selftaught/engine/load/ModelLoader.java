@@ -6,6 +6,7 @@ import dev.selftaught.engine.chat.ChatTemplate;
 import dev.selftaught.engine.chat.JinjaChatTemplate;
 import dev.selftaught.engine.chat.JinjaTemplate;
 import dev.selftaught.engine.format.Checkpoint;
+import dev.selftaught.engine.format.MappedCheckpoint;
 import dev.selftaught.engine.format.gguf.GgufCheckpoint;
 import dev.selftaught.engine.format.hf.HfCheckpoint;
 import dev.selftaught.engine.llama2c.Llama2cCheckpoint;
@@ -98,14 +99,14 @@ public final class ModelLoader {
     }
 
     private static LoadedModel loadGguf(Path file) {
-        Checkpoint cp;
+        MappedCheckpoint cp;
         try {
-            cp = GgufCheckpoint.read(file);
+            cp = GgufCheckpoint.map(file);
         } catch (IOException e) {
             throw new ModelFormatException(file + ": cannot read: " + e.getMessage(), e);
         }
         if (cp.tokenizer() == null) throw ModelFormatException.at(file, "has no tokenizer (tokenizer.ggml.model is missing)");
-        return new LoadedModel(cp.config(), cp.weights(), cp.tokenizer(), chatTemplate(cp), List.of(file));
+        return new LoadedModel(cp.config(), cp.weights(), cp.tokenizer(), chatTemplate(cp.tokenizer(), cp.chatTemplate()), List.of(file));
     }
 
     private static LoadedModel loadHf(Path dir) {
@@ -127,13 +128,12 @@ public final class ModelLoader {
         }
         files.remove(dir.resolve("config.json"));
         files.add(0, dir.resolve("config.json"));
-        return new LoadedModel(cp.config(), cp.weights(), cp.tokenizer(), chatTemplate(cp), files);
+        return new LoadedModel(cp.config(), cp.weights(), cp.tokenizer(), chatTemplate(cp.tokenizer(), cp.chatTemplate()), files);
     }
 
     /** The checkpoint's Jinja template; one that cannot be parsed fails when rendered, not at load. */
-    private static ChatTemplate chatTemplate(Checkpoint cp) {
-        if (cp.chatTemplate() == null) return null;
-        Tokenizer t = cp.tokenizer();
+    private static ChatTemplate chatTemplate(Tokenizer t, String source) {
+        if (source == null) return null;
         String bos = t.bos() >= 0 ? new String(t.tokenBytes(t.bos()), java.nio.charset.StandardCharsets.UTF_8) : "";
         String eos = t.eos() >= 0 ? new String(t.tokenBytes(t.eos()), java.nio.charset.StandardCharsets.UTF_8) : "";
         if (t.vocabulary().isPresent()) {
@@ -142,7 +142,7 @@ public final class ModelLoader {
             if (v.eos() >= 0) eos = v.tokens().get(v.eos());
         }
         try {
-            return new JinjaChatTemplate(cp.chatTemplate(), bos, eos);
+            return new JinjaChatTemplate(source, bos, eos);
         } catch (JinjaTemplate.JinjaException e) {
             String msg = "the model's chat template cannot be used: " + e.getMessage();
             return (turns, gen) -> { throw new ModelFormatException(msg); };

@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Test;
  * keys), on configurations the stories260K oracle does not cover: Qwen2 q/k/v biases, grouped
  * query attention with several groups, Llama-3 rope scaling, an untied head, another rope theta.
  */
-class ReferenceForwardTest {
+public class ReferenceForwardTest {
 
     /** Logits of the last position after feeding {@code tokens}, computed naively in doubles. */
-    static double[] reference(LlamaWeights w, int[] tokens) {
+    public static double[] reference(LlamaWeights w, int[] tokens) {
         LlamaConfig c = w.config;
         int T = tokens.length, d = c.dim(), hs = c.headSize(), kv = c.kvDim(), hd = c.hiddenDim();
         double[][] x = new double[T][d];

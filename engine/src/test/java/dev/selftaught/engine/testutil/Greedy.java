@@ -19,7 +19,14 @@ public final class Greedy {
 
     /** The {@code steps} argmax tokens that follow {@code prompt} (which carries its own BOS, if any). */
     public static int[] continuation(LoadedModel m, int[] prompt, int steps) {
-        return run(m, prompt, steps, new float[1]);
+        return run(m, prompt, steps, new float[steps]);
+    }
+
+    /** Gap between the largest and second-largest logit at each step of {@link #continuation} (the step choosing token i). */
+    public static float[] topTwoGaps(LoadedModel m, int[] prompt, int steps) {
+        float[] gaps = new float[steps];
+        run(m, prompt, steps, gaps);
+        return gaps;
     }
 
     /**
@@ -28,22 +35,22 @@ public final class Greedy {
      * rounding differences (F16 weights, other summation orders) could flip.
      */
     public static float minTopTwoGap(LoadedModel m, int[] prompt, int steps) {
-        float[] gap = {Float.POSITIVE_INFINITY};
-        run(m, prompt, steps, gap);
-        return gap[0];
+        float min = Float.POSITIVE_INFINITY;
+        for (float g : topTwoGaps(m, prompt, steps)) min = Math.min(min, g);
+        return min;
     }
 
-    private static int[] run(LoadedModel m, int[] prompt, int steps, float[] minGap) {
+    private static int[] run(LoadedModel m, int[] prompt, int steps, float[] gaps) {
         try (var team = new ThreadTeam(1)) {
-            var t = new Transformer(m.weights(), 1, team);
+            var t = new Transformer(m.tensors(), 1, team);
             int slot = t.cache().allocate(prompt.length + steps + 1);
             int v = m.config().vocabSize();
             int[] out = new int[steps];
             int pos = 0, next = -1;
-            for (int i = 0; i < prompt.length; i++) next = step(t, slot, prompt[i], pos++, v, i == prompt.length - 1 ? minGap : null);
+            for (int i = 0; i < prompt.length; i++) next = step(t, slot, prompt[i], pos++, v, i == prompt.length - 1 ? gaps : null, 0);
             for (int i = 0; i < steps; i++) {
                 out[i] = next;
-                next = step(t, slot, next, pos++, v, i < steps - 1 ? minGap : null);
+                next = step(t, slot, next, pos++, v, i < steps - 1 ? gaps : null, i + 1);
             }
             return out;
         }
@@ -74,16 +81,16 @@ public final class Greedy {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    /** One forward step; returns the argmax and, when {@code minGap} is given, lowers it to this step's top-two gap. */
-    private static int step(Transformer t, int slot, int tok, int pos, int v, float[] minGap) {
+    /** One forward step; returns the argmax and, when {@code gaps} is given, records this step's top-two gap at {@code at}. */
+    private static int step(Transformer t, int slot, int tok, int pos, int v, float[] gaps, int at) {
         t.forward(1, new int[] {slot}, new int[] {tok}, new int[] {pos}, new int[] {0}, 1);
         float[] l = t.logits();
         int best = 0;
         for (int i = 1; i < v; i++) if (l[i] > l[best]) best = i;
-        if (minGap != null) {
+        if (gaps != null) {
             float second = Float.NEGATIVE_INFINITY;
             for (int i = 0; i < v; i++) if (i != best && l[i] > second) second = l[i];
-            minGap[0] = Math.min(minGap[0], l[best] - second);
+            gaps[at] = l[best] - second;
         }
         return best;
     }

@@ -1,5 +1,9 @@
 package dev.selftaught.engine.format.gguf;
 
+import dev.selftaught.engine.kernel.Q4KMatrix;
+import dev.selftaught.engine.kernel.Q4_0Matrix;
+import dev.selftaught.engine.kernel.Q6KMatrix;
+import dev.selftaught.engine.kernel.Q8_0Matrix;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -40,71 +44,11 @@ public final class Dequantize {
         }
     }
 
-    private static float half(MemorySegment s, long off) { return Float.float16ToFloat(s.get(I16, off)); }
+    static void q8_0(MemorySegment s, long off, float[] y, int yo) { Q8_0Matrix.decodeBlock(s, off, y, yo); }
 
-    private static int u8(MemorySegment s, long off) { return s.get(ValueLayout.JAVA_BYTE, off) & 0xFF; }
+    static void q4_0(MemorySegment s, long off, float[] y, int yo) { Q4_0Matrix.decodeBlock(s, off, y, yo); }
 
-    static void q8_0(MemorySegment s, long off, float[] y, int yo) {
-        float d = half(s, off);
-        for (int j = 0; j < 32; j++) y[yo + j] = d * s.get(ValueLayout.JAVA_BYTE, off + 2 + j);
-    }
+    static void q4_K(MemorySegment s, long off, float[] y, int yo) { Q4KMatrix.decodeBlock(s, off, y, yo); }
 
-    static void q4_0(MemorySegment s, long off, float[] y, int yo) {
-        float d = half(s, off);
-        for (int j = 0; j < 16; j++) {
-            int q = u8(s, off + 2 + j);
-            y[yo + j] = d * ((q & 0xF) - 8);
-            y[yo + j + 16] = d * ((q >>> 4) - 8);
-        }
-    }
-
-    static void q4_K(MemorySegment s, long off, float[] y, int yo) {
-        float d = half(s, off);
-        float dmin = half(s, off + 2);
-        int[] sc = new int[12];
-        for (int i = 0; i < 12; i++) sc[i] = u8(s, off + 4 + i);
-        long qs = off + 16;
-        for (int j = 0; j < 4; j++) {           // 4 groups of 64 values = 2 sub-blocks of 32
-            int sub0 = 2 * j, sub1 = 2 * j + 1;
-            float d1 = d * scaleK4(sub0, sc), m1 = dmin * minK4(sub0, sc);
-            float d2 = d * scaleK4(sub1, sc), m2 = dmin * minK4(sub1, sc);
-            for (int l = 0; l < 32; l++) {
-                int q = u8(s, qs + 32L * j + l);
-                y[yo + 64 * j + l] = d1 * (q & 0xF) - m1;
-                y[yo + 64 * j + 32 + l] = d2 * (q >>> 4) - m2;
-            }
-        }
-    }
-
-    /** 6-bit scale of sub-block j (0..7) from the 12 packed bytes. */
-    static int scaleK4(int j, int[] q) {
-        return j < 4 ? q[j] & 63 : (q[j + 4] & 0xF) | ((q[j - 4] >>> 6) << 4);
-    }
-
-    /** 6-bit min of sub-block j (0..7) from the 12 packed bytes. */
-    static int minK4(int j, int[] q) {
-        return j < 4 ? q[j + 4] & 63 : (q[j + 4] >>> 4) | ((q[j] >>> 6) << 4);
-    }
-
-    static void q6_K(MemorySegment s, long off, float[] y, int yo) {
-        long ql = off, qh = off + 128, scales = off + 192;
-        float d = half(s, off + 208);
-        for (int half = 0; half < 2; half++) {  // two halves of 128 values
-            long qlh = ql + 64L * half, qhh = qh + 32L * half, sch = scales + 8L * half;
-            int base = yo + 128 * half;
-            for (int l = 0; l < 32; l++) {
-                int is = l / 16;
-                int h = u8(s, qhh + l);
-                int a = u8(s, qlh + l), b = u8(s, qlh + l + 32);
-                int q1 = ((a & 0xF) | ((h & 3) << 4)) - 32;
-                int q2 = ((b & 0xF) | (((h >>> 2) & 3) << 4)) - 32;
-                int q3 = ((a >>> 4) | (((h >>> 4) & 3) << 4)) - 32;
-                int q4 = ((b >>> 4) | (((h >>> 6) & 3) << 4)) - 32;
-                y[base + l] = d * s.get(ValueLayout.JAVA_BYTE, sch + is) * q1;
-                y[base + l + 32] = d * s.get(ValueLayout.JAVA_BYTE, sch + is + 2) * q2;
-                y[base + l + 64] = d * s.get(ValueLayout.JAVA_BYTE, sch + is + 4) * q3;
-                y[base + l + 96] = d * s.get(ValueLayout.JAVA_BYTE, sch + is + 6) * q4;
-            }
-        }
-    }
+    static void q6_K(MemorySegment s, long off, float[] y, int yo) { Q6KMatrix.decodeBlock(s, off, y, yo); }
 }

@@ -1,6 +1,10 @@
 package dev.selftaught.engine.format.gguf;
 
 import dev.selftaught.engine.format.Checkpoint;
+import dev.selftaught.engine.format.MappedCheckpoint;
+import dev.selftaught.engine.kernel.MappedMatrix;
+import dev.selftaught.engine.kernel.Matrix;
+import dev.selftaught.engine.model.ModelWeights;
 import dev.selftaught.engine.format.ModelFormatException;
 import dev.selftaught.engine.format.RopeLayout;
 import dev.selftaught.engine.model.LlamaConfig;
@@ -12,6 +16,7 @@ import dev.selftaught.engine.tokenizer.Tokenizers;
 import dev.selftaught.engine.tokenizer.Vocabulary;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,7 +43,8 @@ public final class GgufCheckpoint {
         }
     }
 
-    public static Checkpoint read(GgufFile f) {
+    /** The model's shape and tokenizer from the metadata, checked against the tensor directory. */
+    private static Header header(GgufFile f) {
         Path path = f.path();
         String arch = f.getString("general.architecture");
         if (arch == null) throw ModelFormatException.in(path, "metadata 'general.architecture' is missing");
@@ -88,6 +94,78 @@ public final class GgufCheckpoint {
                 provisional.nKvHeads(), provisional.vocabSize(), provisional.maxSeqLen(), provisional.normEps(), theta, scaling,
                 provisional.tiedEmbeddings(), provisional.qkvBias());
 
+        return new Header(c, neox, vocab);
+    }
+
+    private record Header(LlamaConfig config, boolean neox, Vocabulary vocab) {}
+
+    public static Checkpoint read(GgufFile f) {
+        Header hd = header(f);
+        return new Checkpoint(hd.config, floatWeights(f, hd.config, hd.neox), tokenizer(f, hd.vocab), f.getString("tokenizer.chat_template"));
+    }
+
+    /**
+     * Opens a GGUF model with its matrices left in the file, in their stored encoding (memory-mapped,
+     * not read): loading costs the metadata and the small norm vectors only, and resident memory
+     * grows by the file's pages as the forward pass touches them. Norms and biases are copied as
+     * floats; {@link ModelWeights#floats()} decodes everything for the trainer.
+     */
+    public static MappedCheckpoint map(Path path) throws IOException {
+        GgufFile f = GgufFile.openMapped(path);
+        Header hd = header(f);
+        LlamaConfig c = hd.config;
+        int L = c.nLayers(), d = c.dim(), kv = c.kvDim(), h = c.hiddenDim();
+        Matrix emb = matrix(f, require(f, "token_embd.weight"), c.vocabSize(), d);
+        Matrix out = c.tiedEmbeddings() ? emb : matrix(f, require(f, "output.weight"), c.vocabSize(), d);
+        Matrix[] wq = new Matrix[L], wk = new Matrix[L], wv = new Matrix[L], wo = new Matrix[L];
+        Matrix[] w1 = new Matrix[L], w2 = new Matrix[L], w3 = new Matrix[L];
+        float[][] attnNorm = new float[L][], ffnNorm = new float[L][];
+        float[][] bq = c.qkvBias() ? new float[L][] : null, bk = c.qkvBias() ? new float[L][] : null, bv = c.qkvBias() ? new float[L][] : null;
+        for (int l = 0; l < L; l++) {
+            String p = "blk." + l + ".";
+            attnNorm[l] = load(f, require(f, p + "attn_norm.weight"), d);
+            wq[l] = matrix(f, require(f, p + "attn_q.weight"), d, d);
+            wk[l] = matrix(f, require(f, p + "attn_k.weight"), kv, d);
+            wv[l] = matrix(f, require(f, p + "attn_v.weight"), kv, d);
+            wo[l] = matrix(f, require(f, p + "attn_output.weight"), d, d);
+            if (c.qkvBias()) {
+                bq[l] = load(f, require(f, p + "attn_q.bias"), d);
+                bk[l] = load(f, require(f, p + "attn_k.bias"), kv);
+                bv[l] = load(f, require(f, p + "attn_v.bias"), kv);
+            }
+            ffnNorm[l] = load(f, require(f, p + "ffn_norm.weight"), d);
+            w1[l] = matrix(f, require(f, p + "ffn_gate.weight"), h, d);
+            w2[l] = matrix(f, require(f, p + "ffn_down.weight"), d, h);
+            w3[l] = matrix(f, require(f, p + "ffn_up.weight"), h, d);
+        }
+        float[] finalNorm = load(f, require(f, "output_norm.weight"), d);
+        ModelWeights w = new ModelWeights(c, emb, out, wq, wk, wv, wo, w1, w2, w3, attnNorm, ffnNorm, bq, bk, bv, finalNorm,
+                hd.neox, () -> floatWeights(f, c, hd.neox));
+        return new MappedCheckpoint(c, w, tokenizer(f, hd.vocab), f.getString("tokenizer.chat_template"));
+    }
+
+    /** A tensor as a {@code rows x cols} matrix over the mapped file (GGUF dims are innermost first). */
+    private static Matrix matrix(GgufFile f, GgufFile.TensorInfo t, int rows, int cols) {
+        checkShape(f, t, cols, rows);
+        MemorySegment data = f.data(t);
+        try {
+            return MappedMatrix.of(t.type().name(), data, rows, cols);
+        } catch (IllegalArgumentException e) {
+            throw ModelFormatException.at(f.path(), t.dataOffset(), "tensor '" + t.name() + "': " + e.getMessage());
+        }
+    }
+
+    private static Tokenizer tokenizer(GgufFile f, Vocabulary vocab) {
+        try {
+            return vocab == null ? null : Tokenizers.fromVocabulary(vocab);
+        } catch (IllegalArgumentException e) {   // includes an invalid split regex
+            throw ModelFormatException.in(f.path(), "unusable tokenizer: " + e.getMessage());
+        }
+    }
+
+    /** All weights decoded to floats in the adjacent-pair rotary layout (qwen2's rotate-half rows permuted). */
+    private static LlamaWeights floatWeights(GgufFile f, LlamaConfig c, boolean neox) {
+        GgufFile.TensorInfo embd = require(f, "token_embd.weight");
         LlamaWeights w = new LlamaWeights(c);
         int d = c.dim(), kv = c.kvDim(), h = c.hiddenDim(), hs = c.headSize();
         copy(f, embd, w.tokenEmbedding, d, c.vocabSize());
@@ -114,14 +192,7 @@ public final class GgufCheckpoint {
         }
         copy(f, require(f, "output_norm.weight"), w.finalNorm, d);
         if (!c.tiedEmbeddings()) copy(f, require(f, "output.weight"), w.output, d, c.vocabSize());
-
-        Tokenizer tok;
-        try {
-            tok = vocab == null ? null : Tokenizers.fromVocabulary(vocab);
-        } catch (IllegalArgumentException e) {   // includes an invalid split regex
-            throw ModelFormatException.in(path, "unusable tokenizer: " + e.getMessage());
-        }
-        return new Checkpoint(c, w, tok, f.getString("tokenizer.chat_template"));
+        return w;
     }
 
     private static int intKey(GgufFile f, String key, int dflt) {
@@ -249,15 +320,15 @@ public final class GgufCheckpoint {
      * @param tokenizer    must expose its {@link Tokenizer#vocabulary()}; null writes no tokenizer
      * @param chatTemplate Jinja source or null
      */
-    public static void write(Path file, LlamaWeights w, Tokenizer tokenizer, String chatTemplate, Precision precision, String name) throws IOException {
-        LlamaConfig c = w.config;
+    /** A writer holding the metadata llama.cpp needs for a model of this shape ({@code fileType}: 0 F32, 1 F16, 2 Q4_0, 7 Q8_0, 15 Q4_K_M). */
+    private static GgufWriter header(LlamaConfig c, Tokenizer tokenizer, String chatTemplate, int fileType, String name) {
         boolean neox = c.qkvBias();
         String arch = neox ? "qwen2" : "llama";
         GgufWriter g = new GgufWriter();
         g.put("general.architecture", GgufValue.string(arch));
         g.put("general.name", GgufValue.string(name == null ? "selftaught" : name));
         g.alignment(GgufFile.DEFAULT_ALIGNMENT);
-        g.put("general.file_type", GgufValue.u32(precision == Precision.F32 ? 0 : 1));
+        g.put("general.file_type", GgufValue.u32(fileType));
         g.put(arch + ".context_length", GgufValue.u32(c.maxSeqLen()));
         g.put(arch + ".embedding_length", GgufValue.u32(c.dim()));
         g.put(arch + ".block_count", GgufValue.u32(c.nLayers()));
@@ -274,8 +345,34 @@ public final class GgufCheckpoint {
             putVocabulary(g, padded(v, c.vocabSize()));
         }
         if (chatTemplate != null) g.put("tokenizer.chat_template", GgufValue.string(chatTemplate));
+        return g;
+    }
 
-        GgmlType mt = precision == Precision.F32 ? GgmlType.F32 : GgmlType.F16;
+    public static void write(Path file, LlamaWeights w, Tokenizer tokenizer, String chatTemplate, Precision precision, String name) throws IOException {
+        write(file, w, tokenizer, chatTemplate, precision == Precision.F32 ? GgmlType.F32 : GgmlType.F16, name);
+    }
+
+    /** llama.cpp's general.file_type for a file whose matrices are all {@code t}. */
+    static int fileType(GgmlType t) {
+        return switch (t) {
+            case F32 -> 0;
+            case F16 -> 1;
+            case Q4_0 -> 2;
+            case Q8_0 -> 7;
+            case Q4_K -> 15;
+            case Q6_K -> 18;
+            case BF16 -> 32;
+        };
+    }
+
+    /**
+     * Writes with every matrix (embedding and head included) encoded as {@code mt} (F32, F16,
+     * BF16, Q8_0, Q4_0, Q4_K; the matrices' rows must be whole blocks).
+     */
+    public static void write(Path file, LlamaWeights w, Tokenizer tokenizer, String chatTemplate, GgmlType mt, String name) throws IOException {
+        LlamaConfig c = w.config;
+        boolean neox = c.qkvBias();
+        GgufWriter g = header(c, tokenizer, chatTemplate, fileType(mt), name);
         int d = c.dim(), kv = c.kvDim(), h = c.hiddenDim(), hs = c.headSize();
         g.tensor("token_embd.weight", mt, w.tokenEmbedding, d, c.vocabSize());
         if (c.ropeScaling() != null) {
@@ -305,6 +402,60 @@ public final class GgufCheckpoint {
         g.tensor("output_norm.weight", GgmlType.F32, w.finalNorm, d);
         if (!c.tiedEmbeddings()) g.tensor("output.weight", mt, w.output, d, c.vocabSize());
         g.write(file);
+    }
+
+    /**
+     * Writes a llama-architecture model of shape {@code c} with random weights, every matrix encoded
+     * as {@code mt}, for benchmarks at real sizes: each tensor is generated, encoded and written in
+     * turn (never the whole model in memory). Weights are normal(0, 0.02), the output projections
+     * of attention and FFN scaled by 1/sqrt(2 * layers), norms 1: logits then spread by about
+     * 0.02 * sqrt(dim) (~0.9 at dim 2048), so greedy decoding follows the input instead of
+     * repeating one token. Each tensor's values depend only on the seed and the tensor's name.
+     */
+    public static void writeRandom(Path file, LlamaConfig c, Tokenizer tokenizer, GgmlType mt, long seed, String name) throws IOException {
+        if (c.qkvBias() || c.ropeScaling() != null) throw new IllegalArgumentException("random models are plain llama (no biases, no rope scaling)");
+        GgufWriter g = header(c, tokenizer, null, fileType(mt), name);
+        int d = c.dim(), kv = c.kvDim(), h = c.hiddenDim();
+        float std = 0.02f, projStd = (float) (0.02 / Math.sqrt(2.0 * c.nLayers()));
+        g.tensor("token_embd.weight", mt, () -> gaussian(seed, "token_embd.weight", (long) d * c.vocabSize(), std), d, c.vocabSize());
+        for (int l = 0; l < c.nLayers(); l++) {
+            String p = "blk." + l + ".";
+            g.tensor(p + "attn_norm.weight", GgmlType.F32, ones(d), d);
+            g.tensor(p + "attn_q.weight", mt, () -> gaussian(seed, p + "attn_q.weight", (long) d * d, std), d, d);
+            g.tensor(p + "attn_k.weight", mt, () -> gaussian(seed, p + "attn_k.weight", (long) d * kv, std), d, kv);
+            g.tensor(p + "attn_v.weight", mt, () -> gaussian(seed, p + "attn_v.weight", (long) d * kv, std), d, kv);
+            g.tensor(p + "attn_output.weight", mt, () -> gaussian(seed, p + "attn_output.weight", (long) d * d, projStd), d, d);
+            g.tensor(p + "ffn_norm.weight", GgmlType.F32, ones(d), d);
+            g.tensor(p + "ffn_gate.weight", mt, () -> gaussian(seed, p + "ffn_gate.weight", (long) d * h, std), d, h);
+            g.tensor(p + "ffn_down.weight", mt, () -> gaussian(seed, p + "ffn_down.weight", (long) h * d, projStd), h, d);
+            g.tensor(p + "ffn_up.weight", mt, () -> gaussian(seed, p + "ffn_up.weight", (long) d * h, std), d, h);
+        }
+        g.tensor("output_norm.weight", GgmlType.F32, ones(d), d);
+        if (!c.tiedEmbeddings()) g.tensor("output.weight", mt, () -> gaussian(seed, "output.weight", (long) d * c.vocabSize(), std), d, c.vocabSize());
+        g.write(file);
+    }
+
+    private static float[] ones(int n) {
+        float[] a = new float[n];
+        Arrays.fill(a, 1f);
+        return a;
+    }
+
+    /** {@code n} normal(0, std) values, generated in parallel chunks seeded by (seed, name, chunk). */
+    private static float[] gaussian(long seed, String name, long n, float std) {
+        if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("tensor " + name + " of " + n + " values is too large");
+        float[] a = new float[(int) n];
+        int chunk = 1 << 16;
+        long base = seed * 0x9E3779B97F4A7C15L ^ name.hashCode();
+        java.util.stream.IntStream.range(0, (int) ((n + chunk - 1) / chunk)).parallel().forEach(k -> {
+            java.util.SplittableRandom rnd = new java.util.SplittableRandom(base + 0x632BE59BD9B4E019L * k);
+            int end = (int) Math.min(n, (long) (k + 1) * chunk);
+            for (int i = k * chunk; i < end; i++) {
+                double u1 = rnd.nextDouble(), u2 = rnd.nextDouble();
+                a[i] = (float) (Math.sqrt(-2.0 * Math.log(1.0 - u1)) * Math.cos(2 * Math.PI * u2) * std);
+            }
+        });
+        return a;
     }
 
     /**

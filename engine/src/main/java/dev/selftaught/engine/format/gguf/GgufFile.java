@@ -49,6 +49,8 @@ public final class GgufFile implements AutoCloseable {
 
     private final Path path;
     private final Arena arena;
+    /** the arena is automatic (see {@link #openMapped}) and cannot be closed */
+    private final boolean auto;
     private final MemorySegment seg;
     private final int version;
     private final Map<String, GgufValue> metadata;
@@ -64,13 +66,14 @@ public final class GgufFile implements AutoCloseable {
 
     private long pos;
 
-    private GgufFile(Path path) throws IOException {
+    private GgufFile(Path path, boolean auto) throws IOException {
         this.path = path;
-        this.arena = Arena.ofShared();
+        this.auto = auto;
+        this.arena = auto ? Arena.ofAuto() : Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             this.seg = ch.size() == 0 ? MemorySegment.NULL.reinterpret(0) : ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
         } catch (IOException | RuntimeException e) {
-            arena.close();
+            closeArena();
             throw e;
         }
         try {
@@ -152,14 +155,27 @@ public final class GgufFile implements AutoCloseable {
             }
             this.tensors = Collections.unmodifiableMap(ts);
         } catch (RuntimeException e) {
-            arena.close();
+            closeArena();
             throw e;
         }
     }
 
+    private void closeArena() {
+        if (!auto) arena.close();
+    }
+
     /** Opens and parses the header, metadata and tensor directory; tensor data is read on demand. */
     public static GgufFile open(Path path) throws IOException {
-        return new GgufFile(path);
+        return new GgufFile(path, false);
+    }
+
+    /**
+     * Opens the file for use as long as anything holds one of its tensor segments: the mapping
+     * lives in an automatic arena and is unmapped when the last segment becomes unreachable, so
+     * weights that stay in the file need no explicit close. {@link #close()} is then a no-op.
+     */
+    public static GgufFile openMapped(Path path) throws IOException {
+        return new GgufFile(path, true);
     }
 
     public Path path() { return path; }
@@ -176,13 +192,33 @@ public final class GgufFile implements AutoCloseable {
      * row length is a whole number of blocks and that the data lies inside the file.
      */
     public float[] readFloats(TensorInfo t) {
+        MemorySegment data = data(t);
+        GgmlType type = t.type();
+        long n = t.elements();
+        if (n > Integer.MAX_VALUE - 8) throw ModelFormatException.in(path, "tensor '" + t.name() + "' has " + n + " elements, too many for one array");
+        float[] out = new float[(int) n];
+        // Large tensors are dequantized in parallel chunks of whole blocks (2^20 values).
+        int chunk = 1 << 20;
+        int chunks = (int) ((n + chunk - 1) / chunk);
+        java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> {
+            long first = (long) c * chunk;
+            int count = (int) Math.min(chunk, n - first);
+            Dequantize.toFloats(data, type.bytesFor(first), type, out, (int) first, count);
+        });
+        return out;
+    }
+
+    /**
+     * The bytes of a tensor, in its stored encoding. Checks that the type is supported, that the
+     * row length is a whole number of blocks and that the data lies inside the file.
+     */
+    public MemorySegment data(TensorInfo t) {
         GgmlType type = t.type();
         if (type == null) {
             throw ModelFormatException.at(path, t.dataOffset(), "tensor '" + t.name() + "' has unsupported type "
                     + GgmlType.nameOf(t.typeId()) + " (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)");
         }
         long n = t.elements();
-        if (n > Integer.MAX_VALUE - 8) throw ModelFormatException.in(path, "tensor '" + t.name() + "' has " + n + " elements, too many for one array");
         if (t.dims()[0] % type.blockSize != 0) {
             throw ModelFormatException.in(path, "tensor '" + t.name() + "' of type " + type + " has row length " + t.dims()[0]
                     + ", not a multiple of its block size " + type.blockSize);
@@ -192,16 +228,7 @@ public final class GgufFile implements AutoCloseable {
             throw ModelFormatException.at(path, t.dataOffset(), "file truncated: tensor '" + t.name() + "' needs " + bytes
                     + " bytes but the file ends at " + seg.byteSize());
         }
-        float[] out = new float[(int) n];
-        // Large tensors are dequantized in parallel chunks of whole blocks (2^20 values).
-        int chunk = 1 << 20;
-        int chunks = (int) ((n + chunk - 1) / chunk);
-        java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> {
-            long first = (long) c * chunk;
-            int count = (int) Math.min(chunk, n - first);
-            Dequantize.toFloats(seg, t.dataOffset() + type.bytesFor(first), type, out, (int) first, count);
-        });
-        return out;
+        return seg.asSlice(t.dataOffset(), bytes);
     }
 
     // ----- metadata accessors -----
@@ -270,7 +297,7 @@ public final class GgufFile implements AutoCloseable {
     }
 
     @Override
-    public void close() { arena.close(); }
+    public void close() { closeArena(); }
 
     // ----- primitive reads with bounds checks -----
 

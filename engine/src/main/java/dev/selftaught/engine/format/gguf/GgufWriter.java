@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes a GGUF v3 file: metadata (any types) and F32 / F16 tensors. The file is written to a
+ * Writes a GGUF v3 file: metadata (any types) and tensors in any encoding {@link Quantize} writes. The file is written to a
  * temporary sibling and renamed into place.
  */
 public final class GgufWriter {
@@ -22,8 +22,18 @@ public final class GgufWriter {
     private final List<Entry> tensors = new ArrayList<>();
     private int alignment = GgufFile.DEFAULT_ALIGNMENT;
 
-    /** A tensor to write; {@code dims} innermost first (for a row-major [rows][cols] matrix: {cols, rows}). */
-    private record Entry(String name, long[] dims, GgmlType type, float[] data) {}
+    /**
+     * A tensor to write; {@code dims} innermost first (for a row-major [rows][cols] matrix: {cols, rows}).
+     * Its values come from {@code data} when the file is written, so a large model can be produced
+     * tensor by tensor without holding all of it.
+     */
+    private record Entry(String name, long[] dims, GgmlType type, java.util.function.Supplier<float[]> data) {
+        long elements() {
+            long n = 1;
+            for (long d : dims) n *= d;
+            return n;
+        }
+    }
 
     public GgufWriter put(String key, GgufValue value) {
         metadata.put(key, value);
@@ -39,10 +49,19 @@ public final class GgufWriter {
     }
 
     public GgufWriter tensor(String name, GgmlType type, float[] data, long... dims) {
-        if (type != GgmlType.F32 && type != GgmlType.F16) throw new IllegalArgumentException("writer supports F32 and F16, not " + type);
         long n = 1;
         for (long d : dims) n *= d;
         if (n != data.length) throw new IllegalArgumentException("tensor " + name + ": " + data.length + " values for dims " + java.util.Arrays.toString(dims));
+        return tensor(name, type, () -> data, dims);
+    }
+
+    /**
+     * A tensor whose values are produced when the file is written (then encoded as {@code type}:
+     * F32, F16, BF16, Q8_0, Q4_0 or Q4_K; rows must be whole blocks).
+     */
+    public GgufWriter tensor(String name, GgmlType type, java.util.function.Supplier<float[]> data, long... dims) {
+        if (type == GgmlType.Q6_K) throw new IllegalArgumentException("writer has no Q6_K encoder");
+        if (dims[0] % type.blockSize != 0) throw new IllegalArgumentException("tensor " + name + ": rows of " + dims[0] + " are not whole " + type + " blocks");
         tensors.add(new Entry(name, dims.clone(), type, data));
         return this;
     }
@@ -72,20 +91,24 @@ public final class GgufWriter {
             for (long d : t.dims) out.u64(d);
             out.u32(t.type.id);
             out.u64(offset);
-            offset = GgufFile.align(offset + t.type.bytesFor(t.data.length), alignment);
+            offset = GgufFile.align(offset + t.type.bytesFor(t.elements()), alignment);
         }
         out.pad(alignment);
         long dataStart = out.count;
         for (int i = 0; i < tensors.size(); i++) {
             Entry t = tensors.get(i);
             out.padTo(dataStart + offsets[i]);
-            ByteBuffer bb = ByteBuffer.allocate((int) Math.min(1 << 20, t.type.bytesFor(t.data.length))).order(ByteOrder.LITTLE_ENDIAN);
-            for (float v : t.data) {
-                if (bb.remaining() < 4) { out.write(bb.array(), 0, bb.position()); bb.clear(); }
-                if (t.type == GgmlType.F32) bb.putFloat(v);
-                else bb.putShort(Float.floatToFloat16(v));
+            float[] data = t.data.get();
+            if (data.length != t.elements()) throw new IllegalStateException("tensor " + t.name + ": " + data.length + " values for " + t.elements());
+            // Encoded in parallel chunks of whole blocks, written in order.
+            int chunk = Math.max(t.type.blockSize, (1 << 18) / t.type.blockSize * t.type.blockSize);
+            int chunks = (data.length + chunk - 1) / chunk;
+            for (int first = 0; first < chunks; first += 64) {
+                int from = first;
+                java.util.List<byte[]> encoded = java.util.stream.IntStream.range(from, Math.min(chunks, from + 64)).parallel()
+                        .mapToObj(k -> Quantize.encode(t.type, data, k * chunk, Math.min(chunk, data.length - k * chunk))).toList();
+                for (byte[] b : encoded) out.write(b, 0, b.length);
             }
-            out.write(bb.array(), 0, bb.position());
         }
         out.flush();
     }
