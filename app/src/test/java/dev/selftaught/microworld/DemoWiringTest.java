@@ -64,12 +64,12 @@ class DemoWiringTest {
             if (u.startsWith("Categories:")) {
                 return Checker.parse(after(u, "[User Request]")).map(p -> "Category: " + p.family().topic().label()).orElse("Category: none");
             }
-            if (u.contains("Which answer is correct?")) {
+            if (u.contains("Work the question out")) {
                 String q = after(u, "[User Question]"), a = after(u, "[The Start of Assistant A's Answer]"),
                         b = after(u, "[The Start of Assistant B's Answer]");
                 boolean aOk = Checker.isCorrect(q, a);
                 char v = r.nextDouble() < skill ? (aOk ? 'A' : 'B') : (r.nextBoolean() ? 'A' : 'B');
-                return MicroPrompts.judgment(v == 'A', v == 'B', v);
+                return MicroPrompts.judgment("?", v == 'A', v == 'B', "", v);
             }
             Problem p = Checker.parse(after(u, "[User Question]")).orElse(null);
             if (u.contains("Write a similar but different question")) {

@@ -47,5 +47,17 @@ class MicroworldCliTest {
         var b = dev.selftaught.eval.bench.PairwiseFileLoader.load(tmp.resolve("microbench.jsonl"));
         assertEquals(40, b.items().size());
         assertEquals("mw-test-0000", b.items().getFirst().id());
+        // --seed: a fresh benchmark from another generator seed, same shape, other items; the default is the frozen one
+        Path fresh = tmp.resolve("fresh");
+        assertEquals(0, run(new StringWriter(), "microworld", "benchmark", "--output", fresh.toString(), "--per-category", "10", "--seed", "0x51"));
+        var f = dev.selftaught.eval.bench.PairwiseFileLoader.load(fresh.resolve("microbench.jsonl"));
+        assertEquals(40, f.items().size());
+        assertNotEquals(Files.readString(tmp.resolve("microbench.jsonl")), Files.readString(fresh.resolve("microbench.jsonl")));
+        Path again = tmp.resolve("again");
+        assertEquals(0, run(new StringWriter(), "microworld", "benchmark", "--output", again.toString(), "--per-category", "10", "--seed", "81"));
+        assertEquals(Files.readString(fresh.resolve("microbench.jsonl")), Files.readString(again.resolve("microbench.jsonl")), "0x51 == 81");
+        var err = new StringWriter();
+        assertEquals(2, run(err, "microworld", "benchmark", "--output", tmp.resolve("bad").toString(), "--seed", "ten"));
+        assertTrue(err.toString().contains("--seed must be an integer"), err.toString());
     }
 }
