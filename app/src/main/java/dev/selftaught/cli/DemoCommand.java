@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Run the whole Self-Taught Evaluator method in the embedded micro-world, on this CPU:",
                 "pre-train (or reuse) a tiny seed model, then pool -> select -> pairs -> K rounds of annotate -> train from seed -> evaluate,",
-                "plus the baselines (checker labels, direct bad responses, majority vote), and print the paper-style table.",
+                "plus the baselines (independent labelled data, direct bad responses on equal rows, majority vote), and print the paper-style table.",
                 "Resumable: run the same command again after an interruption."})
 public final class DemoCommand implements Callable<Integer> {
 
@@ -50,6 +50,11 @@ public final class DemoCommand implements Callable<Integer> {
                     + " or tiny (experiments only). Default: large for the full demo, standard with --quick.")
     String recipe;
 
+    @Option(names = "--categories", paramLabel = "TOPIC", split = ",",
+            description = "Keep only pool instructions the seed categorises as these topics (math, text, lists, units, logic, safety),"
+                    + " as the paper keeps only its reasoning category. Default: all topics.")
+    List<String> categories;
+
     @Option(names = "--threads", paramLabel = "T", defaultValue = "0", description = "Compute threads (0 = all cores). Default: ${DEFAULT-VALUE}.")
     int threads;
 
@@ -71,6 +76,7 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         if (rounds < 1) throw new dev.selftaught.data.InputError("--rounds must be at least 1, got " + rounds);
         if (threads < 0) throw new dev.selftaught.data.InputError("--threads must be >= 0, got " + threads);
+        if (categories != null) Demo.checkCategories(categories);
         DemoPlan plan = quick ? DemoPlan.quick() : DemoPlan.standard();
         if (recipe != null) plan = plan.withRecipe(MicroworldCommand.recipe(recipe));
         int k = quick && rounds == 3 ? 1 : rounds;
@@ -79,7 +85,9 @@ public final class DemoCommand implements Callable<Integer> {
         System.err.println("demo: seed model " + seed.spec() + (seed.cached() ? " (cached)" : ""));
         ModelOptions options = new ModelOptions(null, "OPENAI_API_KEY", 16, java.time.Duration.ofSeconds(600), 0, threads);
         Demo.Wiring wiring = new Demo.Wiring(spec -> ModelFactory.open(spec, options), RunLoop.trainers(DemoCommand::embeddedTrainer));
-        Map<String, Object> report = new Demo(plan, k, out, wiring, System.err).withGenerator(generator).run(seed.spec());
+        Demo demo = new Demo(plan, k, out, wiring, System.err).withGenerator(generator);
+        if (categories != null) demo.withCategories(categories);
+        Map<String, Object> report = demo.run(seed.spec());
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> rs = (List<Map<String, Object>>) report.get("rounds");
         @SuppressWarnings("unchecked")

@@ -107,18 +107,36 @@ class DemoWiringTest {
         }
         List<String> names = new ArrayList<>();
         r.path("baselines").forEach(b -> names.add(b.path("name").asText()));
-        assertEquals(List.of("round 2 + majority vote (k=3)", "trained on checker labels", "direct bad response (ablation, 1 round)"), names);
+        assertEquals(List.of("round 2 + majority vote (k=3)", "labelled data (independent pairs, checker labels)",
+                "direct bad response (ablation), round 1", "direct bad response (ablation), round 2"), names);
         r.path("baselines").forEach(b -> assertTrue(b.path("categories").path("Overall").isNumber(), b.toString()));
         // the rounds really trained from the seed on annotated pairs and were evaluated on the 24-pair benchmark
         assertTrue(r.path("rounds").get(1).path("kept").asInt() > 0);
         assertEquals(24, PipelineIo.readJson(tmp.resolve("demo/main/round-1/eval/microbench/metrics.json")).path("n").asInt());
-        assertTrue(Files.isRegularFile(tmp.resolve("demo/checker-labels/round-1/sft.jsonl")));
+        assertTrue(Files.isRegularFile(tmp.resolve("demo/labelled-data/round-1/sft.jsonl")));
+        // the labelled data are independent of the method's pairs: no instruction in common by construction of the seeds
+        var methodPairs = PipelineIo.readJsonl(tmp.resolve("demo/main/pairs/pairs.jsonl"), dev.selftaught.pipeline.Records.Pair.class);
+        var labPairs = PipelineIo.readJsonl(tmp.resolve("demo/labelled-data/pairs.jsonl"), dev.selftaught.pipeline.Records.Pair.class);
+        assertEquals(methodPairs.size(), labPairs.size(), "as many labelled pairs as the method made");
+        for (var p : labPairs) assertTrue(Checker.isCorrect(p.instruction(), p.chosen()) && !Checker.isCorrect(p.instruction(), p.rejected()), p.toString());
+        // the method and the ablation trained on equal rows in every round (the larger run subsampled)
+        for (int i = 1; i <= 2; i++) {
+            JsonNode m = PipelineIo.readJson(tmp.resolve("demo/main/round-" + i + "/equal-rows.json"));
+            JsonNode b = PipelineIo.readJson(tmp.resolve("demo/bad-response/round-" + i + "/equal-rows.json"));
+            assertEquals(m.path("train_rows").asInt(), b.path("train_rows").asInt(), m + " vs " + b);
+            assertEquals(Math.min(m.path("kept").asInt(), b.path("kept").asInt()), m.path("train_rows").asInt());
+            Path used = tmp.resolve(m.path("kept").asInt() > b.path("kept").asInt() ? "demo/main" : "demo/bad-response")
+                    .resolve("round-" + i + "/sft-equal.jsonl");
+            if (m.path("kept").asInt() != b.path("kept").asInt()) {
+                assertEquals(m.path("train_rows").asInt(), Files.readAllLines(used).size(), used.toString());
+            }
+        }
         assertTrue(Files.isRegularFile(tmp.resolve("demo/bad-response/pairs/pairs.jsonl")));
         assertTrue(Files.readString(tmp.resolve("demo/bad-response/pairs/pairs.jsonl")).contains("bad_response"));
         String table = Files.readString(tmp.resolve("demo/table.txt"));
         assertTrue(table.contains("seed (round 0)") && table.contains("self-taught round 2") && table.contains("Chat Hard"), table);
         String md = Files.readString(tmp.resolve("demo/report.md"));
-        assertTrue(md.contains("Seed (round 0)") && md.contains("trained on checker labels"), md);
+        assertTrue(md.contains("Seed (round 0)") && md.contains("labelled data"), md);
         assertTrue(Files.size(tmp.resolve("demo/report.html")) > 1000);
         assertTrue(Files.isRegularFile(tmp.resolve("demo/charts/accuracy.png")));
         // the scripted seed (skill 0.3) is worse than the scripted trained judges (skill from their data)

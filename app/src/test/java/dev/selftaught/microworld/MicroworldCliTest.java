@@ -36,6 +36,10 @@ class MicroworldCliTest {
         assertEquals(2, run(err4, "demo", "--recipe", "huge", "--output", tmp.resolve("d2").toString(), "--cache-dir", tmp.toString()));
         assertTrue(err4.toString().contains("--recipe must be standard, large or tiny"), err4.toString());
         assertFalse(Files.exists(tmp.resolve("d2")), "nothing written");
+        var err5 = new StringWriter();
+        assertEquals(2, run(err5, "demo", "--categories", "math,poetry", "--output", tmp.resolve("d3").toString(), "--cache-dir", tmp.toString()));
+        assertTrue(err5.toString().contains("unknown topic 'poetry'"), err5.toString());
+        assertFalse(Files.exists(tmp.resolve("d3")), "nothing written");
     }
 
     @Test
