@@ -55,6 +55,11 @@ public final class DemoCommand implements Callable<Integer> {
                     + " as the paper keeps only its reasoning category. Default: all topics.")
     List<String> categories;
 
+    @Option(names = "--fresh-benchmark-seed", paramLabel = "S",
+            description = "Also evaluate every judge on a benchmark drawn from this generator seed (decimal or 0x hex) by the same held-out"
+                    + " generators as the frozen one (`selftaught microworld benchmark --seed S` writes it alone): do the results hold on fresh samples?")
+    String freshSeed;
+
     @Option(names = "--threads", paramLabel = "T", defaultValue = "0", description = "Compute threads (0 = all cores). Default: ${DEFAULT-VALUE}.")
     int threads;
 
@@ -77,6 +82,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (rounds < 1) throw new dev.selftaught.data.InputError("--rounds must be at least 1, got " + rounds);
         if (threads < 0) throw new dev.selftaught.data.InputError("--threads must be >= 0, got " + threads);
         if (categories != null) Demo.checkCategories(categories);
+        Long fresh = freshSeed == null ? null : MicroworldCommand.parseSeed(freshSeed);
         DemoPlan plan = quick ? DemoPlan.quick() : DemoPlan.standard();
         if (recipe != null) plan = plan.withRecipe(MicroworldCommand.recipe(recipe));
         int k = quick && rounds == 3 ? 1 : rounds;
@@ -85,7 +91,7 @@ public final class DemoCommand implements Callable<Integer> {
         System.err.println("demo: seed model " + seed.spec() + (seed.cached() ? " (cached)" : ""));
         ModelOptions options = new ModelOptions(null, "OPENAI_API_KEY", 16, java.time.Duration.ofSeconds(600), 0, threads);
         Demo.Wiring wiring = new Demo.Wiring(spec -> ModelFactory.open(spec, options), RunLoop.trainers(DemoCommand::embeddedTrainer));
-        Demo demo = new Demo(plan, k, out, wiring, System.err).withGenerator(generator);
+        Demo demo = new Demo(plan, k, out, wiring, System.err).withGenerator(generator).withFreshBenchmark(fresh);
         if (categories != null) demo.withCategories(categories);
         Map<String, Object> report = demo.run(seed.spec());
         @SuppressWarnings("unchecked")
@@ -94,6 +100,11 @@ public final class DemoCommand implements Callable<Integer> {
         List<Map<String, Object>> bs = (List<Map<String, Object>>) report.get("baselines");
         System.out.println();
         System.out.print(DemoReport.table(rs, bs));
+        if (fresh != null) {
+            System.out.println();
+            System.out.println("fresh benchmark (generator seed " + freshSeed + "):");
+            System.out.print(DemoReport.table(rs, bs, "fresh_categories"));
+        }
         System.out.println();
         System.out.println("report: " + out.resolve("report.html").toAbsolutePath() + " (also report.md, report.json, charts/)");
         return 0;

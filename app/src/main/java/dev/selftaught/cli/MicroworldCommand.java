@@ -36,7 +36,7 @@ public final class MicroworldCommand implements Runnable {
         try {
             return Long.decode(text.strip());
         } catch (NumberFormatException e) {
-            throw new InputError("--seed must be an integer (decimal or 0x hex), got '" + text + "'");
+            throw new InputError("the seed must be an integer (decimal or 0x hex), got '" + text + "'");
         }
     }
 

@@ -52,6 +52,20 @@ public final class Demo {
     private final PrintStream err;
     private String generator; // null: the seed makes the pairs (the demo's default)
     private List<String> categories = MicroPrompts.categories(); // the select stage keeps these topics
+    private Path freshFile;
+    private Long freshSeed; // a second benchmark from this generator seed, evaluated beside the frozen one
+
+    /** Also evaluates every judge on a benchmark drawn from another generator seed (same held-out generators). */
+    public Demo withFreshBenchmark(Long seed) {
+        if (seed != null && seed == Benchmark.TEST_SEED) {
+            throw new dev.selftaught.data.InputError("--fresh-benchmark-seed must differ from the frozen benchmark's seed 0x7E575EED");
+        }
+        this.freshSeed = seed;
+        return this;
+    }
+
+    /** The fresh benchmark's file stem (also its directory name under each eval/). */
+    String freshName() { return "fresh-" + Long.toHexString(freshSeed); }
 
     /** Keeps only instructions the seed puts in these topics (the paper keeps its reasoning category only). */
     public Demo withCategories(List<String> keep) {
@@ -95,6 +109,9 @@ public final class Demo {
         }
         Path pool = WorldFiles.writePool(out.resolve("world").resolve("pool.jsonl"), plan.pool());
         Path bench = WorldFiles.writePairs(out.resolve("benchmark").resolve("microbench.jsonl"), Benchmark.test(plan.testPerCategory()));
+        Path fresh = freshSeed == null ? null : WorldFiles.writePairs(out.resolve("benchmark").resolve(freshName() + ".jsonl"),
+                Benchmark.test(freshSeed, plan.testPerCategory()));
+        this.freshFile = fresh;
         Path val = WorldFiles.writePairs(out.resolve("benchmark").resolve("validation.jsonl"), Benchmark.validation(plan.valPerCategory()));
         Path prompts = MicroPrompts.writeAll(out.resolve("prompts"));
         err.printf("demo: world written to %s (%d pool instructions, %d benchmark pairs, %d validation pairs)%n",
@@ -176,10 +193,18 @@ public final class Demo {
         mw.put("benchmark", out.relativize(bench).toString());
         mw.put("benchmark_seed", Benchmark.TEST_SEED);
         mw.put("validation_seed", Benchmark.VALIDATION_SEED);
+        if (freshFile != null) {
+            mw.put("fresh_benchmark", out.relativize(freshFile).toString());
+            mw.put("fresh_benchmark_seed", freshSeed);
+        }
         mw.put("seconds", Math.round((System.nanoTime() - t0) / 1e9));
         combined.put("microworld", mw);
         PipelineIo.writeJson(out.resolve("report.json"), combined);
         String table = DemoReport.table(rows, baselines);
+        if (freshFile != null) {
+            table += "\nThe same judges on a fresh benchmark (generator seed 0x" + Long.toHexString(freshSeed) + ", "
+                    + out.relativize(freshFile) + "):\n" + DemoReport.table(rows, baselines, "fresh_categories");
+        }
         PipelineIo.writeText(out.resolve("table.txt"), table);
         ReportWriter.writeRendered(new RunReport("selftaught demo: the micro-world, " + rounds + " round(s)",
                 DemoReport.reportRows(rows, true), DemoReport.reportRows(baselines, false)), out);
@@ -242,7 +267,7 @@ public final class Demo {
                   settings: %s
                 eval:
                   validation: "%s"
-                  benchmarks: ["%s"]
+                  benchmarks: %s
                   order: random
                   samples: 1
                   max_tokens: %d
@@ -253,7 +278,10 @@ public final class Demo {
                 json(categories), prompts.resolve(MicroPrompts.CATEGORIZE).toAbsolutePath(), method,
                 prompts.resolve(method.equals("bad_response") ? MicroPrompts.BAD : MicroPrompts.MODIFIED).toAbsolutePath(),
                 plan.pairTokens(), plan.samples(), plan.judgeTokens(), prompts.resolve(MicroPrompts.JUDGE).toAbsolutePath(),
-                json(plan.train()), val.toAbsolutePath(), bench.toAbsolutePath(), plan.judgeTokens(), evaluateSeed);
+                json(plan.train()), val.toAbsolutePath(),
+                json(freshFile == null ? List.of(bench.toAbsolutePath().toString())
+                        : List.of(bench.toAbsolutePath().toString(), freshFile.toAbsolutePath().toString())),
+                plan.judgeTokens(), evaluateSeed);
         Path file = dir.resolve("config.yaml");
         PipelineIo.writeText(file, yaml);
         return RunConfig.load(file);
@@ -301,6 +329,8 @@ public final class Demo {
         String model = new TrainStage(main.train(), wiring.trainers().create(main.train(), rd)).runInto(rd, seedSpec, false);
         JsonNode m = evaluate(main, model, bench, rd.resolve("eval"), main.eval().samples());
         Map<String, Object> row = metricsRow(m, model, "labelled data (independent pairs, checker labels)");
+        if (freshFile != null) row.put("fresh_categories", DemoReport.categories(
+                evaluate(main, model, freshFile, rd.resolve("eval").resolve(freshName()), main.eval().samples())));
         row.put("pairs", labelled.size());
         row.put("kept", stats.get("kept"));
         row.put("train_rows", stats.get("kept"));
@@ -312,7 +342,10 @@ public final class Demo {
         Map<String, Object> last = asMap(rs.getLast());
         String model = (String) last.get("model");
         JsonNode m = evaluate(main, model, Path.of(main.eval().benchmarks().getFirst()), out.resolve("majority"), plan.majorityK());
-        return metricsRow(m, model, "round " + last.get("round") + " + majority vote (k=" + plan.majorityK() + ")");
+        Map<String, Object> row = metricsRow(m, model, "round " + last.get("round") + " + majority vote (k=" + plan.majorityK() + ")");
+        if (freshFile != null) row.put("fresh_categories", DemoReport.categories(
+                evaluate(main, model, freshFile, out.resolve("majority").resolve(freshName()), plan.majorityK())));
+        return row;
     }
 
     private JsonNode evaluate(RunConfig main, String model, Path bench, Path dir, int samples) {
@@ -339,6 +372,8 @@ public final class Demo {
             Path rd = runDir.resolve("round-" + n.intValue());
             Path metrics = rd.resolve("eval").resolve("microbench").resolve("metrics.json");
             if (Files.isRegularFile(metrics)) row.put("categories", DemoReport.categories(PipelineIo.readJson(metrics)));
+            Path fm = freshFile == null ? null : rd.resolve("eval").resolve(freshName()).resolve("metrics.json");
+            if (fm != null && Files.isRegularFile(fm)) row.put("fresh_categories", DemoReport.categories(PipelineIo.readJson(fm)));
             Path eq = rd.resolve("equal-rows.json");
             if (Files.isRegularFile(eq)) row.put("train_rows", PipelineIo.readJson(eq).path("train_rows").asInt());
             Path pairs = runDir.resolve("pairs").resolve(PairsStage.OUTPUT);

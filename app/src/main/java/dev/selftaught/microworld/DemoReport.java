@@ -40,6 +40,11 @@ public final class DemoReport {
 
     /** A fixed-width text table, one row per judge. */
     public static String table(List<Map<String, Object>> rounds, List<Map<String, Object>> baselines) {
+        return table(rounds, baselines, "categories");
+    }
+
+    /** The table from the scores under {@code key} ("categories": the frozen benchmark; "fresh_categories": the fresh one). */
+    public static String table(List<Map<String, Object>> rounds, List<Map<String, Object>> baselines, String key) {
         StringBuilder sb = new StringBuilder();
         String head = String.format("%-46s %8s %8s %10s %8s %10s%n", "Judge", "Overall", "Chat", "Chat Hard", "Safety", "Reasoning");
         sb.append(head).append("-".repeat(head.length() - 1)).append('\n');
@@ -47,15 +52,16 @@ public final class DemoReport {
             int round = ((Number) r.get("round")).intValue();
             String name = round == 0 ? "seed (round 0)" : "self-taught round " + round;
             if (r.get("kept") != null) name += " (" + r.get("kept") + " kept)";
-            line(sb, name, r);
+            line(sb, name, r, key);
         }
-        for (Map<String, Object> r : baselines) line(sb, String.valueOf(r.get("name")), r);
+        for (Map<String, Object> r : baselines) line(sb, String.valueOf(r.get("name")), r, key);
         return sb.toString();
     }
 
-    private static void line(StringBuilder sb, String name, Map<String, Object> r) {
+    private static void line(StringBuilder sb, String name, Map<String, Object> r, String key) {
+        if (r.get("train_rows") instanceof Number n) name += " [" + n + " rows]";
         @SuppressWarnings("unchecked")
-        Map<String, Object> c = r.get("categories") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        Map<String, Object> c = r.get(key) instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
         sb.append(String.format("%-46s %8s %8s %10s %8s %10s%n", name, pct(c.get("Overall")), pct(c.get("Chat")),
                 pct(c.get("Chat Hard")), pct(c.get("Safety")), pct(c.get("Reasoning"))));
     }

@@ -95,7 +95,8 @@ class DemoWiringTest {
         Demo.Wiring wiring = new Demo.Wiring(Scripted::new, trainers);
         DemoPlan plan = new DemoPlan(SeedPretrainerTest.micro(), 60, 6, 3, 3, 3, 16, 80, Map.of("epochs", 1));
         var log = new ByteArrayOutputStream();
-        Map<String, Object> report = new Demo(plan, 2, tmp.resolve("demo"), wiring, new PrintStream(log, true)).run("scripted:seed@0.3");
+        Map<String, Object> report = new Demo(plan, 2, tmp.resolve("demo"), wiring, new PrintStream(log, true))
+                .withFreshBenchmark(0x51L).run("scripted:seed@0.3");
 
         JsonNode r = PipelineIo.readJson(tmp.resolve("demo").resolve("report.json"));
         assertEquals(3, r.path("rounds").size(), "seed + 2 rounds");
@@ -135,6 +136,11 @@ class DemoWiringTest {
         assertTrue(Files.readString(tmp.resolve("demo/bad-response/pairs/pairs.jsonl")).contains("bad_response"));
         String table = Files.readString(tmp.resolve("demo/table.txt"));
         assertTrue(table.contains("seed (round 0)") && table.contains("self-taught round 2") && table.contains("Chat Hard"), table);
+        // every judge was also scored on the fresh-seed benchmark, a different sample from the same held-out generators
+        assertTrue(table.contains("fresh benchmark (generator seed 0x51"), table);
+        assertNotEquals(Files.readString(tmp.resolve("demo/benchmark/microbench.jsonl")), Files.readString(tmp.resolve("demo/benchmark/fresh-51.jsonl")));
+        for (JsonNode row : r.path("rounds")) assertTrue(row.path("fresh_categories").path("Overall").isNumber(), row.toString());
+        r.path("baselines").forEach(b -> assertTrue(b.path("fresh_categories").path("Overall").isNumber(), b.toString()));
         String md = Files.readString(tmp.resolve("demo/report.md"));
         assertTrue(md.contains("Seed (round 0)") && md.contains("labelled data"), md);
         assertTrue(Files.size(tmp.resolve("demo/report.html")) > 1000);

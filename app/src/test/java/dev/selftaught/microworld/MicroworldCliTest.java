@@ -62,6 +62,6 @@ class MicroworldCliTest {
         assertEquals(Files.readString(fresh.resolve("microbench.jsonl")), Files.readString(again.resolve("microbench.jsonl")), "0x51 == 81");
         var err = new StringWriter();
         assertEquals(2, run(err, "microworld", "benchmark", "--output", tmp.resolve("bad").toString(), "--seed", "ten"));
-        assertTrue(err.toString().contains("--seed must be an integer"), err.toString());
+        assertTrue(err.toString().contains("seed must be an integer"), err.toString());
     }
 }
