@@ -29,26 +29,26 @@ public final class AnnotateCommand implements Callable<Integer> {
     @Option(names = "--pairs", paramLabel = "FILE", description = "Pairs JSONL. Default: RUN/pairs/pairs.jsonl.")
     Path pairs;
 
-    @Option(names = "--samples", defaultValue = "15", description = "Judgments sampled per pair and order. Default: ${DEFAULT-VALUE} (spec).")
+    @Option(names = "--samples", defaultValue = "" + AnnotateSettings.SAMPLES, description = "Judgments sampled per pair and order. Default: ${DEFAULT-VALUE} (spec).")
     int samples;
 
-    @Option(names = "--temperature", defaultValue = "0.7", description = "Default: ${DEFAULT-VALUE} (spec).")
+    @Option(names = "--temperature", defaultValue = "" + AnnotateSettings.TEMPERATURE, description = "Default: ${DEFAULT-VALUE} (spec).")
     double temperature;
 
-    @Option(names = "--top-p", defaultValue = "0.9", description = "Default: ${DEFAULT-VALUE} (spec).")
+    @Option(names = "--top-p", defaultValue = "" + AnnotateSettings.TOP_P, description = "Default: ${DEFAULT-VALUE} (spec).")
     double topP;
 
-    @Option(names = "--max-tokens", defaultValue = "2048", description = "Most tokens per judgment. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-tokens", defaultValue = "" + AnnotateSettings.MAX_TOKENS, description = "Most tokens per judgment. Default: ${DEFAULT-VALUE}.")
     int maxTokens;
 
-    @Option(names = "--order", defaultValue = "both", paramLabel = "both|random|fixed",
+    @Option(names = "--order", defaultValue = AnnotateSettings.ORDER, paramLabel = "both|random|fixed",
             description = "Show each pair in both A/B orders (released pipeline), one seeded random order, or a fixed one. Default: ${DEFAULT-VALUE}.")
     String order;
 
-    @Option(names = "--fixed-order", defaultValue = "AB", paramLabel = "AB|BA", description = "With --order fixed: AB = chosen shown as A. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--fixed-order", defaultValue = AnnotateSettings.FIXED_ORDER, paramLabel = "AB|BA", description = "With --order fixed: AB = chosen shown as A. Default: ${DEFAULT-VALUE}.")
     String fixedOrder;
 
-    @Option(names = "--rule", defaultValue = "sft", paramLabel = "sft|dpo|rewardbench",
+    @Option(names = "--rule", defaultValue = AnnotateSettings.VERDICT_RULE, paramLabel = "sft|dpo|rewardbench",
             description = "Verdict parse rule for training labels (spec 3.3). Default: ${DEFAULT-VALUE}.")
     String rule;
 
@@ -62,19 +62,19 @@ public final class AnnotateCommand implements Callable<Integer> {
     @Option(names = "--template", paramLabel = "NAME|FILE", description = "Judge prompt: pair-v2 (default), eval-plan, or a template file.")
     String template;
 
-    @Option(names = "--chat-format", defaultValue = "llama3", paramLabel = "llama3|plain", description = "How fairseq2 'src' renders the chat prompt. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--chat-format", defaultValue = AnnotateSettings.CHAT_FORMAT, paramLabel = "llama3|plain", description = "How fairseq2 'src' renders the chat prompt. Default: ${DEFAULT-VALUE}.")
     String chatFormat;
 
     @Option(names = "--dpo", description = "Also write DPO pairs (correct vs incorrect judgments, spec 2.7).")
     boolean dpo;
 
-    @Option(names = "--dpo-rule", defaultValue = "dpo", description = "Parse rule for DPO positives/negatives. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--dpo-rule", defaultValue = AnnotateSettings.DPO_RULE, description = "Parse rule for DPO positives/negatives. Default: ${DEFAULT-VALUE}.")
     String dpoRule;
 
-    @Option(names = "--dpo-pairs", defaultValue = "1", description = "(positive, negative) combinations kept per pair-order. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--dpo-pairs", defaultValue = "" + AnnotateSettings.DPO_PAIRS, description = "(positive, negative) combinations kept per pair-order. Default: ${DEFAULT-VALUE}.")
     int dpoPairs;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of sampling, rejection sampling, order choice and balancing. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", defaultValue = "" + AnnotateSettings.SEED, description = "Seed of sampling, rejection sampling, order choice and balancing. Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Option(names = "--force", description = "Recompute even if this round was annotated from other inputs.")

@@ -1,7 +1,7 @@
 package dev.selftaught.cli;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelOptions;
 import dev.selftaught.llm.ModelRequest;

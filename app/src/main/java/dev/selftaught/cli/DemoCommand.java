@@ -89,7 +89,7 @@ public final class DemoCommand implements Callable<Integer> {
         Path out = output != null ? output : Path.of(quick ? "demo-quick" : "demo-run");
         SeedPretrainer.Result seed = SeedPretrainer.ensure(plan.recipe(), MicroworldCommand.cache(cacheDir), false, System.err);
         System.err.println("demo: seed model " + seed.spec() + (seed.cached() ? " (cached)" : ""));
-        ModelOptions options = new ModelOptions(null, "OPENAI_API_KEY", 16, java.time.Duration.ofSeconds(600), 0, threads);
+        ModelOptions options = new ModelOptions(null, null, 16, java.time.Duration.ofSeconds(600), 0, threads);
         Demo.Wiring wiring = new Demo.Wiring(spec -> ModelFactory.open(spec, options), RunLoop.trainers(DemoCommand::embeddedTrainer));
         Demo demo = new Demo(plan, k, out, wiring, System.err).withGenerator(generator).withFreshBenchmark(fresh);
         if (categories != null) demo.withCategories(categories);

@@ -9,7 +9,7 @@ import dev.selftaught.data.RecordWriter;
 import dev.selftaught.eval.EvalOptions;
 import dev.selftaught.eval.PairJudge;
 import dev.selftaught.eval.Verdict;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

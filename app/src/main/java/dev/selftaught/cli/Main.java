@@ -50,12 +50,12 @@ public final class Main implements Runnable {
         cl.setExitCodeExceptionMapper(Main::exitCodeFor);
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
-            c.getErr().println("selftaught: " + ex.getMessage());
+            c.getErr().println("selftaught: " + dev.selftaught.data.UrlUserInfo.redact(ex.getMessage()));
             c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for the options.");
             return EXIT_USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
-            c.getErr().println("selftaught: " + oneLine(ex));
+            c.getErr().println("selftaught: " + dev.selftaught.data.UrlUserInfo.redact(oneLine(ex)));
             if (System.getenv("SELFTAUGHT_DEBUG") != null) ex.printStackTrace(c.getErr());
             return exitCodeFor(ex);
         });

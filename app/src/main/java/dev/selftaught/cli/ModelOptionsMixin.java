@@ -16,9 +16,18 @@ public final class ModelOptionsMixin {
             description = "Served model name for HTTP model specs that do not end in #NAME. Default: the first model the server's /v1/models lists.")
     String modelName;
 
-    @Option(names = "--api-key-env", paramLabel = "VAR", defaultValue = "OPENAI_API_KEY",
-            description = "Environment variable holding the API key sent as a Bearer token (optional; the key itself is never printed or stored). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--api-key-env", paramLabel = "VAR",
+            description = "Environment variable holding the API key sent as a Bearer token to the HTTP endpoints of this command's models "
+                    + "(an endpoint URL ending in ?key_env=VAR uses its own). The key itself is never printed or stored. Default: no key is sent.")
     String apiKeyEnv;
+
+    @Option(names = "--allow-insecure-key",
+            description = "Allow sending an API key (or URL user:password) over plain http to a host that is not loopback. Default: refused.")
+    boolean allowInsecureKey;
+
+    @Option(names = "--max-response-bytes", paramLabel = "BYTES", defaultValue = "33554432",
+            description = "Largest HTTP response body accepted from a model server, before and after gzip decoding; larger is a failed call. Default: ${DEFAULT-VALUE} (32 MiB).")
+    long maxResponseBytes;
 
     @Option(names = "--concurrency", paramLabel = "C", defaultValue = "16",
             description = "Most requests in flight per HTTP endpoint (with several endpoints, C each). Default: ${DEFAULT-VALUE}.")
@@ -64,6 +73,7 @@ public final class ModelOptionsMixin {
         if (requestsPerMinute < 0) throw new InputError("--max-rpm must be >= 0, got " + requestsPerMinute);
         if (tokensPerMinute < 0) throw new InputError("--max-tpm must be >= 0, got " + tokensPerMinute);
         if (threads < 0) throw new InputError("--threads must be >= 0, got " + threads);
+        if (maxResponseBytes <= 0) throw new InputError("--max-response-bytes must be > 0, got " + maxResponseBytes);
         ModelOptions.Price price = null;
         if (pricePrompt != null || priceCompletion != null) {
             double pp = pricePrompt == null ? 0 : pricePrompt;
@@ -72,6 +82,6 @@ public final class ModelOptionsMixin {
             price = new ModelOptions.Price(pp, pc);
         }
         return new ModelOptions(modelName, apiKeyEnv, concurrency, requestTimeout, maxRetries, threads, retryDelay,
-                requestsPerMinute, tokensPerMinute, price);
+                requestsPerMinute, tokensPerMinute, price, allowInsecureKey, maxResponseBytes);
     }
 }

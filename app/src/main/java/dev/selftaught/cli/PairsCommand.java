@@ -32,16 +32,16 @@ public final class PairsCommand implements Callable<Integer> {
     @Option(names = "--prompt", paramLabel = "FILE", description = "Prompt template for the second call, slots {input} and {generation}. Default: built-in.")
     String prompt;
 
-    @Option(names = "--temperature", defaultValue = "0.7", description = "Sampling temperature. Default: ${DEFAULT-VALUE} (spec).")
+    @Option(names = "--temperature", defaultValue = "" + PairsSettings.TEMPERATURE, description = "Sampling temperature. Default: ${DEFAULT-VALUE} (spec).")
     double temperature;
 
-    @Option(names = "--top-p", defaultValue = "0.9", description = "Nucleus mass. Default: ${DEFAULT-VALUE} (spec).")
+    @Option(names = "--top-p", defaultValue = "" + PairsSettings.TOP_P, description = "Nucleus mass. Default: ${DEFAULT-VALUE} (spec).")
     double topP;
 
-    @Option(names = "--max-tokens", defaultValue = "4096", description = "Most new tokens per generation. Default: ${DEFAULT-VALUE} (spec).")
+    @Option(names = "--max-tokens", defaultValue = "" + PairsSettings.MAX_TOKENS, description = "Most new tokens per generation. Default: ${DEFAULT-VALUE} (spec).")
     int maxTokens;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Base seed of the generations. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", defaultValue = "" + PairsSettings.SEED, description = "Base seed of the generations. Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Option(names = "--force", description = "Recompute even if RUN/pairs was made from other inputs.")

@@ -28,17 +28,17 @@ public final class SelectCommand implements Callable<Integer> {
     @Option(names = "--field", paramLabel = "NAME", description = "Read the instruction from this field only (default: instruction, prompt, messages, conversation).")
     String field;
 
-    @Option(names = "--turn", defaultValue = "first", paramLabel = "first|last",
+    @Option(names = "--turn", defaultValue = SelectSettings.TURN, paramLabel = "first|last",
             description = "Which user turn of a conversation is the instruction. Default: ${DEFAULT-VALUE} (as the released data).")
     String turn;
 
-    @Option(names = "--min-chars", defaultValue = "1", paramLabel = "N", description = "Drop shorter instructions. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--min-chars", defaultValue = "" + SelectSettings.MIN_CHARS, paramLabel = "N", description = "Drop shorter instructions. Default: ${DEFAULT-VALUE}.")
     int minChars;
 
-    @Option(names = "--max-chars", defaultValue = "8000", paramLabel = "N", description = "Drop longer instructions (characters after normalising). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-chars", defaultValue = "" + SelectSettings.MAX_CHARS, paramLabel = "N", description = "Drop longer instructions (characters after normalising). Default: ${DEFAULT-VALUE}.")
     int maxChars;
 
-    @Option(names = "--dedup", defaultValue = "loose", paramLabel = "exact|loose",
+    @Option(names = "--dedup", defaultValue = SelectSettings.DEDUP, paramLabel = "exact|loose",
             description = "Duplicate test: exact text, or loose (also ignoring case and whitespace). Default: ${DEFAULT-VALUE}.")
     String dedup;
 
@@ -57,10 +57,10 @@ public final class SelectCommand implements Callable<Integer> {
     @Option(names = "--category-prompt", paramLabel = "FILE", description = "Categorisation prompt template with {categories} and {instruction}. Default: built-in.")
     String categoryPrompt;
 
-    @Option(names = "--max-count", defaultValue = "0", paramLabel = "N", description = "Keep at most N instructions by a seeded sample (0 = all). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-count", defaultValue = "" + SelectSettings.MAX_COUNT, paramLabel = "N", description = "Keep at most N instructions by a seeded sample (0 = all). Default: ${DEFAULT-VALUE}.")
     int maxCount;
 
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed of the sample. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", defaultValue = "" + SelectSettings.SEED, paramLabel = "S", description = "Seed of the sample. Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Option(names = "--force", description = "Recompute even if RUN/select was made from other inputs.")

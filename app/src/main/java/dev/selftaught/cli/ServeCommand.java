@@ -6,6 +6,7 @@ import dev.selftaught.llm.ModelFactory;
 import dev.selftaught.llm.ModelOptions;
 import dev.selftaught.server.OpenAiServer;
 import dev.selftaught.server.ServerOptions;
+import dev.selftaught.server.http.HttpLimits;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -32,7 +33,8 @@ public final class ServeCommand implements Callable<Integer> {
     String model;
 
     @Option(names = "--served-model-name", paramLabel = "NAME",
-            description = "The name /v1/models lists; requests naming another model get 404 (requests without \"model\" are accepted). Default: the --model spec.")
+            description = "The name /v1/models lists; requests naming another model get 404 (requests without \"model\" are accepted). "
+                    + "Default: the checkpoint's directory name for embedded:PATH (never its full path), the #NAME of an http(s) spec, else the spec's scheme.")
     String servedName;
 
     @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
@@ -46,6 +48,11 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--api-key-env", paramLabel = "VAR",
             description = "Require every /v1 request to send 'Authorization: Bearer KEY', where KEY is the value of environment variable VAR (the key itself is never printed). Default: no key required.")
     String apiKeyEnv;
+
+    @Option(names = "--upstream-api-key-env", paramLabel = "VAR",
+            description = "When --model relays to an http(s) server, send it the API key in environment variable VAR. "
+                    + "Default: no key is forwarded upstream (this server's own --api-key-env key never is).")
+    String upstreamApiKeyEnv;
 
     @Option(names = "--max-body-bytes", paramLabel = "BYTES", defaultValue = "4194304",
             description = "Largest request body accepted; larger ones get HTTP 413. Default: ${DEFAULT-VALUE} (4 MiB).")
@@ -62,6 +69,23 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--default-max-tokens", paramLabel = "T", defaultValue = "256",
             description = "max_tokens for requests that give none (capped by --max-tokens-limit). Default: ${DEFAULT-VALUE}.")
     int defaultMaxTokens;
+
+    @Option(names = "--max-queue", paramLabel = "N", defaultValue = "256",
+            description = "Most completions (n × prompts of every request) in the model at once, being generated or waiting for a place in the batch; "
+                    + "a request that would pass it gets HTTP 429 with Retry-After. Default: ${DEFAULT-VALUE}.")
+    int maxQueue;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "512",
+            description = "Most client connections open at once; one more is answered 503 and closed. Default: ${DEFAULT-VALUE}.")
+    int maxConnections;
+
+    @Option(names = "--header-timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
+            description = "A request's line and headers must arrive within this time (slow senders get 408 and are closed). Default: ${DEFAULT-VALUE}.")
+    Duration headerTimeout;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "60s", converter = DurationConverter.class,
+            description = "A kept-alive connection with no request for this long is closed. Default: ${DEFAULT-VALUE}.")
+    Duration idleTimeout;
 
     @Option(names = "--threads", paramLabel = "T", defaultValue = "0",
             description = "Compute threads for embedded models (0 = all cores). Default: ${DEFAULT-VALUE}.")
@@ -91,9 +115,16 @@ public final class ServeCommand implements Callable<Integer> {
         if (maxTokensLimit <= 0) throw new InputError("--max-tokens-limit must be > 0, got " + maxTokensLimit);
         if (defaultMaxTokens <= 0) throw new InputError("--default-max-tokens must be > 0, got " + defaultMaxTokens);
         if (threads < 0) throw new InputError("--threads must be >= 0, got " + threads);
-        String name = servedName != null ? servedName : model;
-        ServerOptions opts = new ServerOptions(host, port, name, key, maxBodyBytes, maxN, maxTokensLimit,
-                Math.min(defaultMaxTokens, maxTokensLimit), shutdownGrace, quiet ? null : line -> {
+        if (maxQueue < maxN) throw new InputError("--max-queue must be >= --max-n (" + maxN + "), got " + maxQueue);
+        if (maxConnections < 1) throw new InputError("--max-connections must be >= 1, got " + maxConnections);
+        if (headerTimeout.isZero() || headerTimeout.isNegative()) throw new InputError("--header-timeout must be positive");
+        if (idleTimeout.isZero() || idleTimeout.isNegative()) throw new InputError("--idle-timeout must be positive");
+        String name = servedName != null ? servedName : defaultServedName(model);
+        HttpLimits d0 = HttpLimits.defaults();
+        HttpLimits limits = new HttpLimits(maxConnections, d0.maxHeaderBytes(), d0.maxHeaderCount(), maxBodyBytes,
+                headerTimeout, d0.bodyTimeout(), idleTimeout, d0.writeTimeout());
+        ServerOptions opts = new ServerOptions(host, port, name, key, maxN, maxTokensLimit,
+                Math.min(defaultMaxTokens, maxTokensLimit), maxQueue, shutdownGrace, limits, quiet ? null : line -> {
                     synchronized (err) {
                         err.println("selftaught serve: " + line);
                         err.flush();
@@ -101,7 +132,8 @@ public final class ServeCommand implements Callable<Integer> {
                 });
 
         ModelOptions d = ModelOptions.defaults();
-        LanguageModel lm = ModelFactory.open(model, new ModelOptions(d.modelName(), d.apiKeyEnv(), d.concurrency(),
+        // The upstream key is only ever the one named by --upstream-api-key-env (or ?key_env= in the URL).
+        LanguageModel lm = ModelFactory.open(model, new ModelOptions(d.modelName(), upstreamApiKeyEnv, d.concurrency(),
                 d.requestTimeout(), d.maxRetries(), threads));
         OpenAiServer server;
         try {
@@ -119,10 +151,34 @@ public final class ServeCommand implements Callable<Integer> {
             err.flush();
         }, "selftaught-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        err.println("selftaught serve: serving " + model + " as '" + name + "' on " + server.baseUrl()
+        err.println("selftaught serve: serving " + dev.selftaught.data.UrlUserInfo.redact(model) + " as '" + name + "' on " + server.baseUrl()
                 + (key != null ? " (API key required)" : "") + "; Ctrl-C or SIGTERM stops");
         err.flush();
         server.awaitStopped();
         return 0;
+    }
+
+    /**
+     * The name to serve under when none is given: the checkpoint's directory name for
+     * {@code embedded:PATH} (a file: its name without extension), the {@code #NAME} of an http(s)
+     * spec, else the spec's scheme. Never an absolute path or a URL (which may hold credentials).
+     */
+    public static String defaultServedName(String spec) {
+        int colon = spec.indexOf(':');
+        String scheme = colon > 0 ? spec.substring(0, colon) : spec;
+        if (scheme.equals("embedded")) {
+            java.nio.file.Path p = java.nio.file.Path.of(spec.substring(colon + 1)).toAbsolutePath().normalize();
+            java.nio.file.Path name = p.getFileName();
+            if (name == null) return "model";
+            String n = name.toString();
+            if (!java.nio.file.Files.isDirectory(p)) {
+                int dot = n.lastIndexOf('.');
+                if (dot > 0) n = n.substring(0, dot);
+            }
+            return n.isEmpty() ? "model" : n;
+        }
+        int hash = spec.indexOf('#');
+        if (hash >= 0 && hash < spec.length() - 1) return spec.substring(hash + 1);
+        return scheme.isEmpty() ? "model" : scheme;
     }
 }

@@ -59,8 +59,12 @@ public final class TrainCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--threads", defaultValue = "0", description = "Compute threads; 0 = all cores. The same seed and thread count give bitwise-identical weights (default: ${DEFAULT-VALUE}).")
     int threads;
-    @Option(names = "--max-seq-len", defaultValue = "0", paramLabel = "T", description = "Longest packed row; 0 = the model's context. Longer examples lose prompt tokens from the left (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-seq-len", defaultValue = "0", paramLabel = "T", description = "Longest packed row; 0 = the model's context. Longer examples follow --truncation (default: ${DEFAULT-VALUE}).")
     int maxSeqLen;
+    @Option(names = "--truncation", defaultValue = "drop", paramLabel = "drop|cut_end",
+            description = "An example longer than --max-seq-len is left out (drop), or keeps its whole prompt and loses the end of its target (cut_end); "
+                    + "the prompt is never cut. Counted in the summary line (default: ${DEFAULT-VALUE}).")
+    String truncation;
     @Option(names = "--eval-every", defaultValue = "0", paramLabel = "STEPS", description = "Validation loss every this many steps; 0 = only at the end (default: ${DEFAULT-VALUE}).")
     int evalEvery;
     @Option(names = "--patience", defaultValue = "0", description = "Stop after this many evaluations without a better validation loss; 0 = never (default: ${DEFAULT-VALUE}).")
@@ -90,6 +94,7 @@ public final class TrainCommand implements Callable<Integer> {
         s.put("patience", patience);
         s.put("checkpoint_every", checkpointEvery);
         s.put("dtype", dtype);
+        s.put("truncation", truncation);
         if (gguf != null) s.put("gguf", gguf);
         if (loraRank > 0) {
             s.put("lora_rank", loraRank);
@@ -104,7 +109,7 @@ public final class TrainCommand implements Callable<Integer> {
             EmbeddedTrainer.Summary r = trainer.lastSummary();
             PrintStream o = System.out;
             o.printf(Locale.ROOT, "trained %s: %d examples%s, %d steps%s, %,d trainable parameters (%s), final loss %.4f, %s%n",
-                    spec, r.examples(), r.truncated() > 0 ? " (" + r.truncated() + " shortened to fit)" : "", r.steps(),
+                    spec, r.examples(), r.truncated() > 0 ? " (" + r.truncated() + " longer than the row: " + trainer.lastStats() + ")" : "", r.steps(),
                     r.resumed() ? " (resumed)" : "", r.trainableParameters(), loraRank > 0 ? "LoRA rank " + loraRank : "full",
                     r.finalLoss(), Progress.duration(r.seconds()));
             if (r.best() != null) {

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -53,9 +54,15 @@ public final class ConfigLoader {
      * A loaded config: the bound value, the resolved tree (after {@code ${VAR}} substitution, still
      * holding secrets — never write it out) and the secret values found while substituting.
      */
-    public record Loaded<T>(Path file, T value, ObjectNode tree, Set<String> secrets) {
+    public record Loaded<T>(Path file, T value, ObjectNode tree, Set<String> secrets, Map<String, Integer> keyLines) {
         public Loaded {
             secrets = Set.copyOf(secrets);
+            keyLines = Map.copyOf(keyLines);
+        }
+
+        /** The line of a key path ({@code train.settings.lr}) or of its nearest enclosing key; 0 when unknown. */
+        public int lineOf(String path) {
+            return LocatedYaml.lineOf(keyLines, path);
         }
 
         /** The resolved tree with secrets masked: safe for manifests and logs. */
@@ -114,7 +121,7 @@ public final class ConfigLoader {
         new EnvSubstitution(file, located, env, secrets).apply(tree, "");
         for (String o : overrides) Overrides.apply(tree, o);
         try {
-            return new Loaded<>(file, BINDER.treeToValue(tree, type), tree, secrets);
+            return new Loaded<>(file, BINDER.treeToValue(tree, type), tree, secrets, located.lines());
         } catch (JsonMappingException e) {
             String path = path(e);
             throw InputError.at(file, located.lineOf(path), path.isEmpty() ? null : path, Redact.text(problem(e), secrets));
@@ -141,7 +148,7 @@ public final class ConfigLoader {
         if (e instanceof UnrecognizedPropertyException u) {
             List<String> known = u.getKnownPropertyIds() == null ? List.of()
                     : u.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList();
-            return "unknown key" + (known.isEmpty() ? "" : "; known keys here: " + String.join(", ", known));
+            return "unknown key" + DidYouMean.hint(u.getPropertyName(), known);
         }
         if (e instanceof ValueInstantiationException v) {
             Throwable c = v.getCause() == null ? v : v.getCause();

@@ -47,10 +47,18 @@ public final class Redact {
         return copy;
     }
 
-    /** {@code text} with every occurrence of every secret replaced. */
+    /**
+     * {@code text} with the user info of every URL in it ({@code http://user:pass@host}) replaced
+     * by {@value #MASK}: credentials in a model URL are never written to outputs, stores or logs.
+     */
+    public static String urls(String text) {
+        return dev.selftaught.data.UrlUserInfo.redact(text);
+    }
+
+    /** {@code text} with every occurrence of every secret, and every URL's user info, replaced. */
     public static String text(String text, Collection<String> secrets) {
         if (text == null) return null;
-        String out = text;
+        String out = urls(text);
         for (String s : secrets) {
             if (s != null && s.length() >= MIN_SECRET_LENGTH) out = out.replace(s, MASK);
         }

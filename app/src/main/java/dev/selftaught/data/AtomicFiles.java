@@ -16,11 +16,42 @@ import java.nio.file.StandardOpenOption;
 public final class AtomicFiles {
     private AtomicFiles() {}
 
-    /** A new empty temporary file beside {@code target} (same directory, so the rename is atomic). */
+    /**
+     * A new empty temporary file beside {@code target} (same directory, so the rename is atomic),
+     * named {@code .NAME.PID-RANDOM.tmp}. Temporary files of the same target that a process no
+     * longer alive left behind (a kill -9 before the rename) are deleted first, so a resumed write
+     * leaves nothing beside its output; those of live processes are left alone.
+     */
     public static Path tempBeside(Path target) throws IOException {
         Path dir = directoryOf(target);
         Files.createDirectories(dir);
-        return Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        removeDeadTemps(dir, target.getFileName().toString());
+        return Files.createTempFile(dir, "." + target.getFileName() + "." + ProcessHandle.current().pid() + "-", ".tmp");
+    }
+
+    /** Deletes {@code .NAME.PID-RANDOM.tmp} files in {@code dir} whose PID is not a live process; returns how many. */
+    static int removeDeadTemps(Path dir, String name) throws IOException {
+        java.util.regex.Pattern mine = java.util.regex.Pattern.compile("\\." + java.util.regex.Pattern.quote(name) + "\\.([0-9]{1,18})-[0-9]+\\.tmp");
+        int removed = 0;
+        try (var files = Files.newDirectoryStream(dir, "." + globEscape(name) + ".*.tmp")) {
+            for (Path p : files) {
+                var m = mine.matcher(p.getFileName().toString());
+                if (!m.matches()) continue;
+                long pid = Long.parseLong(m.group(1));
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
+                if (Files.deleteIfExists(p)) removed++;
+            }
+        }
+        return removed;
+    }
+
+    private static String globEscape(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : s.toCharArray()) {
+            if ("*?[]{}\\".indexOf(c) >= 0) sb.append('\\');
+            sb.append(c);
+        }
+        return sb.toString();
     }
 
     /** Fsyncs {@code temp}, renames it to {@code target} atomically and fsyncs the directory. */

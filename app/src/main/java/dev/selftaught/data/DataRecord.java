@@ -2,7 +2,6 @@ package dev.selftaught.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.selftaught.llm.ChatMessage;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -37,7 +37,8 @@ public final class Datasets {
         return switch (fmt.kind()) {
             case JSONL -> new JsonlReader(file, open(file, fmt.gzip()), allowEmpty);
             case JSON -> json(file, fmt.gzip(), allowEmpty);
-            case CSV -> new DuckDbReader(file, file, null, true, allowEmpty); // DuckDB reads .csv.gz itself
+            // Our own strict RFC 4180 reader: no dialect is guessed, a malformed row is a file:line error.
+            case CSV -> new CsvReader(file, new StrictUtf8Reader(file, open(file, fmt.gzip())), allowEmpty);
             case PARQUET -> parquet(file, fmt.gzip(), allowEmpty);
         };
     }

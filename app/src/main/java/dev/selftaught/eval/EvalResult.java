@@ -110,7 +110,7 @@ public record EvalResult(List<ItemResult> items, EvalOptions options, Map<String
     /** metrics.json content. */
     public ObjectNode metricsJson(String judge, String benchmark) {
         ObjectNode m = MAPPER.createObjectNode();
-        m.put("judge", judge);
+        m.put("judge", dev.selftaught.data.UrlUserInfo.redact(judge));
         m.put("benchmark", benchmark);
         m.put("seed", options.seed());
         m.put("order", options.order().cliName());

@@ -1,6 +1,6 @@
 package dev.selftaught.eval;
 
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 
 import java.util.List;
 import java.util.Objects;

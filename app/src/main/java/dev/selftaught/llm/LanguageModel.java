@@ -41,10 +41,8 @@ public interface LanguageModel extends AutoCloseable {
                 exec.submit(() -> {
                     try {
                         sink.accept(index, complete(requests.get(index)), null);
-                    } catch (ModelException e) {
-                        sink.accept(index, null, e);
-                    } catch (RuntimeException e) {
-                        sink.accept(index, null, new ModelException(e.toString(), false, e));
+                    } catch (Throwable e) { // even an Error (a hostile server's StackOverflowError): one failed request, cause kept
+                        sink.accept(index, null, ModelException.of(e));
                     } finally {
                         slots.release();
                     }
@@ -76,6 +74,35 @@ public interface LanguageModel extends AutoCloseable {
         }
         return response;
     }
+
+    /**
+     * Starts a call without blocking: all {@code n} completions of one request, text reported to
+     * {@code listener} as it is produced when non-null. Cancelling the returned future
+     * ({@code cancel(true)}) stops the work as soon as the backend can: the embedded engine takes
+     * the request's sequences out of its batch at the next token; the default runs
+     * {@link #completeStreaming} on a virtual thread and interrupts it.
+     */
+    default java.util.concurrent.CompletableFuture<ModelResponse> submit(ModelRequest request, StreamListener listener) {
+        var future = new java.util.concurrent.CompletableFuture<ModelResponse>();
+        Thread worker = Thread.ofVirtual().name("model-call").unstarted(() -> {
+            try {
+                future.complete(listener == null ? complete(request) : completeStreaming(request, listener));
+            } catch (Throwable e) {
+                future.completeExceptionally(e);
+            }
+        });
+        future.whenComplete((r, e) -> {
+            if (future.isCancelled()) worker.interrupt();
+        });
+        worker.start();
+        return future;
+    }
+
+    /**
+     * False only when the model can no longer answer at all (its engine stopped); a model that
+     * failed one request is still healthy. {@code serve}'s {@code /health} reports it.
+     */
+    default boolean healthy() { return true; }
 
     /** Calls, retries, failures and tokens so far (token accounting per run); NONE when not tracked. */
     default ModelStats stats() { return ModelStats.NONE; }

@@ -18,4 +18,19 @@ public class ModelException extends RuntimeException {
     }
 
     public boolean retryable() { return retryable; }
+
+    /**
+     * Any failure of a call as a ModelException whose message names the failure and its causes
+     * (class and message of each, e.g. {@code java.lang.OutOfMemoryError: Java heap space}), so
+     * that what is stored and written says what went wrong instead of "no answer".
+     */
+    public static ModelException of(Throwable t) {
+        if (t instanceof ModelException me) return me;
+        StringBuilder sb = new StringBuilder(String.valueOf(t));
+        int depth = 0;
+        for (Throwable c = t.getCause(); c != null && c != t && depth < 5; c = c.getCause(), depth++) {
+            sb.append("; caused by ").append(c);
+        }
+        return new ModelException(sb.toString(), false, t);
+    }
 }

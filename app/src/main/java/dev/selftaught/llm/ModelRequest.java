@@ -1,5 +1,6 @@
 package dev.selftaught.llm;
 
+import dev.selftaught.data.ChatMessage;
 import java.util.List;
 import java.util.Objects;
 

@@ -12,14 +12,18 @@ import java.util.Locale;
  * A parsed model spec string, the one way every command names a model.
  * <ul>
  *   <li>{@code http(s)://HOST:PORT/v1[#NAME]}, several comma-separated: an OpenAI-compatible fleet
- *       ({@link Http}); {@code #NAME} is the served model name (it may be given on any one URL)</li>
+ *       ({@link Http}); {@code #NAME} is the served model name (it may be given on any one URL);
+ *       {@code ?key_env=VAR} on a URL sends that endpoint the API key held in environment variable VAR</li>
  *   <li>{@code SCHEME:LOCATION}, e.g. {@code embedded:/models/judge}: a backend found by
  *       {@link ModelBackendProvider#scheme()} ({@link Provider})</li>
  * </ul>
  */
 public sealed interface ModelSpec {
 
-    /** OpenAI-compatible endpoints: base URLs without a trailing slash, and the served name if given. */
+    /**
+     * OpenAI-compatible endpoints: base URLs without a trailing slash (each may carry the query
+     * {@code key_env=VAR}), and the served name if given.
+     */
     record Http(List<URI> endpoints, String modelName) implements ModelSpec {
         public Http {
             endpoints = List.copyOf(endpoints);
@@ -73,12 +77,15 @@ public sealed interface ModelSpec {
                 throw new InputError("model spec '" + s + "': '" + p + "' is not an http(s) URL; separate several base URLs with commas");
             }
             if (uri.getHost() == null) throw new InputError("model spec '" + s + "': URL '" + p + "' has no host");
-            if (uri.getQuery() != null) throw new InputError("model spec '" + s + "': URL '" + p + "' must not have a query");
+            String query = uri.getQuery();
+            if (query != null && !query.matches("key_env=[A-Za-z_][A-Za-z0-9_]*")) {
+                throw new InputError("model spec '" + s + "': URL '" + p + "' may only have the query key_env=VAR (the environment variable holding this endpoint's API key)");
+            }
             String path = uri.getPath() == null ? "" : uri.getPath();
             while (path.endsWith("/")) path = path.substring(0, path.length() - 1);
             if (path.isEmpty()) path = "/v1"; // a bare host:port means the usual OpenAI prefix
             try {
-                uris.add(new URI(scheme, uri.getUserInfo(), uri.getHost(), uri.getPort(), path, null, null));
+                uris.add(new URI(scheme, uri.getUserInfo(), uri.getHost(), uri.getPort(), path, query, null));
             } catch (URISyntaxException e) {
                 throw new InputError("model spec '" + s + "': bad URL '" + p + "': " + e.getReason());
             }

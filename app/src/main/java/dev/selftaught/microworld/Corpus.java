@@ -1,6 +1,6 @@
 package dev.selftaught.microworld;
 
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.selftaught.microworld;
 
 import dev.selftaught.engine.chat.ChatTemplate;
 import dev.selftaught.engine.chat.DefaultChatTemplate;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.selftaught.microworld;
 
 import dev.selftaught.eval.JudgeTemplate;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.pipeline.PairsStage;
 import dev.selftaught.pipeline.PromptTemplate;
 

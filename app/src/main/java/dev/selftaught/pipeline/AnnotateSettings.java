@@ -25,28 +25,44 @@ public record AnnotateSettings(int samples, double temperature, double topP, int
                                String fixedOrder, String verdictRule, boolean balance, double majority,
                                String template, String chatFormat, boolean dpo, String dpoRule, int dpoPairs,
                                long seed) {
+    // The defaults, defined once: the compact constructor, DEFAULTS, the run config's defaults and
+    // the annotate command's options all use these.
+    public static final int SAMPLES = 15;
+    public static final double TEMPERATURE = 0.7;
+    public static final double TOP_P = 0.9;
+    public static final int MAX_TOKENS = 2048;
+    public static final String ORDER = "both";
+    public static final String FIXED_ORDER = "AB";
+    public static final String VERDICT_RULE = "sft";
+    public static final String CHAT_FORMAT = "llama3";
+    public static final String DPO_RULE = "dpo";
+    public static final int DPO_PAIRS = 1;
+    public static final long SEED = 1;
+
     public AnnotateSettings {
-        if (samples <= 0) samples = 15;
-        if (maxTokens <= 0) maxTokens = 2048;
-        if (order == null) order = "both";
+        if (samples <= 0) samples = SAMPLES;
+        if (maxTokens <= 0) maxTokens = MAX_TOKENS;
+        if (order == null) order = ORDER;
         if (!order.equals("both") && !order.equals("random") && !order.equals("fixed")) {
             throw new InputError("annotate.order must be both, random or fixed; got '" + order + "'");
         }
-        if (fixedOrder == null) fixedOrder = "AB";
+        if (fixedOrder == null) fixedOrder = FIXED_ORDER;
         if (!fixedOrder.equals("AB") && !fixedOrder.equals("BA")) {
             throw new InputError("annotate.fixed_order must be AB or BA; got '" + fixedOrder + "'");
         }
-        if (verdictRule == null) verdictRule = "sft";
+        if (verdictRule == null) verdictRule = VERDICT_RULE;
         dev.selftaught.eval.ParseRule.named(verdictRule);
         if (majority < 0 || majority > 1) throw new InputError("annotate.majority must be in [0, 1]; got " + majority);
-        if (chatFormat == null) chatFormat = "llama3";
+        if (chatFormat == null) chatFormat = CHAT_FORMAT;
         ChatFormat.named(chatFormat);
-        if (dpoRule == null) dpoRule = "dpo";
+        if (dpoRule == null) dpoRule = DPO_RULE;
         dev.selftaught.eval.ParseRule.named(dpoRule);
-        if (dpoPairs <= 0) dpoPairs = 1;
+        if (dpoPairs <= 0) dpoPairs = DPO_PAIRS;
     }
 
+    /** Every default: spec values where the spec gives one (docs/pipeline.md lists them). */
     public static AnnotateSettings defaults() {
-        return new AnnotateSettings(15, 0.7, 0.9, 2048, "both", "AB", "sft", true, 0, null, "llama3", false, "dpo", 1, 1);
+        return new AnnotateSettings(SAMPLES, TEMPERATURE, TOP_P, MAX_TOKENS, ORDER, FIXED_ORDER, VERDICT_RULE, true, 0, null,
+                CHAT_FORMAT, false, DPO_RULE, DPO_PAIRS, SEED);
     }
 }

@@ -2,7 +2,7 @@ package dev.selftaught.pipeline;
 
 import dev.selftaught.eval.JudgePrompts;
 import dev.selftaught.eval.ParseRule;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelRequest;
 import dev.selftaught.llm.SamplingParams;
@@ -47,6 +47,7 @@ public final class AnnotateStage {
     private final AnnotateSettings s;
     private final LanguageModel judge;
     private final JudgePrompts prompt;
+    private final ParseRule verdictRule;
     private final int round;
     private final int concurrency;
     private final ProgressFactory progress;
@@ -55,6 +56,7 @@ public final class AnnotateStage {
         this.s = settings;
         this.judge = judge;
         this.prompt = JudgePrompts.named(settings.template());
+        this.verdictRule = ParseRule.named(settings.verdictRule());
         this.round = round;
         this.concurrency = concurrency;
         this.progress = progress;
@@ -74,7 +76,32 @@ public final class AnnotateStage {
         };
     }
 
+    /**
+     * The stage on a list of pairs, in the method's order: show each pair in its order(s), sample
+     * N judgments each, keep one correct judgment per pair-order, balance A-gold against B-gold,
+     * then write out every judgment and the training sets.
+     */
     public Result run(List<Pair> pairs) {
+        List<Unit> units = showPairs(pairs);
+        ModelCalls.Answer[] answers = sampleJudgments(units);
+        Tally tally = new Tally(units.size());
+        List<Sampled> sampled = new ArrayList<>();
+        for (int u = 0; u < units.size(); u++) sampled.add(rejectionSample(units.get(u), answers[u], tally));
+        List<Integer> kept = balanceGoldSides(sampled, tally);
+
+        ChatFormat format = ChatFormat.named(s.chatFormat());
+        List<SftRow> sft = new ArrayList<>();
+        List<Fairseq2Sft> f2 = new ArrayList<>();
+        for (int u : kept) addSftRow(sampled.get(u), format, sft, f2);
+
+        List<DpoRow> dpo = new ArrayList<>();
+        List<Fairseq2Dpo> dpoF2 = new ArrayList<>();
+        Map<String, Long> dpoStats = s.dpo() ? buildDpo(sampled, format, dpo, dpoF2) : null;
+        return new Result(everyJudgment(sampled, new java.util.HashSet<>(kept)), sft, f2, dpo, dpoF2, stats(tally, dpoStats));
+    }
+
+    /** One judge prompt per pair and order shown (both orders, one seeded order, or a fixed one). */
+    private List<Unit> showPairs(List<Pair> pairs) {
         List<Unit> units = new ArrayList<>();
         for (Pair p : pairs) {
             for (String o : ordersFor(p)) {
@@ -83,126 +110,154 @@ public final class AnnotateStage {
                 units.add(new Unit(p, o, prompt.render(List.of(ChatMessage.user(p.instruction())), a, b)));
             }
         }
+        return units;
+    }
+
+    /** N sampled judgments per unit (spec §2.4: 15 at temperature 0.7), each unit with its own seed. */
+    private ModelCalls.Answer[] sampleJudgments(List<Unit> units) {
         List<ModelRequest> reqs = new ArrayList<>();
         for (Unit u : units) {
             SamplingParams sp = SamplingParams.sample(s.temperature(), s.topP(), s.maxTokens(), s.samples(),
                     PipelineIo.derivedSeed(s.seed(), "judge", round, u.pair().id(), u.order()));
             reqs.add(ModelRequest.chat(u.prompt(), sp));
         }
-        ModelCalls.Answer[] answers = ModelCalls.run("annotate round " + round, judge, reqs, concurrency, progress);
+        return ModelCalls.run("annotate round " + round, judge, reqs, concurrency, progress);
+    }
 
-        ParseRule rule = ParseRule.named(s.verdictRule());
-        Map<String, Long> sampleStats = Records.counts("total", "no_verdict", "tie", "wrong", "correct");
-        Map<String, Long> unitStats = Records.counts("total", "model_error", "no_correct", "below_majority",
+    /** The counts of stats.json: per sampled judgment and per pair-order. */
+    private static final class Tally {
+        final Map<String, Long> samples = Records.counts("total", "no_verdict", "tie", "wrong", "correct");
+        final Map<String, Long> units = Records.counts("total", "model_error", "no_correct", "below_majority",
                 "candidates_A", "candidates_B", "dropped_by_balancing", "kept_A", "kept_B", "kept");
-        unitStats.put("total", (long) units.size());
 
-        // Rejection sampling per unit.
-        String[][] texts = new String[units.size()][];
-        String[][] verdicts = new String[units.size()][];
-        int[] picked = new int[units.size()];
-        String[] unitDrop = new String[units.size()];
+        Tally(int total) { units.put("total", (long) total); }
+
+        void sample(String verdictClass) {
+            samples.merge("total", 1L, Long::sum);
+            samples.merge(verdictClass, 1L, Long::sum);
+        }
+
+        void drop(String reason) { units.merge(reason, 1L, Long::sum); }
+    }
+
+    /**
+     * One unit after rejection sampling: its samples and their verdicts, the index of the kept
+     * correct sample (-1: none) and why the unit is not in the training set (null: it is).
+     */
+    private record Sampled(Unit unit, List<String> texts, List<String> verdicts, int picked, String drop) {
+        Sampled dropped(String reason) { return new Sampled(unit, texts, verdicts, picked, reason); }
+        boolean candidate() { return drop == null; }
+    }
+
+    /** How a verdict compares with the gold label: correct, wrong, tie or no_verdict. */
+    private static String verdictClass(String verdict, String gold) {
+        return verdict.equals(gold) ? "correct" : verdict.equals("none") ? "no_verdict" : verdict.equals("tie") ? "tie" : "wrong";
+    }
+
+    /**
+     * Rejection sampling of one unit (spec §2.4 steps 3-4): parse every sample's verdict; no correct
+     * sample (or fewer than the majority threshold) drops the unit; otherwise one correct sample is
+     * picked at random with the unit's own seed.
+     */
+    private Sampled rejectionSample(Unit unit, ModelCalls.Answer answer, Tally tally) {
+        if (!answer.ok()) {
+            tally.drop("model_error");
+            return new Sampled(unit, List.of(), List.of(), -1, "model_error");
+        }
+        List<String> texts = answer.response().texts();
+        List<String> verdicts = new ArrayList<>();
+        String gold = unit.gold();
+        int correct = 0;
+        for (String t : texts) {
+            String v = verdictRule.parse(t).jsonName();
+            verdicts.add(v);
+            tally.sample(verdictClass(v, gold));
+            if (v.equals(gold)) correct++;
+        }
+        String drop = correct == 0 ? "no_correct"
+                : s.majority() > 0 && correct < s.majority() * texts.size() ? "below_majority" : null;
+        if (drop != null) {
+            tally.drop(drop);
+            return new Sampled(unit, texts, verdicts, -1, drop);
+        }
+        List<Integer> idx = new ArrayList<>();
+        for (int k = 0; k < texts.size(); k++) idx.add(k);
+        Collections.shuffle(idx, new Random(PipelineIo.derivedSeed(s.seed(), "reject", round, unit.pair().id(), unit.order())));
+        int picked = idx.stream().filter(k -> verdicts.get(k).equals(gold)).findFirst().orElseThrow();
+        return new Sampled(unit, texts, verdicts, picked, null);
+    }
+
+    /**
+     * Balancing (spec §2.4 step 5): the candidates with gold A and with gold B are shuffled, the
+     * larger group cut to the smaller one's size, and the rest merged and shuffled; the units cut
+     * are marked {@code balanced_out}. Returns the kept units' indices in training order.
+     */
+    private List<Integer> balanceGoldSides(List<Sampled> sampled, Tally tally) {
         List<Integer> candA = new ArrayList<>(), candB = new ArrayList<>();
-        for (int u = 0; u < units.size(); u++) {
-            picked[u] = -1;
-            if (!answers[u].ok()) {
-                unitDrop[u] = "model_error";
-                unitStats.merge("model_error", 1L, Long::sum);
-                texts[u] = new String[0];
-                verdicts[u] = new String[0];
-                continue;
-            }
-            List<String> t = answers[u].response().texts();
-            texts[u] = t.toArray(String[]::new);
-            verdicts[u] = new String[t.size()];
-            int correct = 0;
-            String gold = units.get(u).gold();
-            for (int k = 0; k < t.size(); k++) {
-                verdicts[u][k] = rule.parse(t.get(k)).jsonName();
-                sampleStats.merge("total", 1L, Long::sum);
-                String v = verdicts[u][k];
-                String cls = v.equals(gold) ? "correct" : v.equals("none") ? "no_verdict" : v.equals("tie") ? "tie" : "wrong";
-                sampleStats.merge(cls, 1L, Long::sum);
-                if (v.equals(gold)) correct++;
-            }
-            if (correct == 0) {
-                unitDrop[u] = "no_correct";
-                unitStats.merge("no_correct", 1L, Long::sum);
-                continue;
-            }
-            if (s.majority() > 0 && correct < s.majority() * t.size()) {
-                unitDrop[u] = "below_majority";
-                unitStats.merge("below_majority", 1L, Long::sum);
-                continue;
-            }
-            // Shuffle the sample indices with a seed, take the first correct one (spec §2.4 step 4).
-            List<Integer> idx = new ArrayList<>();
-            for (int k = 0; k < t.size(); k++) idx.add(k);
-            Collections.shuffle(idx, new Random(PipelineIo.derivedSeed(s.seed(), "reject", round, units.get(u).pair().id(),
-                    units.get(u).order())));
-            for (int k : idx) {
-                if (verdicts[u][k].equals(gold)) { picked[u] = k; break; }
-            }
-            (gold.equals("A") ? candA : candB).add(u);
+        for (int u = 0; u < sampled.size(); u++) {
+            if (sampled.get(u).candidate()) (sampled.get(u).unit().gold().equals("A") ? candA : candB).add(u);
         }
-        unitStats.put("candidates_A", (long) candA.size());
-        unitStats.put("candidates_B", (long) candB.size());
+        tally.units.put("candidates_A", (long) candA.size());
+        tally.units.put("candidates_B", (long) candB.size());
+        List<Integer> kept = balance(candA, candB, new Random(PipelineIo.derivedSeed(s.seed(), "balance", round)), s.balance());
+        java.util.Set<Integer> keptSet = new java.util.HashSet<>(kept);
+        for (List<Integer> group : List.of(candA, candB)) {
+            for (int u : group) if (!keptSet.contains(u)) sampled.set(u, sampled.get(u).dropped("balanced_out"));
+        }
+        long keptA = kept.stream().filter(u -> sampled.get(u).unit().gold().equals("A")).count();
+        tally.units.put("kept_A", keptA);
+        tally.units.put("kept_B", kept.size() - keptA);
+        tally.units.put("kept", (long) kept.size());
+        tally.units.put("dropped_by_balancing", (long) (candA.size() + candB.size() - kept.size()));
+        return kept;
+    }
 
-        // Balancing (spec §2.4 step 5): shuffle each group, truncate the larger, merge, shuffle.
-        List<Integer> keptUnits = balance(candA, candB, new Random(PipelineIo.derivedSeed(s.seed(), "balance", round)), s.balance());
-        java.util.Set<Integer> keptSet = new java.util.HashSet<>(keptUnits);
-        for (int u : candA) if (!keptSet.contains(u)) unitDrop[u] = "balanced_out";
-        for (int u : candB) if (!keptSet.contains(u)) unitDrop[u] = "balanced_out";
-        long keptA = keptUnits.stream().filter(u -> units.get(u).gold().equals("A")).count();
-        unitStats.put("kept_A", keptA);
-        unitStats.put("kept_B", keptUnits.size() - keptA);
-        unitStats.put("kept", (long) keptUnits.size());
-        unitStats.put("dropped_by_balancing", (long) (candA.size() + candB.size() - keptUnits.size()));
-
-        // Every sampled judgment, in pair/order/sample order.
-        List<Judgment> annotations = new ArrayList<>();
-        for (int u = 0; u < units.size(); u++) {
-            String gold = units.get(u).gold();
-            for (int k = 0; k < texts[u].length; k++) {
-                String v = verdicts[u][k];
+    /** Every sampled judgment (annotations.jsonl), in pair/order/sample order, with why it was not kept. */
+    private static List<Judgment> everyJudgment(List<Sampled> sampled, java.util.Set<Integer> kept) {
+        List<Judgment> out = new ArrayList<>();
+        for (int u = 0; u < sampled.size(); u++) {
+            Sampled x = sampled.get(u);
+            String gold = x.unit().gold();
+            for (int k = 0; k < x.texts().size(); k++) {
+                String v = x.verdicts().get(k);
                 boolean correct = v.equals(gold);
-                boolean kept = k == picked[u] && keptSet.contains(u);
-                String reason = kept ? null
-                        : !correct ? (v.equals("none") ? "no_verdict" : v.equals("tie") ? "tie" : "wrong")
-                        : k == picked[u] ? unitDrop[u]          // picked, then dropped by balancing
-                        : picked[u] >= 0 ? "not_picked"         // another correct sample was picked
-                        : unitDrop[u];                          // below_majority: nothing picked
-                annotations.add(new Judgment(units.get(u).pair().id(), units.get(u).order(), k, texts[u][k], v, correct,
-                        kept, reason));
+                boolean isKept = k == x.picked() && kept.contains(u);
+                String reason = isKept ? null
+                        : !correct ? verdictClass(v, gold)
+                        : k == x.picked() ? x.drop()            // picked, then dropped by balancing
+                        : x.picked() >= 0 ? "not_picked"        // another correct sample was picked
+                        : x.drop();                             // below_majority: nothing picked
+                out.add(new Judgment(x.unit().pair().id(), x.unit().order(), k, x.texts().get(k), v, correct, isKept, reason));
             }
         }
+        return out;
+    }
 
-        ChatFormat format = ChatFormat.named(s.chatFormat());
-        List<SftRow> sft = new ArrayList<>();
-        List<Fairseq2Sft> f2 = new ArrayList<>();
-        for (int u : keptUnits) {
-            String target = texts[u][picked[u]];
-            List<Message> msgs = new ArrayList<>();
-            for (ChatMessage m : units.get(u).prompt()) msgs.add(new Message(m.role(), m.content()));
-            msgs.add(new Message("assistant", target));
-            sft.add(new SftRow(List.copyOf(msgs)));
-            String src = format.render(units.get(u).prompt());
-            f2.add(new Fairseq2Sft(ChatFormat.uuid5(src + target), src, target));
-        }
+    /** The kept judgment as an SFT row: the judge prompt, then the judgment as the assistant's turn. */
+    private static void addSftRow(Sampled x, ChatFormat format, List<SftRow> sft, List<Fairseq2Sft> f2) {
+        String target = x.texts().get(x.picked());
+        List<Message> msgs = new ArrayList<>(messages(x.unit().prompt()));
+        msgs.add(new Message("assistant", target));
+        sft.add(new SftRow(List.copyOf(msgs)));
+        String src = format.render(x.unit().prompt());
+        f2.add(new Fairseq2Sft(ChatFormat.uuid5(src + target), src, target));
+    }
 
-        List<DpoRow> dpo = new ArrayList<>();
-        List<Fairseq2Dpo> dpoF2 = new ArrayList<>();
-        Map<String, Long> dpoStats = null;
-        if (s.dpo()) dpoStats = buildDpo(units, texts, format, dpo, dpoF2);
+    private static List<Message> messages(List<ChatMessage> prompt) {
+        List<Message> out = new ArrayList<>();
+        for (ChatMessage m : prompt) out.add(new Message(m.role(), m.content()));
+        return out;
+    }
 
+    private Map<String, Object> stats(Tally tally, Map<String, Long> dpoStats) {
         Map<String, Object> stats = new LinkedHashMap<>();
         stats.put("round", round);
         stats.put("judge", judge.identity());
         stats.put("verdict_rule", s.verdictRule());
-        stats.put("samples", sampleStats);
-        stats.put("pair_orders", unitStats);
+        stats.put("samples", tally.samples);
+        stats.put("pair_orders", tally.units);
         if (dpoStats != null) stats.put("dpo", dpoStats);
-        return new Result(annotations, sft, f2, dpo, dpoF2, stats);
+        return stats;
     }
 
     /** Truncates the larger group to the smaller one's size after seeded shuffles; merged and shuffled. */
@@ -222,35 +277,35 @@ public final class AnnotateStage {
     }
 
     /** DPO pairs (spec §2.7): positives = correct by the DPO rule; negatives = none, tie or wrong. */
-    private Map<String, Long> buildDpo(List<Unit> units, String[][] texts, ChatFormat format,
-                                       List<DpoRow> out, List<Fairseq2Dpo> outF2) {
+    private Map<String, Long> buildDpo(List<Sampled> sampled, ChatFormat format, List<DpoRow> out, List<Fairseq2Dpo> outF2) {
         ParseRule rule = ParseRule.named(s.dpoRule());
         Map<String, Long> st = Records.counts("no_positive", "no_negative", "candidates_A", "candidates_B",
                 "dropped_by_balancing", "pairs");
         List<Integer> candA = new ArrayList<>(), candB = new ArrayList<>();
         List<List<String>> pos = new ArrayList<>(), neg = new ArrayList<>();
-        for (int u = 0; u < units.size(); u++) {
+        for (int u = 0; u < sampled.size(); u++) {
+            Unit unit = sampled.get(u).unit();
             List<String> p = new ArrayList<>(), n = new ArrayList<>();
-            for (String t : texts[u]) (rule.parse(t).jsonName().equals(units.get(u).gold()) ? p : n).add(t);
+            for (String t : sampled.get(u).texts()) (rule.parse(t).jsonName().equals(unit.gold()) ? p : n).add(t);
             pos.add(p);
             neg.add(n);
-            if (texts[u].length == 0) continue;
+            if (sampled.get(u).texts().isEmpty()) continue;
             if (p.isEmpty()) { st.merge("no_positive", 1L, Long::sum); continue; }
             if (n.isEmpty()) { st.merge("no_negative", 1L, Long::sum); continue; }
-            (units.get(u).gold().equals("A") ? candA : candB).add(u);
+            (unit.gold().equals("A") ? candA : candB).add(u);
         }
         st.put("candidates_A", (long) candA.size());
         st.put("candidates_B", (long) candB.size());
         List<Integer> kept = balance(candA, candB, new Random(PipelineIo.derivedSeed(s.seed(), "dpo-balance", round)), s.balance());
         st.put("dropped_by_balancing", (long) (candA.size() + candB.size() - kept.size()));
         for (int u : kept) {
+            Unit unit = sampled.get(u).unit();
             List<String[]> combos = new ArrayList<>();
             for (String p : pos.get(u)) for (String n : neg.get(u)) combos.add(new String[] {p, n});
             Collections.shuffle(combos, new Random(PipelineIo.derivedSeed(s.seed(), "dpo-combos", round,
-                    units.get(u).pair().id(), units.get(u).order())));
-            List<Message> promptMsgs = new ArrayList<>();
-            for (ChatMessage m : units.get(u).prompt()) promptMsgs.add(new Message(m.role(), m.content()));
-            String src = format.render(units.get(u).prompt());
+                    unit.pair().id(), unit.order())));
+            List<Message> promptMsgs = messages(unit.prompt());
+            String src = format.render(unit.prompt());
             for (String[] c : combos.subList(0, Math.min(s.dpoPairs(), combos.size()))) {
                 out.add(new DpoRow(List.copyOf(promptMsgs), List.of(new Message("assistant", c[0])),
                         List.of(new Message("assistant", c[1]))));
@@ -272,27 +327,53 @@ public final class AnnotateStage {
         return in;
     }
 
-    /** Runs the stage into {@code dir} (RUN/round-i), honouring and writing the done marker. */
+    /** Runs the stage into {@code dir} (RUN/round-i), skipped when its done marker (in round-i/annotate) matches. */
     public Map<String, Object> runInto(Path dir, Path pairsFile, boolean force) {
-        Map<String, String> inputs = inputs(pairsFile);
-        Path markerDir = dir.resolve("annotate");
-        if (StageMarker.check(markerDir, "annotate", inputs, force) == StageMarker.Decision.SKIP) {
+        return Stage.run(new InDir(dir, pairsFile), force);
+    }
+
+    /** This stage bound to a round directory; its marker lives in round-i/annotate, its files in round-i. */
+    private final class InDir implements Stage<Map<String, Object>> {
+        private final Path dir;
+        private final Path pairsFile;
+
+        InDir(Path dir, Path pairsFile) {
+            this.dir = dir;
+            this.pairsFile = pairsFile;
+        }
+
+        @Override public String name() { return "annotate"; }
+        @Override public Path markerDir() { return dir.resolve("annotate"); }
+        @Override public Map<String, String> inputs() { return AnnotateStage.this.inputs(pairsFile); }
+
+        @Override
+        public List<String> outputs() {
+            List<String> outs = new ArrayList<>(List.of("../" + ANNOTATIONS, "../" + SFT, "../" + SFT_FAIRSEQ2, "../" + STATS));
+            if (s.dpo()) {
+                outs.add("../" + DPO);
+                outs.add("../" + DPO_FAIRSEQ2);
+            }
+            return outs;
+        }
+
+        @Override
+        public Map<String, Object> compute() {
+            Result r = run(PipelineIo.readJsonl(pairsFile, Pair.class));
+            PipelineIo.writeJsonl(dir.resolve(ANNOTATIONS), r.annotations());
+            PipelineIo.writeJsonl(dir.resolve(SFT), r.sft());
+            PipelineIo.writeJsonl(dir.resolve(SFT_FAIRSEQ2), r.sftFairseq2());
+            if (s.dpo()) {
+                PipelineIo.writeJsonl(dir.resolve(DPO), r.dpo());
+                PipelineIo.writeJsonl(dir.resolve(DPO_FAIRSEQ2), r.dpoFairseq2());
+            }
+            PipelineIo.writeJson(dir.resolve(STATS), r.stats());
+            return r.stats();
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public Map<String, Object> read() {
             return PipelineIo.JSON.convertValue(PipelineIo.readJson(dir.resolve(STATS)), Map.class);
         }
-        StageMarker.clear(markerDir);
-        Result r = run(PipelineIo.readJsonl(pairsFile, Pair.class));
-        PipelineIo.writeJsonl(dir.resolve(ANNOTATIONS), r.annotations());
-        PipelineIo.writeJsonl(dir.resolve(SFT), r.sft());
-        PipelineIo.writeJsonl(dir.resolve(SFT_FAIRSEQ2), r.sftFairseq2());
-        List<String> outs = new ArrayList<>(List.of("../" + ANNOTATIONS, "../" + SFT, "../" + SFT_FAIRSEQ2, "../" + STATS));
-        if (s.dpo()) {
-            PipelineIo.writeJsonl(dir.resolve(DPO), r.dpo());
-            PipelineIo.writeJsonl(dir.resolve(DPO_FAIRSEQ2), r.dpoFairseq2());
-            outs.add("../" + DPO);
-            outs.add("../" + DPO_FAIRSEQ2);
-        }
-        PipelineIo.writeJson(dir.resolve(STATS), r.stats());
-        StageMarker.markDone(markerDir, "annotate", inputs, outs);
-        return r.stats();
     }
 }

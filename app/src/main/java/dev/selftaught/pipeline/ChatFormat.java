@@ -1,7 +1,7 @@
 package dev.selftaught.pipeline;
 
 import dev.selftaught.data.InputError;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -17,15 +17,21 @@ public record PairsSettings(String method, String prompt, double temperature, do
     public static final String MODIFIED = "modified_instruction";
     public static final String BAD = "bad_response";
 
+    // The defaults, defined once (the constructor, defaults() and the pairs command use them).
+    public static final double TEMPERATURE = 0.7;
+    public static final double TOP_P = 0.9;
+    public static final int MAX_TOKENS = 4096;
+    public static final long SEED = 1;
+
     public PairsSettings {
         if (method == null) method = MODIFIED;
         if (!method.equals(MODIFIED) && !method.equals(BAD)) {
             throw new InputError("pairs.method must be '" + MODIFIED + "' or '" + BAD + "', got '" + method + "'");
         }
-        if (maxTokens <= 0) maxTokens = 4096;
+        if (maxTokens <= 0) maxTokens = MAX_TOKENS;
     }
 
     public static PairsSettings defaults() {
-        return new PairsSettings(MODIFIED, null, 0.7, 0.9, 4096, 1);
+        return new PairsSettings(MODIFIED, null, TEMPERATURE, TOP_P, MAX_TOKENS, SEED);
     }
 }

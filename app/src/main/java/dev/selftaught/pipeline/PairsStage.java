@@ -1,6 +1,6 @@
 package dev.selftaught.pipeline;
 
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelRequest;
 import dev.selftaught.llm.SamplingParams;
@@ -140,21 +140,46 @@ public final class PairsStage {
         return new Parsed(null, yl, null);
     }
 
-    /** Runs the stage inside {@code dir} (RUN/pairs), honouring and writing the done marker. */
+    /** Runs the stage inside {@code dir} (RUN/pairs), skipped when its done marker matches. */
     public Result runInto(Path dir, Path instructionsFile, boolean force) {
-        Map<String, String> inputs = new LinkedHashMap<>();
-        inputs.put("instructions", PipelineIo.sha256(instructionsFile));
-        inputs.put("settings", PipelineIo.hashOf(settings));
-        inputs.put("prompt", PipelineIo.sha256(template().text()));
-        inputs.put("model", model.identity());
-        if (StageMarker.check(dir, "pairs", inputs, force) == StageMarker.Decision.SKIP) {
+        return Stage.run(new InDir(dir, instructionsFile), force);
+    }
+
+    /** This stage bound to its directory: inputs = the instructions, settings, prompt and generator. */
+    private final class InDir implements Stage<Result> {
+        private final Path dir;
+        private final Path instructionsFile;
+
+        InDir(Path dir, Path instructionsFile) {
+            this.dir = dir;
+            this.instructionsFile = instructionsFile;
+        }
+
+        @Override public String name() { return "pairs"; }
+        @Override public Path markerDir() { return dir; }
+        @Override public List<String> outputs() { return List.of(OUTPUT, STATS); }
+
+        @Override
+        public Map<String, String> inputs() {
+            Map<String, String> inputs = new LinkedHashMap<>();
+            inputs.put("instructions", PipelineIo.sha256(instructionsFile));
+            inputs.put("settings", PipelineIo.hashOf(settings));
+            inputs.put("prompt", PipelineIo.sha256(template().text()));
+            inputs.put("model", model.identity());
+            return inputs;
+        }
+
+        @Override
+        public Result compute() {
+            Result r = run(PipelineIo.readJsonl(instructionsFile, Instruction.class));
+            PipelineIo.writeJsonl(dir.resolve(OUTPUT), r.pairs());
+            PipelineIo.writeJson(dir.resolve(STATS), r.stats());
+            return r;
+        }
+
+        @Override
+        public Result read() {
             return new Result(PipelineIo.readJsonl(dir.resolve(OUTPUT), Pair.class), SelectStage.readStats(dir));
         }
-        StageMarker.clear(dir);
-        Result r = run(PipelineIo.readJsonl(instructionsFile, Instruction.class));
-        PipelineIo.writeJsonl(dir.resolve(OUTPUT), r.pairs());
-        PipelineIo.writeJson(dir.resolve(STATS), r.stats());
-        StageMarker.markDone(dir, "pairs", inputs, List.of(OUTPUT, STATS));
-        return r;
     }
 }

@@ -71,7 +71,8 @@ public final class PipelineIo {
     /** Writes one pretty-printed JSON value atomically. */
     public static void writeJson(Path file, Object value) {
         atomicWrite(file, w -> {
-            w.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value));
+            // Manifests and summaries name model specs: a URL's user:password never reaches the file.
+            w.write(dev.selftaught.data.UrlUserInfo.redact(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value)));
             w.write('\n');
         });
     }
@@ -85,7 +86,7 @@ public final class PipelineIo {
     }
 
     public static void writeText(Path file, String text) {
-        atomicWrite(file, w -> w.write(text));
+        atomicWrite(file, w -> w.write(dev.selftaught.data.UrlUserInfo.redact(text)));
     }
 
     interface WriterBody { void write(BufferedWriter w) throws IOException; }

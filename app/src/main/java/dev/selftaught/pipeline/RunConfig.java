@@ -56,12 +56,24 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
     public record EvalSettings(String validation, List<String> benchmarks, String order, int samples, double temperature,
                                int maxTokens, long seed, boolean evaluateSeed, Map<String, String> baselines,
                                String template) {
+        // The defaults, defined once (the constructor and defaults() use them).
+        public static final String ORDER = "random";
+        public static final int SAMPLES = 1;
+        public static final double TEMPERATURE = 0.0;
+        public static final int MAX_TOKENS = 2048;
+        public static final long SEED = 1;
+
         public EvalSettings {
             benchmarks = benchmarks == null ? List.of() : List.copyOf(benchmarks);
             baselines = baselines == null ? Map.of() : Map.copyOf(baselines);
-            if (order == null) order = "random";
-            if (samples <= 0) samples = 1;
-            if (maxTokens <= 0) maxTokens = 2048;
+            if (order == null) order = ORDER;
+            if (samples <= 0) samples = SAMPLES;
+            if (maxTokens <= 0) maxTokens = MAX_TOKENS;
+        }
+
+        /** Every default: no validation set, no benchmarks, the seed evaluated as round 0, no baselines. */
+        public static EvalSettings defaults() {
+            return new EvalSettings(null, List.of(), ORDER, SAMPLES, TEMPERATURE, MAX_TOKENS, SEED, true, Map.of(), null);
         }
 
         /**
@@ -78,9 +90,14 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         }
     }
 
+    /** Top-level defaults: base seed, rounds (the method: 5), model calls in flight. */
+    public static final long SEED = 1;
+    public static final int ITERATIONS = 5;
+    public static final int CONCURRENCY = 8;
+
     public RunConfig {
         if (iterations < 0) throw new InputError("iterations must be >= 0, got " + iterations);
-        if (concurrency <= 0) concurrency = 8;
+        if (concurrency <= 0) concurrency = CONCURRENCY;
         if (models == null || blank(models.seed())) {
             throw new InputError("models.seed is required: the model spec every round is trained from");
         }
@@ -103,9 +120,9 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
     /** The defaults as a tree (seed and pool left empty). */
     static ObjectNode defaultsTree() {
         ObjectNode root = YAML.createObjectNode();
-        root.put("seed", 1);
-        root.put("iterations", 5);
-        root.put("concurrency", 8);
+        root.put("seed", SEED);
+        root.put("iterations", ITERATIONS);
+        root.put("concurrency", CONCURRENCY);
         ObjectNode models = root.putObject("models");
         models.putNull("seed");
         models.putNull("generator");
@@ -115,7 +132,7 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         root.set("pairs", YAML.valueToTree(PairsSettings.defaults()));
         root.set("annotate", YAML.valueToTree(AnnotateSettings.defaults()));
         root.set("train", YAML.valueToTree(TrainSettings.defaults()));
-        root.set("eval", YAML.valueToTree(new EvalSettings(null, List.of(), "random", 1, 0.0, 2048, 1, true, Map.of(), null)));
+        root.set("eval", YAML.valueToTree(EvalSettings.defaults()));
         return root;
     }
 
@@ -139,12 +156,15 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
      */
     public static Loaded load(Path file, List<String> overrides) {
         var loaded = dev.selftaught.config.ConfigLoader.loadResolved(file, ObjectNode.class, System::getenv, overrides);
-        return new Loaded(fromTree(file.toString(), loaded.tree()), loaded.secrets());
+        return new Loaded(fromTree(file, loaded.tree(), loaded::lineOf), loaded.secrets());
     }
 
-    static RunConfig fromTree(String name, ObjectNode user) {
+    /** Where a key path is in the config file (0: unknown, e.g. a command-line override). */
+    interface KeyLines { int lineOf(String path); }
+
+    static RunConfig fromTree(Path file, ObjectNode user, KeyLines lines) {
         ObjectNode merged = defaultsTree();
-        merge(merged, user, "", name);
+        merge(merged, user, "", file, lines);
         // A seed given at top level is the default for every stage seed the user did not set.
         if (user.has("seed")) {
             long s = user.get("seed").asLong();
@@ -152,18 +172,51 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
                 if (!user.path(sec).has("seed")) ((ObjectNode) merged.get(sec)).put("seed", s);
             }
         }
+        RunConfig c;
         try {
-            return YAML.treeToValue(merged, RunConfig.class);
+            c = YAML.treeToValue(merged, RunConfig.class);
         } catch (UnrecognizedPropertyException e) {
-            throw new InputError(name + ": unknown key '" + path(e) + "'; see docs/pipeline.md for the keys");
+            throw InputError.at(file, lines.lineOf(path(e)), path(e), "unknown key; see docs/pipeline.md for the keys");
+        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+            // a value a settings record refuses (annotate.order: sideways): its message, at the block's line
+            String p = path(e);
+            String problem = e.getCause() instanceof InputError ie ? ie.getMessage()
+                    : e.getOriginalMessage().lines().findFirst().orElse("invalid value");
+            throw InputError.at(file, lines.lineOf(p), p.isEmpty() ? null : p, problem);
         } catch (IOException e) {
-            Throwable c = e.getCause() instanceof InputError ie ? ie : null;
-            if (c != null) throw new InputError(name + ": " + c.getMessage(), e);
-            throw new InputError(name + ": " + e.getMessage().lines().findFirst().orElse(""), e);
+            throw new InputError(file + ": " + e.getMessage().lines().findFirst().orElse(""), e);
+        }
+        checkTrainSettings(c.train(), file, lines);
+        return c;
+    }
+
+    /**
+     * {@code train.settings} is checked like every other block: for the embedded trainer against
+     * its typed settings (names and value types); for an external command, every setting must be
+     * used by it as {@code {setting.NAME}}, since one it never reads is a typo or a leftover.
+     */
+    private static void checkTrainSettings(TrainSettings t, Path file, KeyLines lines) {
+        for (String key : t.settings().keySet()) {
+            String path = "train.settings." + key;
+            if (t.backend().equals("embedded") && !dev.selftaught.train.EmbeddedTrainSettings.KEYS.contains(key)) {
+                throw InputError.at(file, lines.lineOf(path), path, "unknown training setting"
+                        + dev.selftaught.config.DidYouMean.hint(key, dev.selftaught.train.EmbeddedTrainSettings.KEYS));
+            }
+            if (t.backend().equals("external") && (t.command() == null || !t.command().contains("{setting." + key + "}"))) {
+                throw InputError.at(file, lines.lineOf(path), path, "train.command never uses it (no {setting." + key
+                        + "} in the command); use it there or remove it");
+            }
+        }
+        if (t.backend().equals("embedded")) {
+            try {
+                dev.selftaught.train.EmbeddedTrainSettings.from(t.settings());
+            } catch (InputError e) {
+                throw InputError.at(file, lines.lineOf("train.settings"), "train.settings", e.getMessage());
+            }
         }
     }
 
-    private static String path(UnrecognizedPropertyException e) {
+    private static String path(com.fasterxml.jackson.databind.JsonMappingException e) {
         StringBuilder sb = new StringBuilder();
         for (var ref : e.getPath()) {
             if (ref.getFieldName() != null) {
@@ -174,17 +227,23 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         return sb.toString();
     }
 
-    /** Lays {@code over} onto {@code base}; objects merge key by key, everything else replaces. */
-    private static void merge(ObjectNode base, JsonNode over, String prefix, String name) {
+    /**
+     * Lays {@code over} onto {@code base}; objects merge key by key, everything else replaces. A key
+     * the defaults do not have is an error naming the file, the line and the nearest known key
+     * ({@code train.settings} is checked after binding, {@code eval.baselines} holds free names).
+     */
+    private static void merge(ObjectNode base, JsonNode over, String prefix, Path file, KeyLines lines) {
         for (var e : over.properties()) {
             String key = e.getKey();
             JsonNode b = base.get(key);
-            if (b == null && !base.has(key) && !(prefix.endsWith("train.settings.")
-                    || prefix.endsWith("baselines."))) {
-                throw new InputError(name + ": unknown key '" + prefix + key + "'; see docs/pipeline.md for the keys");
+            if (b == null && !base.has(key) && !(prefix.equals("train.settings.") || prefix.equals("eval.baselines."))) {
+                List<String> known = new java.util.ArrayList<>();
+                base.fieldNames().forEachRemaining(known::add);
+                throw InputError.at(file, lines.lineOf(prefix + key), prefix + key,
+                        "unknown key" + dev.selftaught.config.DidYouMean.hint(key, known));
             }
             if (b != null && b.isObject() && e.getValue().isObject()) {
-                merge((ObjectNode) b, e.getValue(), prefix + key + ".", name);
+                merge((ObjectNode) b, e.getValue(), prefix + key + ".", file, lines);
             } else {
                 base.set(key, e.getValue());
             }

@@ -110,151 +110,245 @@ public final class RunLoop {
         if (m != null) m.close();
     }
 
+    /**
+     * The loop as a sequence of stages: select and pairs once, the seed on the test benchmarks
+     * (round 0), then K rounds of annotate → train → validate → eval, the baselines, the report.
+     */
     private Map<String, Object> runLocked(RunDirectory dir) {
-        ProgressFactory bars = progress != null ? progress : ProgressFactory.lines(this.err);
         long tRun = System.nanoTime();
-        PipelineIo.writeText(runDir.resolve("run.yaml"), "# resolved configuration; config_hash "
-                + cfg.hash() + "\n" + new RunConfig.Loaded(cfg, secrets).redactedYaml());
-
-        // Stage 1: select.
-        long t = System.nanoTime();
-        LazyModel categorizer = cfg.select().categorize() ? model(dir, cfg.models().categorizerSpec()) : null;
-        SelectStage select = new SelectStage(cfg.select(), categorizer, null, cfg.concurrency(), bars);
-        SelectStage.Result sel = select.runInto(runDir.resolve("select"),
-                categorizer == null ? null : categorizer.identity(), force);
-        err.printf("select: %d instructions kept %s%n", sel.instructions().size(), sel.stats());
-        listener.after("select");
-
-        // Stage 2: pairs, made once.
-        LazyModel generator = model(dir, cfg.models().generatorSpec());
-        PairsStage.Result pairs = new PairsStage(cfg.pairs(), generator, cfg.concurrency(), bars)
-                .runInto(runDir.resolve("pairs"), runDir.resolve("select").resolve(SelectStage.OUTPUT), force);
-        err.printf("pairs: %d pairs kept %s%n", pairs.pairs().size(), pairs.stats());
-        if (!cfg.models().generatorSpec().equals(cfg.models().seed())) release(cfg.models().generatorSpec());
-        listener.after("pairs");
-        Path pairsFile = runDir.resolve("pairs").resolve(PairsStage.OUTPUT);
-
-        List<Map<String, Object>> rounds = new ArrayList<>();
-        // Round 0: the seed model on the test benchmarks.
-        if (cfg.eval().evaluateSeed() && !cfg.eval().benchmarks().isEmpty()) {
-            Map<String, JsonNode> m = evaluateAll(dir, cfg.models().seed(), runDir.resolve("round-0").resolve("eval"));
-            rounds.add(reportRow(0, cfg.models().seed(), m, null));
-            release(cfg.models().seed());
-            listener.after("round-0/eval");
-        }
-
-        String judgeSpec = cfg.models().annotatorSpec();
-        String previousModel = cfg.models().seed();
+        writeResolvedConfig();
+        SelectStage.Result selected = select(dir);
+        PairsStage.Result pairs = pairs(dir);
+        List<ScoreRow> rounds = new ArrayList<>();
+        if (cfg.eval().evaluateSeed() && !cfg.eval().benchmarks().isEmpty()) rounds.add(seedRound(dir));
+        Judges judges = new Judges(cfg.models().annotatorSpec(), cfg.models().seed());
         for (int i = 1; i <= cfg.iterations(); i++) {
-            Path rd = runDir.resolve("round-" + i);
-            Map<String, Double> timings = new LinkedHashMap<>();
-
-            t = System.nanoTime();
-            LazyModel judge = model(dir, judgeSpec);
-            AnnotateStage annotate = new AnnotateStage(cfg.annotate(), judge, i, cfg.concurrency(), bars);
-            Map<String, Object> stats = annotate.runInto(rd, pairsFile, force);
-            timings.put("annotate", secs(t));
-            @SuppressWarnings("unchecked")
-            Map<String, Object> po = (Map<String, Object>) stats.get("pair_orders");
-            err.printf("round %d annotate (judge %s): %s%n", i, judgeSpec, po);
-            release(judgeSpec);
-            listener.after("round-" + i + "/annotate");
-
-            t = System.nanoTime();
-            String base = cfg.train().init().equals("previous") ? previousModel : cfg.models().seed();
-            String trained = new TrainStage(cfg.train(), trainers.create(cfg.train(), rd)).runInto(rd, base, force);
-            timings.put("train", secs(t));
-            err.printf("round %d train: %s%n", i, trained);
-            listener.after("round-" + i + "/train");
-
-            t = System.nanoTime();
-            Map<String, Object> selection = selectCheckpoint(dir, rd, trained);
-            String selected = (String) selection.get("selected");
-            timings.put("select_checkpoint", secs(t));
-            listener.after("round-" + i + "/validate");
-
-            t = System.nanoTime();
-            Map<String, JsonNode> metrics = evaluateAll(dir, selected, rd.resolve("eval"));
-            timings.put("eval", secs(t));
-            release(selected);
-            listener.after("round-" + i + "/eval");
-
-            Map<String, Object> manifest = new LinkedHashMap<>();
-            manifest.put("round", i);
-            manifest.put("config_hash", cfg.hash());
-            Map<String, String> inputs = new LinkedHashMap<>();
-            inputs.put("pairs", PipelineIo.sha256(pairsFile));
-            inputs.put("judge", judgeSpec);
-            inputs.put("base_model", base);
-            inputs.put("sft", PipelineIo.sha256(rd.resolve(AnnotateStage.SFT)));
-            manifest.put("inputs", inputs);
-            manifest.put("model", selected);
-            manifest.put("counts", stats);
-            manifest.put("selection", selection);
-            Map<String, Object> mm = new LinkedHashMap<>();
-            metrics.forEach((k, v) -> mm.put(k, v));
-            manifest.put("metrics", mm);
-            manifest.put("timings_seconds", timings);
-            writeManifest(rd, manifest);
-            rounds.add(reportRow(i, selected, metrics, po));
-
-            judgeSpec = selected;
-            previousModel = selected;
+            ScoreRow round = round(dir, i, judges);
+            rounds.add(round);
+            judges = new Judges(round.model(), round.model());
         }
-
-        List<Map<String, Object>> baselines = new ArrayList<>();
-        for (var b : cfg.eval().baselines().entrySet()) {
-            if (cfg.eval().benchmarks().isEmpty()) break;
-            Map<String, JsonNode> m = evaluateAll(dir, b.getValue(), runDir.resolve("baselines").resolve(b.getKey()));
-            Map<String, Object> row = reportRow(-1, b.getValue(), m, null);
-            row.remove("round");
-            row.put("name", b.getKey());
-            baselines.add(row);
-            release(b.getValue());
-        }
-
-        // report.json / report.md / report.html / charts through the shared report writer; the
-        // pipeline's extra detail (models, per-benchmark numbers, stage counts) goes to summary.json.
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("config_hash", cfg.hash());
-        summary.put("iterations", cfg.iterations());
-        summary.put("benchmarks", cfg.eval().benchmarks());
-        summary.put("select", sel.stats());
-        summary.put("pairs", pairs.stats());
-        summary.put("rounds", rounds);
-        summary.put("baselines", baselines);
-        PipelineIo.writeJson(runDir.resolve("summary.json"), summary);
-        RunReport report = new RunReport("Self-taught evaluator run (" + String.join(", ", cfg.eval().benchmarks()) + ")",
-                rounds.stream().map(RunLoop::reportRow).toList(), baselines.stream().map(RunLoop::reportRow).toList());
-        ReportWriter.write(report, runDir);
-        listener.after("report");
+        List<ScoreRow> baselines = baselines(dir);
+        Map<String, Object> summary = writeReport(selected, pairs, rounds, baselines);
         printSummary(rounds, baselines, secs(tRun));
         return summary;
     }
 
-    /** One row of the shared report from a summary row. */
-    @SuppressWarnings("unchecked")
-    private static RunReport.Row reportRow(Map<String, Object> r) {
-        Map<String, Double> cats = new LinkedHashMap<>();
-        Object c = r.get("categories");
-        if (c instanceof JsonNode n) n.properties().forEach(e -> cats.put(e.getKey(), e.getValue().asDouble()));
-        Map<String, Long> dropped = new LinkedHashMap<>();
-        ((Map<String, Object>) r.getOrDefault("dropped", Map.of())).forEach((k, v) -> {
-            if (v instanceof Number num) dropped.put(k, num.longValue());
-        });
-        Integer round = r.get("round") instanceof Integer i ? i : null;
-        String name = r.containsKey("name") ? (String) r.get("name") : round == 0 ? "seed" : "iteration " + round;
-        Long kept = r.get("kept") instanceof Number k ? k.longValue() : null;
-        return new RunReport.Row(round, name, (Double) r.get("overall"), cats, kept, dropped);
+    /** RUN/run.yaml: the resolved configuration with secrets masked. */
+    private void writeResolvedConfig() {
+        PipelineIo.writeText(runDir.resolve("run.yaml"), "# resolved configuration; config_hash "
+                + cfg.hash() + "\n" + new RunConfig.Loaded(cfg, secrets).redactedYaml());
     }
 
-    private void printSummary(List<Map<String, Object>> rounds, List<Map<String, Object>> baselines, double seconds) {
+    private ProgressFactory bars() {
+        if (progress == null) progress = ProgressFactory.lines(this.err);
+        return progress;
+    }
+
+    /** Stage 1: the instructions x, from the pool (categorised when configured). */
+    private SelectStage.Result select(RunDirectory dir) {
+        LazyModel categorizer = cfg.select().categorize() ? model(dir, cfg.models().categorizerSpec()) : null;
+        SelectStage.Result sel = new SelectStage(cfg.select(), categorizer, null, cfg.concurrency(), bars())
+                .runInto(runDir.resolve("select"), categorizer == null ? null : categorizer.identity(), force);
+        err.printf("select: %d instructions kept %s%n", sel.instructions().size(), sel.stats());
+        listener.after("select");
+        return sel;
+    }
+
+    /** Stage 2: the fixed pairs (x, y_w, y_l), made once for every round. */
+    private PairsStage.Result pairs(RunDirectory dir) {
+        LazyModel generator = model(dir, cfg.models().generatorSpec());
+        PairsStage.Result pairs = new PairsStage(cfg.pairs(), generator, cfg.concurrency(), bars())
+                .runInto(runDir.resolve("pairs"), runDir.resolve("select").resolve(SelectStage.OUTPUT), force);
+        err.printf("pairs: %d pairs kept %s%n", pairs.pairs().size(), pairs.stats());
+        if (!cfg.models().generatorSpec().equals(cfg.models().seed())) release(cfg.models().generatorSpec());
+        listener.after("pairs");
+        return pairs;
+    }
+
+    private Path pairsFile() { return runDir.resolve("pairs").resolve(PairsStage.OUTPUT); }
+
+    /** Round 0: the seed model on the test benchmarks. */
+    private ScoreRow seedRound(RunDirectory dir) {
+        String seed = cfg.models().seed();
+        ScoreRow row = ScoreRow.round(0, seed, evaluateAll(dir, seed, runDir.resolve("round-0").resolve("eval")), null);
+        release(seed);
+        listener.after("round-0/eval");
+        return row;
+    }
+
+    /** Who judges round i's pairs, and the model the previous round ended with. */
+    private record Judges(String judge, String previousModel) {}
+
+    /** One round: annotate the fixed pairs with the judge, train, pick a checkpoint, evaluate it. */
+    private ScoreRow round(RunDirectory dir, int i, Judges judges) {
+        Path rd = runDir.resolve("round-" + i);
+        Map<String, Double> timings = new LinkedHashMap<>();
+
+        long t = System.nanoTime();
+        Map<String, Object> counts = new AnnotateStage(cfg.annotate(), model(dir, judges.judge()), i, cfg.concurrency(), bars())
+                .runInto(rd, pairsFile(), force);
+        timings.put("annotate", secs(t));
+        Map<String, Object> pairOrders = pairOrders(counts);
+        err.printf("round %d annotate (judge %s): %s%n", i, judges.judge(), pairOrders);
+        release(judges.judge());
+        listener.after("round-" + i + "/annotate");
+
+        t = System.nanoTime();
+        String base = cfg.train().init().equals("previous") ? judges.previousModel() : cfg.models().seed();
+        String trained = new TrainStage(cfg.train(), trainers.create(cfg.train(), rd)).runInto(rd, base, force);
+        timings.put("train", secs(t));
+        err.printf("round %d train: %s%n", i, trained);
+        listener.after("round-" + i + "/train");
+
+        t = System.nanoTime();
+        CheckpointChoice selection = selectCheckpoint(dir, rd, trained);
+        String selected = selection.selected();
+        timings.put("select_checkpoint", secs(t));
+        listener.after("round-" + i + "/validate");
+
+        t = System.nanoTime();
+        Map<String, JsonNode> metrics = evaluateAll(dir, selected, rd.resolve("eval"));
+        timings.put("eval", secs(t));
+        release(selected);
+        listener.after("round-" + i + "/eval");
+
+        writeManifest(rd, manifest(i, rd, judges.judge(), base, selected, counts, selection, metrics, timings));
+        return ScoreRow.round(i, selected, metrics, pairOrders);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> pairOrders(Map<String, Object> annotateStats) {
+        return (Map<String, Object>) annotateStats.get("pair_orders");
+    }
+
+    /** round-i/manifest.json: what the round read, the model it chose, its counts, scores and timings. */
+    private Map<String, Object> manifest(int i, Path rd, String judge, String base, String selected, Map<String, Object> counts,
+                                         CheckpointChoice selection, Map<String, JsonNode> metrics, Map<String, Double> timings) {
+        Map<String, Object> manifest = new LinkedHashMap<>();
+        manifest.put("round", i);
+        manifest.put("config_hash", cfg.hash());
+        Map<String, String> inputs = new LinkedHashMap<>();
+        inputs.put("pairs", PipelineIo.sha256(pairsFile()));
+        inputs.put("judge", judge);
+        inputs.put("base_model", base);
+        inputs.put("sft", PipelineIo.sha256(rd.resolve(AnnotateStage.SFT)));
+        manifest.put("inputs", inputs);
+        manifest.put("model", selected);
+        manifest.put("counts", counts);
+        manifest.put("selection", selection.toJson());
+        manifest.put("metrics", new LinkedHashMap<>(metrics));
+        manifest.put("timings_seconds", timings);
+        return manifest;
+    }
+
+    /** Other judges, evaluated once on the same benchmarks. */
+    private List<ScoreRow> baselines(RunDirectory dir) {
+        List<ScoreRow> rows = new ArrayList<>();
+        if (cfg.eval().benchmarks().isEmpty()) return rows;
+        for (var b : cfg.eval().baselines().entrySet()) {
+            rows.add(ScoreRow.baseline(b.getKey(), b.getValue(),
+                    evaluateAll(dir, b.getValue(), runDir.resolve("baselines").resolve(b.getKey()))));
+            release(b.getValue());
+        }
+        return rows;
+    }
+
+    /**
+     * report.json / report.md / report.html / charts through the shared report writer; the
+     * pipeline's extra detail (models, per-benchmark numbers, stage counts) goes to summary.json.
+     */
+    private Map<String, Object> writeReport(SelectStage.Result selected, PairsStage.Result pairs, List<ScoreRow> rounds,
+                                            List<ScoreRow> baselines) {
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("config_hash", cfg.hash());
+        summary.put("iterations", cfg.iterations());
+        summary.put("benchmarks", cfg.eval().benchmarks());
+        summary.put("select", selected.stats());
+        summary.put("pairs", pairs.stats());
+        summary.put("rounds", rounds.stream().map(ScoreRow::toSummary).toList());
+        summary.put("baselines", baselines.stream().map(ScoreRow::toSummary).toList());
+        PipelineIo.writeJson(runDir.resolve("summary.json"), summary);
+        RunReport report = new RunReport("Self-taught evaluator run (" + String.join(", ", cfg.eval().benchmarks()) + ")",
+                rounds.stream().map(ScoreRow::toReport).toList(), baselines.stream().map(ScoreRow::toReport).toList());
+        ReportWriter.write(report, runDir);
+        listener.after("report");
+        return summary;
+    }
+
+    /**
+     * One judge's line in the summary and the report: a round (0 = the seed) or a named baseline.
+     *
+     * @param metrics    benchmark name → metrics.json; the first benchmark is the headline
+     * @param pairOrders the round's annotate counts (null: seed and baselines)
+     */
+    private record ScoreRow(Integer round, String name, String model, Map<String, JsonNode> metrics,
+                            Map<String, Object> pairOrders) {
+        static final List<String> DROP_REASONS = List.of("no_correct", "below_majority", "model_error", "dropped_by_balancing");
+
+        static ScoreRow round(int round, String model, Map<String, JsonNode> metrics, Map<String, Object> pairOrders) {
+            return new ScoreRow(round, round == 0 ? "seed" : "iteration " + round, model, metrics, pairOrders);
+        }
+
+        static ScoreRow baseline(String name, String model, Map<String, JsonNode> metrics) {
+            return new ScoreRow(null, name, model, metrics, null);
+        }
+
+        private JsonNode primary() { return metrics.isEmpty() ? null : metrics.values().iterator().next(); }
+
+        Double overall() {
+            JsonNode p = primary();
+            return p == null || !p.has("overall") ? null : p.get("overall").asDouble();
+        }
+
+        Object kept() { return pairOrders == null ? null : pairOrders.get("kept"); }
+
+        Map<String, Object> dropped() {
+            Map<String, Object> dropped = new LinkedHashMap<>();
+            if (pairOrders != null) for (String k : DROP_REASONS) dropped.put(k, pairOrders.get(k));
+            return dropped;
+        }
+
+        /** The row as summary.json has it. */
+        Map<String, Object> toSummary() {
+            Map<String, Object> row = new LinkedHashMap<>();
+            if (round != null) row.put("round", round);
+            row.put("model", model);
+            row.put("overall", overall());
+            row.put("categories", primary() == null ? Map.of() : primary().path("categories"));
+            Map<String, Object> per = new LinkedHashMap<>();
+            metrics.forEach((k, v) -> {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("overall", v.has("overall") ? v.get("overall").asDouble() : null);
+                e.put("categories", v.path("categories"));
+                per.put(k, e);
+            });
+            row.put("benchmarks", per);
+            row.put("kept", kept());
+            row.put("dropped", pairOrders == null ? Map.of() : dropped());
+            if (round == null) row.put("name", name);
+            return row;
+        }
+
+        /** The row as the shared report has it. */
+        RunReport.Row toReport() {
+            Map<String, Double> cats = new LinkedHashMap<>();
+            if (primary() != null) primary().path("categories").properties().forEach(e -> cats.put(e.getKey(), e.getValue().asDouble()));
+            Map<String, Long> dropped = new LinkedHashMap<>();
+            dropped().forEach((k, v) -> {
+                if (v instanceof Number num) dropped.put(k, num.longValue());
+            });
+            Long keptCount = kept() instanceof Number k ? k.longValue() : null;
+            return new RunReport.Row(round, name, overall(), cats, keptCount, dropped);
+        }
+    }
+
+    private void printSummary(List<ScoreRow> rounds, List<ScoreRow> baselines, double seconds) {
         err.printf("%nrun finished in %.1f s (%s)%n", seconds, runDir);
         err.printf("%-14s %8s %8s%n", "", "overall", "kept");
-        for (Map<String, Object> r : rounds) {
-            err.printf("%-14s %8s %8s%n", "round " + r.get("round"), pct(r.get("overall")), r.get("kept") == null ? "-" : r.get("kept"));
+        for (ScoreRow r : rounds) {
+            err.printf("%-14s %8s %8s%n", "round " + r.round(), pct(r.overall()), r.kept() == null ? "-" : r.kept());
         }
-        for (Map<String, Object> b : baselines) err.printf("%-14s %8s %8s%n", b.get("name"), pct(b.get("overall")), "-");
+        for (ScoreRow b : baselines) err.printf("%-14s %8s %8s%n", b.name(), pct(b.overall()), "-");
         err.printf("report: %s, %s, %s%n", runDir.resolve(ReportWriter.JSON), runDir.resolve(ReportWriter.MARKDOWN),
                 runDir.resolve(ReportWriter.HTML));
     }
@@ -264,28 +358,31 @@ public final class RunLoop {
     }
 
     /**
+     * Which checkpoint a round keeps, and why.
+     *
+     * @param candidates each candidate's spec and validation accuracy (empty without a validation set)
+     */
+    private record CheckpointChoice(String selected, String rule, List<Map<String, Object>> candidates) {
+        /** As selection.json and the manifest's {@code selection} have it. */
+        Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            if (!candidates.isEmpty()) m.put("candidates", candidates);
+            m.put("selected", selected);
+            m.put("rule", rule);
+            return m;
+        }
+    }
+
+    /**
      * Checkpoint selection (spec §2.5, issue #22): with a validation set, every candidate (the
      * trainer's result and any {@code checkpoint*} directory beside it) is evaluated on it and the
      * most accurate is kept (ties: the trainer's result, then the earlier checkpoint).
      */
-    private Map<String, Object> selectCheckpoint(RunDirectory dir, Path rd, String trained) {
-        Map<String, Object> sel = new LinkedHashMap<>();
+    private CheckpointChoice selectCheckpoint(RunDirectory dir, Path rd, String trained) {
         if (cfg.eval().validation() == null) {
-            sel.put("selected", trained);
-            sel.put("rule", "no validation set: the trainer's final model");
-            return sel;
+            return new CheckpointChoice(trained, "no validation set: the trainer's final model", List.of());
         }
-        List<String> candidates = new ArrayList<>();
-        candidates.add(trained);
-        Path modelDir = rd.resolve("model");
-        if (Files.isDirectory(modelDir)) {
-            try (Stream<Path> s = Files.list(modelDir)) {
-                s.filter(Files::isDirectory).filter(p -> p.getFileName().toString().startsWith("checkpoint"))
-                        .sorted().forEach(p -> candidates.add("embedded:" + p.toAbsolutePath()));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
+        List<String> candidates = checkpointCandidates(rd, trained);
         List<Map<String, Object>> rows = new ArrayList<>();
         String best = null;
         double bestAcc = Double.NEGATIVE_INFINITY;
@@ -304,11 +401,26 @@ public final class RunLoop {
                 best = c;
             }
         }
-        sel.put("candidates", rows);
-        sel.put("selected", best == null ? trained : best);
-        sel.put("rule", "highest overall on " + cfg.eval().validation());
-        PipelineIo.writeJson(rd.resolve("selection.json"), sel);
-        return sel;
+        CheckpointChoice choice = new CheckpointChoice(best == null ? trained : best,
+                "highest overall on " + cfg.eval().validation(), rows);
+        PipelineIo.writeJson(rd.resolve("selection.json"), choice.toJson());
+        return choice;
+    }
+
+    /** The trainer's result, then every {@code checkpoint*} directory the trainer left beside it. */
+    private static List<String> checkpointCandidates(Path rd, String trained) {
+        List<String> candidates = new ArrayList<>();
+        candidates.add(trained);
+        Path modelDir = rd.resolve("model");
+        if (Files.isDirectory(modelDir)) {
+            try (Stream<Path> s = Files.list(modelDir)) {
+                s.filter(Files::isDirectory).filter(p -> p.getFileName().toString().startsWith("checkpoint"))
+                        .sorted().forEach(p -> candidates.add("embedded:" + p.toAbsolutePath()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return candidates;
     }
 
     private Map<String, JsonNode> evaluateAll(RunDirectory dir, String spec, Path evalDir) {
@@ -319,51 +431,13 @@ public final class RunLoop {
 
     /** Evaluates one judge on one benchmark into outDir, skipped when its marker matches. */
     private JsonNode evaluateOne(RunDirectory dir, String spec, String benchmark, Path outDir) {
-        Map<String, String> inputs = new LinkedHashMap<>();
-        inputs.put("judge", spec);
-        inputs.put("benchmark", evaluator.inputsHash(benchmark));
-        if (StageMarker.check(outDir, "eval", inputs, force) == StageMarker.Decision.SKIP) {
-            return PipelineIo.readJson(outDir.resolve("metrics.json"));
-        }
-        StageMarker.clear(outDir);
-        JsonNode m = evaluator.evaluate(model(dir, spec), benchmark, outDir);
-        List<String> outs = new ArrayList<>(List.of("metrics.json"));
-        if (Files.exists(outDir.resolve("judgments.jsonl"))) outs.add("judgments.jsonl");
-        StageMarker.markDone(outDir, "eval", inputs, outs);
-        return m;
+        return Stage.run(new EvalStage(evaluator, spec, () -> model(dir, spec), benchmark, outDir), force);
     }
 
     static String benchName(String b) {
         String n = Path.of(b).getFileName().toString();
         int dot = n.indexOf('.');
         return dot > 0 ? n.substring(0, dot) : n;
-    }
-
-    private Map<String, Object> reportRow(int round, String model, Map<String, JsonNode> metrics, Map<String, Object> po) {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("round", round);
-        row.put("model", model);
-        JsonNode primary = metrics.isEmpty() ? null : metrics.values().iterator().next();
-        row.put("overall", primary == null || !primary.has("overall") ? null : primary.get("overall").asDouble());
-        row.put("categories", primary == null ? Map.of() : primary.path("categories"));
-        Map<String, Object> per = new LinkedHashMap<>();
-        metrics.forEach((k, v) -> {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("overall", v.has("overall") ? v.get("overall").asDouble() : null);
-            e.put("categories", v.path("categories"));
-            per.put(k, e);
-        });
-        row.put("benchmarks", per);
-        if (po != null) {
-            row.put("kept", po.get("kept"));
-            Map<String, Object> dropped = new LinkedHashMap<>();
-            for (String k : List.of("no_correct", "below_majority", "model_error", "dropped_by_balancing")) dropped.put(k, po.get(k));
-            row.put("dropped", dropped);
-        } else {
-            row.put("kept", null);
-            row.put("dropped", Map.of());
-        }
-        return row;
     }
 
     /**

@@ -27,19 +27,28 @@ public record SelectSettings(String pool, String field, String turn, int minChar
             "reasoning", "coding", "math", "knowledge", "creative writing", "advice", "social studies",
             "roleplay", "editing", "other");
 
+    // The defaults, defined once (the constructor, defaults() and the select command use them).
+    public static final String TURN = "first";
+    public static final int MIN_CHARS = 1;
+    public static final int MAX_CHARS = 8000;
+    public static final String DEDUP = "loose";
+    public static final List<String> KEEP_CATEGORIES = List.of("reasoning");
+    public static final int MAX_COUNT = 0;
+    public static final long SEED = 1;
+
     public SelectSettings {
-        if (turn == null) turn = "first";
+        if (turn == null) turn = TURN;
         if (!turn.equals("first") && !turn.equals("last")) {
             throw new dev.selftaught.data.InputError("select.turn must be 'first' or 'last', got '" + turn + "'");
         }
-        if (dedup == null) dedup = "loose";
+        if (dedup == null) dedup = DEDUP;
         if (!dedup.equals("exact") && !dedup.equals("loose")) {
             throw new dev.selftaught.data.InputError("select.dedup must be 'exact' or 'loose', got '" + dedup + "'");
         }
-        if (minChars < 1) minChars = 1;
-        if (maxChars <= 0) maxChars = 8000;
+        if (minChars < 1) minChars = MIN_CHARS;
+        if (maxChars <= 0) maxChars = MAX_CHARS;
         categories = categories == null || categories.isEmpty() ? DEFAULT_CATEGORIES : List.copyOf(categories);
-        keepCategories = keepCategories == null || keepCategories.isEmpty() ? List.of("reasoning") : List.copyOf(keepCategories);
+        keepCategories = keepCategories == null || keepCategories.isEmpty() ? KEEP_CATEGORIES : List.copyOf(keepCategories);
         if (maxCount < 0) throw new dev.selftaught.data.InputError("select.max_count must be >= 0");
     }
 
@@ -50,6 +59,6 @@ public record SelectSettings(String pool, String field, String turn, int minChar
     }
 
     public static SelectSettings defaults(String pool) {
-        return new SelectSettings(pool, null, "first", 1, 8000, "loose", false, null, null, null, 0, 1);
+        return new SelectSettings(pool, null, TURN, MIN_CHARS, MAX_CHARS, DEDUP, false, null, null, null, MAX_COUNT, SEED);
     }
 }

@@ -1,7 +1,7 @@
 package dev.selftaught.pipeline;
 
 import dev.selftaught.data.InputError;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelRequest;
 import dev.selftaught.llm.SamplingParams;
@@ -156,18 +156,38 @@ public final class SelectStage {
         return null;
     }
 
-    /** Runs the stage inside {@code dir} (RUN/select), honouring and writing the done marker. */
+    /** Runs the stage inside {@code dir} (RUN/select), skipped when its done marker matches. */
     public Result runInto(Path dir, String modelIdentity, boolean force) {
-        Map<String, String> inputs = inputs(modelIdentity);
-        if (StageMarker.check(dir, "select", inputs, force) == StageMarker.Decision.SKIP) {
+        return Stage.run(new InDir(dir, modelIdentity), force);
+    }
+
+    /** This stage bound to its directory: inputs = the pool's content, the settings, the categoriser. */
+    private final class InDir implements Stage<Result> {
+        private final Path dir;
+        private final String modelIdentity;
+
+        InDir(Path dir, String modelIdentity) {
+            this.dir = dir;
+            this.modelIdentity = modelIdentity;
+        }
+
+        @Override public String name() { return "select"; }
+        @Override public Path markerDir() { return dir; }
+        @Override public Map<String, String> inputs() { return SelectStage.this.inputs(modelIdentity); }
+        @Override public List<String> outputs() { return List.of(OUTPUT, STATS); }
+
+        @Override
+        public Result compute() {
+            Result r = run();
+            PipelineIo.writeJsonl(dir.resolve(OUTPUT), r.instructions());
+            PipelineIo.writeJson(dir.resolve(STATS), r.stats());
+            return r;
+        }
+
+        @Override
+        public Result read() {
             return new Result(PipelineIo.readJsonl(dir.resolve(OUTPUT), Instruction.class), readStats(dir));
         }
-        StageMarker.clear(dir);
-        Result r = run();
-        PipelineIo.writeJsonl(dir.resolve(OUTPUT), r.instructions());
-        PipelineIo.writeJson(dir.resolve(STATS), r.stats());
-        StageMarker.markDone(dir, "select", inputs, List.of(OUTPUT, STATS));
-        return r;
     }
 
     Map<String, String> inputs(String modelIdentity) {

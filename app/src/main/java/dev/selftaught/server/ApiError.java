@@ -12,6 +12,7 @@ final class ApiError extends RuntimeException {
     final String type;
     final String param;
     final String code;
+    private final java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
 
     ApiError(int status, String type, String param, String code, String message) {
         super(message, null, false, false);
@@ -29,6 +30,14 @@ final class ApiError extends RuntimeException {
     static ApiError badRequest(String code, String message) {
         return new ApiError(400, "invalid_request_error", null, code, message);
     }
+
+    /** Adds a response header (Retry-After, Allow, WWW-Authenticate). */
+    ApiError header(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
+    java.util.Map<String, String> headers() { return headers; }
 
     ObjectNode body() {
         ObjectNode root = JsonNodeFactory.instance.objectNode();

@@ -2,7 +2,7 @@ package dev.selftaught.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.llm.ModelRequest;
 import dev.selftaught.llm.SamplingParams;
 
@@ -21,9 +21,20 @@ record OpenAiRequest(boolean chat, List<ModelRequest> requests, boolean stream, 
 
     private static final Set<String> ROLES = Set.of("system", "user", "assistant", "developer");
     private static final int MAX_STOP = 16;
+    /** Smallest non-zero temperature: below it, sampling is greedy in all but name (and 1/T gets huge). */
+    static final double MIN_TEMPERATURE = 0.01;
+    private static final int MAX_STOP_TOKEN_IDS = 64;
+    /** Every field either endpoint understands; any other is refused (400), never silently ignored. */
+    private static final Set<String> COMMON = Set.of("model", "n", "seed", "stop", "temperature", "top_p", "top_k", "min_p",
+            "max_tokens", "stream", "stream_options", "presence_penalty", "frequency_penalty", "repetition_penalty",
+            "min_tokens", "stop_token_ids", "ignore_eos", "user", "logprobs", "top_logprobs", "logit_bias",
+            "response_format", "tools", "functions", "tool_choice", "function_call");
+    private static final Set<String> CHAT_ONLY = Set.of("messages", "max_completion_tokens");
+    private static final Set<String> COMPLETION_ONLY = Set.of("prompt", "echo", "suffix", "best_of");
 
     static OpenAiRequest parse(ObjectNode body, boolean chat, ServerOptions opts) {
         model(body, opts);
+        rejectUnknown(body, chat);
         rejectUnsupported(body, chat);
         SamplingParams params = sampling(body, chat, opts);
         boolean stream = bool(body, "stream", false);
@@ -60,6 +71,22 @@ record OpenAiRequest(boolean chat, List<ModelRequest> requests, boolean stream, 
         }
     }
 
+    private static void rejectUnknown(ObjectNode body, boolean chat) {
+        for (var it = body.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (COMMON.contains(f) || (chat ? CHAT_ONLY : COMPLETION_ONLY).contains(f)) continue;
+            String shown = f.length() > 64 ? f.substring(0, 64) + "..." : f;
+            if (f.startsWith("guided_")) {
+                throw ApiError.badParam(shown, shown + " (guided decoding) is not supported by this server yet");
+            }
+            if ((chat ? COMPLETION_ONLY : CHAT_ONLY).contains(f)) {
+                throw ApiError.badParam(shown, shown + " belongs to " + (chat ? "/v1/completions" : "/v1/chat/completions") + ", not this endpoint");
+            }
+            throw ApiError.badParam(shown, "unknown field '" + shown + "': this server refuses fields it does not implement rather "
+                    + "than ignore them (see docs/server.md for the list)");
+        }
+    }
+
     private static void rejectUnsupported(ObjectNode body, boolean chat) {
         // Features that would change the answer: refuse them rather than silently ignore them.
         if (truthy(body.get("logprobs"))) throw ApiError.badParam("logprobs", "logprobs are not supported by this server");
@@ -70,10 +97,6 @@ record OpenAiRequest(boolean chat, List<ModelRequest> requests, boolean stream, 
         JsonNode rf = body.get("response_format");
         if (present(rf) && !(rf.isObject() && "text".equals(rf.path("type").asText()))) {
             throw ApiError.badParam("response_format", "only response_format {\"type\": \"text\"} is supported");
-        }
-        for (String f : List.of("presence_penalty", "frequency_penalty")) {
-            JsonNode v = body.get(f);
-            if (present(v) && !(v.isNumber() && v.asDouble() == 0)) throw ApiError.badParam(f, f + " is not supported by this server (only 0)");
         }
         JsonNode lb = body.get("logit_bias");
         if (present(lb) && !(lb.isObject() && lb.isEmpty())) throw ApiError.badParam("logit_bias", "logit_bias is not supported by this server");
@@ -87,7 +110,9 @@ record OpenAiRequest(boolean chat, List<ModelRequest> requests, boolean stream, 
 
     private static SamplingParams sampling(ObjectNode body, boolean chat, ServerOptions opts) {
         double temperature = number(body, "temperature", 1.0);
-        if (temperature < 0 || temperature > 2) throw ApiError.badParam("temperature", "temperature must be in [0, 2], got " + temperature);
+        if (!(temperature == 0 || (temperature >= MIN_TEMPERATURE && temperature <= 2))) {
+            throw ApiError.badParam("temperature", "temperature must be 0 (greedy) or in [" + MIN_TEMPERATURE + ", 2], got " + temperature);
+        }
         double topP = number(body, "top_p", 1.0);
         if (topP <= 0 || topP > 1) throw ApiError.badParam("top_p", "top_p must be in (0, 1], got " + topP);
         long topK = integer(body, "top_k", 0);
@@ -105,7 +130,45 @@ record OpenAiRequest(boolean chat, List<ModelRequest> requests, boolean stream, 
             throw ApiError.badParam(tokensParam, tokensParam + " must be at most " + opts.maxTokensLimit() + " on this server, got " + maxTokens);
         }
         Long seed = present(body.get("seed")) ? integer(body, "seed", 0) : null;
-        return new SamplingParams(temperature, topP, (int) topK, minP, (int) maxTokens, stop(body), seed, (int) n, Map.of());
+        return new SamplingParams(temperature, topP, (int) topK, minP, (int) maxTokens, stop(body), seed, (int) n,
+                extra(body, maxTokens));
+    }
+
+    /**
+     * vLLM's and OpenAI's further sampling fields, validated here and carried in
+     * {@link SamplingParams#extra()} (the embedded engine implements them; an HTTP relay passes them
+     * on). Only fields that differ from their "off" value are carried.
+     */
+    private static Map<String, Object> extra(ObjectNode body, long maxTokens) {
+        Map<String, Object> x = new java.util.LinkedHashMap<>();
+        double rep = number(body, "repetition_penalty", 1.0);
+        if (!(rep >= 0.01 && rep <= 100)) throw ApiError.badParam("repetition_penalty", "repetition_penalty must be in [0.01, 100] (1 = off), got " + rep);
+        if (rep != 1.0) x.put("repetition_penalty", rep);
+        for (String f : List.of("presence_penalty", "frequency_penalty")) {
+            double v = number(body, f, 0.0);
+            if (!(v >= -2 && v <= 2)) throw ApiError.badParam(f, f + " must be in [-2, 2], got " + v);
+            if (v != 0) x.put(f, v);
+        }
+        long minTokens = integer(body, "min_tokens", 0);
+        if (minTokens < 0 || minTokens > maxTokens) {
+            throw ApiError.badParam("min_tokens", "min_tokens must be in [0, max_tokens = " + maxTokens + "], got " + minTokens);
+        }
+        if (minTokens > 0) x.put("min_tokens", (int) minTokens);
+        JsonNode ids = body.get("stop_token_ids");
+        if (present(ids)) {
+            if (!ids.isArray()) throw ApiError.badParam("stop_token_ids", "stop_token_ids must be an array of token ids");
+            if (ids.size() > MAX_STOP_TOKEN_IDS) throw ApiError.badParam("stop_token_ids", "at most " + MAX_STOP_TOKEN_IDS + " stop_token_ids, got " + ids.size());
+            List<Integer> list = new ArrayList<>();
+            for (JsonNode e : ids) {
+                if (!e.canConvertToInt() || !e.isIntegralNumber() || e.asInt() < 0) {
+                    throw ApiError.badParam("stop_token_ids", "stop_token_ids must hold non-negative integer token ids, got " + e);
+                }
+                list.add(e.asInt());
+            }
+            if (!list.isEmpty()) x.put("stop_token_ids", List.copyOf(list));
+        }
+        if (bool(body, "ignore_eos", false)) x.put("ignore_eos", true);
+        return x;
     }
 
     private static List<String> stop(ObjectNode body) {

@@ -4,30 +4,32 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.selftaught.data.InputError;
 import dev.selftaught.data.Json;
 import dev.selftaught.llm.Completion;
+import dev.selftaught.llm.InvalidModelRequestException;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelException;
 import dev.selftaught.llm.ModelRequest;
 import dev.selftaught.llm.ModelResponse;
 import dev.selftaught.llm.Usage;
+import dev.selftaught.server.http.Exchange;
+import dev.selftaught.server.http.Http1Server;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,7 +37,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An OpenAI-compatible HTTP server over any {@link LanguageModel}: {@code POST /v1/chat/completions},
  * {@code POST /v1/completions} (both with SSE streaming), {@code GET /v1/models}, and
- * {@code GET /health}. Built on the JDK's HTTP server with one virtual thread per request.
+ * {@code GET /health}, on the project's own {@link Http1Server}.
+ *
+ * <p>The request pipeline (docs/server.md): <b>parse and validate</b> ({@link OpenAiRequest}: every
+ * field checked to a range that cannot overflow, unknown fields refused) → <b>admit</b>
+ * ({@link Admission}: at most {@link ServerOptions#maxQueue()} completions in the model at once,
+ * 429 + {@code Retry-After} beyond) → <b>schedule</b> ({@link LanguageModel#submit}: the embedded
+ * engine decodes every admitted sequence in one running batch, joining and leaving at token
+ * granularity) → <b>stream back</b> (text is queued by the engine thread and written by the
+ * request's own thread, so a slow client never holds up the batch) → <b>cancel on disconnect</b>
+ * (the connection's reader sees the client hang up, streamed or not, and cancels the request's
+ * future, which takes its sequences out of the batch at the next token).
  *
  * <p>Usable in-process: {@code try (var s = OpenAiServer.start(model, ServerOptions.defaults("m")))
  * { s.port(); ... }}. {@link #stop()} stops accepting connections and lets in-flight requests
@@ -43,11 +55,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class OpenAiServer implements AutoCloseable {
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final String JSON = "application/json";
 
     private final LanguageModel model;
     private final ServerOptions opts;
-    private final HttpServer http;
-    private final ExecutorService executor;
+    private final Http1Server http;
+    private final Admission admission;
     private final long createdAt = System.currentTimeMillis() / 1000;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -57,19 +70,18 @@ public final class OpenAiServer implements AutoCloseable {
     private OpenAiServer(LanguageModel model, ServerOptions opts) throws IOException {
         this.model = model;
         this.opts = opts;
+        this.admission = new Admission(opts.maxQueue());
         this.expectedAuth = opts.apiKey() == null ? null : ("Bearer " + opts.apiKey()).getBytes(StandardCharsets.UTF_8);
-        this.http = HttpServer.create(new InetSocketAddress(opts.host(), opts.port()), 0);
-        this.executor = Executors.newVirtualThreadPerTaskExecutor();
-        http.setExecutor(executor);
-        http.createContext("/", this::handle);
+        this.http = Http1Server.start(opts.host(), opts.port(), opts.http(), this::handle,
+                (status, code, message) -> bytes(new ApiError(status, status >= 500 ? "server_error" : "invalid_request_error",
+                        null, code, message).body()),
+                (remote, method, target, status, nanos) -> opts.log().accept(LogLine.format(remote, method, target, status, nanos)));
     }
 
     /** Binds and starts serving. Throws UncheckedIOException when the address cannot be bound. */
     public static OpenAiServer start(LanguageModel model, ServerOptions opts) {
         try {
-            OpenAiServer s = new OpenAiServer(model, opts);
-            s.http.start();
-            return s;
+            return new OpenAiServer(model, opts);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + opts.host() + ":" + opts.port() + ": " + e.getMessage(), e);
         }
@@ -77,7 +89,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     /** The bound port (the real one when started on port 0). */
     public int port() {
-        return http.getAddress().getPort();
+        return http.port();
     }
 
     /** The base URL clients use, e.g. {@code http://127.0.0.1:8000/v1}. */
@@ -92,6 +104,16 @@ public final class OpenAiServer implements AutoCloseable {
         return inFlight.get();
     }
 
+    /** Completions admitted into the model right now (decoding or waiting for a place). */
+    public int admitted() {
+        return admission.used();
+    }
+
+    /** Open client connections. */
+    public int connections() {
+        return http.connectionCount();
+    }
+
     /**
      * Stops accepting connections, waits up to the shutdown grace for in-flight requests, then
      * closes everything. Idempotent; safe from a shutdown hook. Does not close the model.
@@ -102,30 +124,8 @@ public final class OpenAiServer implements AutoCloseable {
             return;
         }
         try {
-            // HttpServer.stop closes the listening socket at once, then waits for exchanges to end;
-            // but it can miss the end of the last exchange (e.g. on a kept-alive connection) and
-            // wait out the whole delay. So it runs in its own thread, and is interrupted (which
-            // makes it close every connection) as soon as our own count of requests in flight is 0.
-            long graceSeconds = (opts.shutdownGrace().toMillis() + 999) / 1000;
-            Thread stopper = Thread.ofPlatform().name("selftaught-server-stop").start(
-                    () -> http.stop((int) Math.min(Integer.MAX_VALUE, graceSeconds)));
-            long deadline = System.nanoTime() + opts.shutdownGrace().toNanos();
-            while (inFlight.get() > 0 && System.nanoTime() < deadline && stopper.isAlive()) {
-                try {
-                    Thread.sleep(10);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-            stopper.interrupt();
-            try {
-                stopper.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            http.stop(opts.shutdownGrace().toNanos());
         } finally {
-            executor.shutdownNow();
             stopped.countDown();
         }
     }
@@ -146,31 +146,31 @@ public final class OpenAiServer implements AutoCloseable {
 
     // ---------------------------------------------------------------- dispatch
 
-    private void handle(HttpExchange ex) {
-        long t0 = System.nanoTime();
-        int status;
+    private void handle(Exchange ex) throws IOException {
         inFlight.incrementAndGet();
         try {
-            status = route(ex);
+            route(ex);
         } catch (ApiError e) {
-            status = sendError(ex, e);
+            sendError(ex, e);
         } catch (RuntimeException e) {
-            status = sendError(ex, new ApiError(500, "server_error", null, "internal_error", "internal server error: " + oneLine(e)));
+            sendError(ex, new ApiError(500, "server_error", null, "internal_error", "internal server error: " + oneLine(e)));
         } finally {
             inFlight.decrementAndGet();
-            ex.close();
         }
-        opts.log().accept(ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " " + status + " "
-                + Duration.ofNanos(System.nanoTime() - t0).toMillis() + "ms");
     }
 
-    private int route(HttpExchange ex) {
-        String path = ex.getRequestURI().getPath();
+    private void route(Exchange ex) throws IOException {
+        String path = ex.path();
         if (path.length() > 1 && path.endsWith("/")) path = path.substring(0, path.length() - 1);
-        String method = ex.getRequestMethod();
+        String method = ex.method();
         if (path.equals("/health")) {
             requireMethod(ex, "GET");
-            return sendJson(ex, 200, Json.MAPPER.createObjectNode().put("status", stopping.get() ? "stopping" : "ok"));
+            boolean alive = model.healthy();
+            ObjectNode h = Json.MAPPER.createObjectNode().put("status", !alive ? "unhealthy" : stopping.get() ? "stopping" : "ok")
+                    .put("requests_in_flight", inFlight.get() - 1).put("completions_admitted", admission.used())
+                    .put("max_queue", opts.maxQueue());
+            sendJson(ex, alive ? 200 : 503, h);
+            return;
         }
         if (!path.equals("/v1") && !path.startsWith("/v1/")) throw notFound(method, path);
         authorize(ex);
@@ -180,24 +180,26 @@ public final class OpenAiServer implements AutoCloseable {
                 requireMethod(ex, "GET");
                 ObjectNode list = Json.MAPPER.createObjectNode().put("object", "list");
                 list.putArray("data").add(modelCard());
-                return sendJson(ex, 200, list);
+                sendJson(ex, 200, list);
             }
             case "/v1/chat/completions" -> {
                 requireMethod(ex, "POST");
-                return complete(ex, true);
+                complete(ex, true);
             }
             case "/v1/completions" -> {
                 requireMethod(ex, "POST");
-                return complete(ex, false);
+                complete(ex, false);
             }
             default -> {
                 if (path.startsWith("/v1/models/")) {
                     requireMethod(ex, "GET");
                     String id = path.substring("/v1/models/".length());
                     if (!id.equals(opts.modelName())) {
-                        throw new ApiError(404, "invalid_request_error", "model", "model_not_found", "The model '" + id + "' does not exist");
+                        throw new ApiError(404, "invalid_request_error", "model", "model_not_found",
+                                "The model '" + LogLine.escape(id) + "' does not exist");
                     }
-                    return sendJson(ex, 200, modelCard());
+                    sendJson(ex, 200, modelCard());
+                    return;
                 }
                 throw notFound(method, path);
             }
@@ -211,60 +213,119 @@ public final class OpenAiServer implements AutoCloseable {
 
     private static ApiError notFound(String method, String path) {
         return new ApiError(404, "invalid_request_error", null, "unknown_url",
-                "Unknown request URL: " + method + " " + path + ". Routes: POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health");
+                "Unknown request URL: " + method + " " + LogLine.escape(path)
+                        + ". Routes: POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health");
     }
 
-    private static void requireMethod(HttpExchange ex, String method) {
-        if (!ex.getRequestMethod().equals(method)) {
-            ex.getResponseHeaders().set("Allow", method);
+    private static void requireMethod(Exchange ex, String method) {
+        if (!ex.method().equals(method)) {
             throw new ApiError(405, "invalid_request_error", null, "method_not_allowed",
-                    ex.getRequestMethod() + " is not allowed on " + ex.getRequestURI().getPath() + "; use " + method);
+                    ex.method() + " is not allowed on " + LogLine.escape(ex.path()) + "; use " + method).header("Allow", method);
         }
     }
 
-    private void authorize(HttpExchange ex) {
+    private void authorize(Exchange ex) {
         if (expectedAuth == null) return;
-        String got = ex.getRequestHeaders().getFirst("Authorization");
+        String got = ex.header("Authorization");
         byte[] gotBytes = got == null ? new byte[0] : got.trim().getBytes(StandardCharsets.UTF_8);
         if (!MessageDigest.isEqual(expectedAuth, gotBytes)) { // constant time: no timing oracle on the key
-            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
             throw new ApiError(401, "invalid_request_error", null, "invalid_api_key",
-                    got == null ? "Missing API key: send the header 'Authorization: Bearer KEY'" : "Incorrect API key provided");
+                    got == null ? "Missing API key: send the header 'Authorization: Bearer KEY'" : "Incorrect API key provided")
+                    .header("WWW-Authenticate", "Bearer");
         }
     }
 
     // ---------------------------------------------------------------- completions
 
-    private int complete(HttpExchange ex, boolean chat) {
+    private void complete(Exchange ex, boolean chat) throws IOException {
         ObjectNode body = readJsonBody(ex);
         OpenAiRequest req = OpenAiRequest.parse(body, chat, opts);
-        String id = (chat ? "chatcmpl-" : "cmpl-") + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
-        long created = System.currentTimeMillis() / 1000;
-        return req.stream() ? stream(ex, req, id, created) : answer(ex, req, id, created);
+        int completions = req.requests().size() * req.requests().getFirst().params().n();
+        if (!admission.tryAcquire(completions)) {
+            throw new ApiError(429, "requests", null, "rate_limit_exceeded",
+                    "this server is at its limit of " + opts.maxQueue() + " completions being generated or queued; retry after a second")
+                    .header("Retry-After", "1");
+        }
+        Call call = new Call(req);
+        try {
+            call.start();
+            // A client that hangs up (streamed or not) cancels its completions in the engine.
+            ex.onClientGone(call::cancel);
+            String id = (chat ? "chatcmpl-" : "cmpl-") + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+            long created = System.currentTimeMillis() / 1000;
+            if (req.stream()) stream(ex, call, id, created);
+            else answer(ex, call, id, created);
+        } finally {
+            call.cancel(); // no-op when done; frees the engine if we leave early
+            call.whenDone(() -> admission.release(completions));
+        }
     }
 
-    private int answer(HttpExchange ex, OpenAiRequest req, String id, long created) {
-        List<ModelRequest> requests = req.requests();
-        ModelResponse[] responses = new ModelResponse[requests.size()];
-        if (requests.size() == 1) {
-            responses[0] = call(() -> model.complete(requests.getFirst()));
-        } else {
-            ModelException[] errors = new ModelException[requests.size()];
-            model.completeAll(requests, requests.size(), (i, r, e) -> {
-                responses[i] = r;
-                errors[i] = e;
-            });
-            for (ModelException e : errors) if (e != null) throw modelError(e);
+    /** The model calls of one HTTP request (one per prompt), and the text they stream. */
+    private final class Call {
+        final OpenAiRequest req;
+        final List<CompletableFuture<ModelResponse>> futures = new ArrayList<>();
+        /** Streamed text and ends, in order per prompt; written by the request's own thread. */
+        final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
+
+        Call(OpenAiRequest req) {
+            this.req = req;
         }
+
+        record Text(int prompt, int index, String text) {}
+
+        record End(int prompt) {}
+
+        void start() {
+            for (int p = 0; p < req.requests().size(); p++) {
+                final int prompt = p;
+                LanguageModel.StreamListener l = req.stream() ? (i, text) -> events.add(new Text(prompt, i, text)) : null;
+                CompletableFuture<ModelResponse> f;
+                try {
+                    f = model.submit(req.requests().get(p), l);
+                } catch (RuntimeException e) {
+                    cancel();
+                    throw modelError(e);
+                }
+                futures.add(f);
+                f.whenComplete((r, e) -> events.add(new End(prompt)));
+            }
+        }
+
+        void cancel() {
+            for (CompletableFuture<ModelResponse> f : futures) f.cancel(true);
+        }
+
+        void whenDone(Runnable r) {
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> r.run());
+        }
+
+        ModelResponse result(int prompt) {
+            try {
+                return futures.get(prompt).get();
+            } catch (ExecutionException e) {
+                throw modelError(e.getCause());
+            } catch (CancellationException e) {
+                throw new ApiError(499, "invalid_request_error", null, "client_closed", "the client closed the connection");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ApiError(503, "server_error", null, "shutting_down", "interrupted");
+            }
+        }
+    }
+
+    private void answer(Exchange ex, Call call, String id, long created) throws IOException {
+        OpenAiRequest req = call.req;
         ObjectNode root = Json.MAPPER.createObjectNode().put("id", id)
                 .put("object", req.chat() ? "chat.completion" : "text_completion")
                 .put("created", created).put("model", opts.modelName());
         ArrayNode choices = root.putArray("choices");
         Usage usage = Usage.ZERO;
-        int n = requests.getFirst().params().n();
-        for (int p = 0; p < responses.length; p++) {
-            List<Completion> cs = responses[p].completions();
-            usage = usage.plus(responses[p].usage());
+        int n = req.requests().getFirst().params().n();
+        for (int p = 0; p < req.requests().size(); p++) {
+            ModelResponse r = call.result(p);
+            List<Completion> cs = r.completions();
+            usage = usage.plus(r.usage());
             for (int i = 0; i < cs.size(); i++) {
                 ObjectNode c = choices.addObject().put("index", p * n + i);
                 if (req.chat()) c.putObject("message").put("role", "assistant").put("content", cs.get(i).text());
@@ -274,58 +335,82 @@ public final class OpenAiServer implements AutoCloseable {
             }
         }
         root.set("usage", usage(usage));
-        return sendJson(ex, 200, root);
+        sendJson(ex, 200, root);
     }
 
-    private int stream(HttpExchange ex, OpenAiRequest req, String id, long created) {
-        Sse sse = new Sse(ex);
+    private void stream(Exchange ex, Call call, String id, long created) throws IOException {
+        OpenAiRequest req = call.req;
         ObjectNode template = Json.MAPPER.createObjectNode().put("id", id)
                 .put("object", req.chat() ? "chat.completion.chunk" : "text_completion")
                 .put("created", created).put("model", opts.modelName());
         int n = req.requests().getFirst().params().n();
+        int prompts = req.requests().size();
+        // Chat streams open with a role chunk per choice at once; completion streams open with
+        // their first text, so a request that fails before any text gets a plain HTTP error.
+        Exchange.Stream sse = null;
+        if (req.chat()) {
+            sse = openStream(ex);
+            for (int i = 0; i < n; i++) {
+                ObjectNode delta = Json.MAPPER.createObjectNode().put("role", "assistant").put("content", "");
+                send(sse, chunk(template, i, delta, null, true));
+            }
+        }
         Usage usage = Usage.ZERO;
         try {
-            for (int p = 0; p < req.requests().size(); p++) {
-                int base = p * n;
-                if (req.chat()) {
-                    for (int i = 0; i < n; i++) {
-                        ObjectNode delta = Json.MAPPER.createObjectNode().put("role", "assistant").put("content", "");
-                        sse.send(chunk(template, base + i, delta, null, true));
-                    }
+            for (int ended = 0; ended < prompts; ) {
+                Object e;
+                try {
+                    e = call.events.take();
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
                 }
-                ModelRequest mr = req.requests().get(p);
-                ModelResponse r = call(() -> model.completeStreaming(mr, (i, text) -> {
-                    if (req.chat()) sse.send(chunk(template, base + i, Json.MAPPER.createObjectNode().put("content", text), null, true));
-                    else sse.send(chunk(template, base + i, null, text, false));
-                }));
-                usage = usage.plus(r.usage());
-                for (int i = 0; i < r.completions().size(); i++) {
-                    ObjectNode last = req.chat()
-                            ? chunk(template, base + i, Json.MAPPER.createObjectNode(), null, true)
-                            : chunk(template, base + i, null, "", false);
-                    ((ObjectNode) last.get("choices").get(0)).put("finish_reason", r.completions().get(i).finishReason());
-                    sse.send(last);
+                if (e instanceof Call.Text t) {
+                    if (sse == null) sse = openStream(ex);
+                    int index = t.prompt() * n + t.index();
+                    if (req.chat()) send(sse, chunk(template, index, Json.MAPPER.createObjectNode().put("content", t.text()), null, true));
+                    else send(sse, chunk(template, index, null, t.text(), false));
+                } else if (e instanceof Call.End end) {
+                    ended++;
+                    ModelResponse r = call.result(end.prompt());
+                    if (sse == null) sse = openStream(ex);
+                    usage = usage.plus(r.usage());
+                    for (int i = 0; i < r.completions().size(); i++) {
+                        int index = end.prompt() * n + i;
+                        ObjectNode last = req.chat()
+                                ? chunk(template, index, Json.MAPPER.createObjectNode(), null, true)
+                                : chunk(template, index, null, "", false);
+                        ((ObjectNode) last.get("choices").get(0)).put("finish_reason", r.completions().get(i).finishReason());
+                        send(sse, last);
+                    }
                 }
             }
             if (req.includeUsage()) {
                 ObjectNode u = template.deepCopy();
                 u.putArray("choices");
                 u.set("usage", usage(usage));
-                sse.send(u);
+                send(sse, u);
             }
-        } catch (ClientGone e) {
-            return 200; // the client hung up; nothing left to tell it
         } catch (ApiError e) {
-            if (!sse.started()) throw e; // nothing sent yet: a plain HTTP error is clearer
-            // Headers are out: report the failure in-stream, as OpenAI-compatible servers do.
-            try {
-                sse.send(e.body());
-            } catch (ClientGone ignored) {
-                return e.status;
+            if (e.status == 499) {
+                ex.abandon();
+                return;
             }
+            if (sse == null) throw e; // nothing sent yet: a plain HTTP error is clearer
+            // Headers are out: report the failure in-stream, as OpenAI-compatible servers do.
+            call.cancel();
+            send(sse, e.body());
         }
-        sse.done();
-        return 200;
+        sse.write(DONE);
+        sse.end();
+    }
+
+    private static Exchange.Stream openStream(Exchange ex) throws IOException {
+        return ex.stream(200, "text/event-stream; charset=utf-8", Map.of("Cache-Control", "no-cache"));
+    }
+
+    private static void send(Exchange.Stream sse, ObjectNode event) throws IOException {
+        sse.write(("data: " + Json.MAPPER.writeValueAsString(event) + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private static ObjectNode chunk(ObjectNode template, int index, ObjectNode delta, String text, boolean chat) {
@@ -343,48 +428,26 @@ public final class OpenAiServer implements AutoCloseable {
                 .put("completion_tokens", u.completionTokens()).put("total_tokens", u.totalTokens());
     }
 
-    /** Runs a model call, turning its failures into HTTP errors. */
-    private static ModelResponse call(java.util.function.Supplier<ModelResponse> c) {
-        try {
-            return c.get();
-        } catch (ClientGone | ApiError e) {
-            throw e;
-        } catch (ModelException e) {
-            throw modelError(e);
-        } catch (InputError | IllegalArgumentException e) {
-            throw ApiError.badRequest("invalid_request", oneLine(e));
-        } catch (RuntimeException e) {
-            // Any other failure of the model is still answered in OpenAI's shape (in-stream too).
-            throw new ApiError(500, "server_error", null, "model_error", "the model failed: " + oneLine(e));
-        }
-    }
-
-    private static ApiError modelError(ModelException e) {
-        return e.retryable()
-                ? new ApiError(503, "server_error", null, "model_unavailable", "the model failed, try again: " + oneLine(e))
-                : new ApiError(500, "server_error", null, "model_error", "the model failed: " + oneLine(e));
+    /** A model failure as an HTTP error: the caller's fault 400, retryable 503, else 500 (that request only). */
+    private static ApiError modelError(Throwable t) {
+        if (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
+        return switch (t) {
+            case ApiError a -> a;
+            case InvalidModelRequestException e -> new ApiError(400, "invalid_request_error", e.param(), e.code(), oneLine(e));
+            case ModelException e when e.retryable() ->
+                    new ApiError(503, "server_error", null, "model_unavailable", "the model failed, try again: " + oneLine(e));
+            case ModelException e -> new ApiError(500, "server_error", null, "model_error", "the model failed: " + oneLine(e));
+            case InputError e -> ApiError.badRequest("invalid_request", oneLine(e));
+            case IllegalArgumentException e -> ApiError.badRequest("invalid_request", oneLine(e));
+            case CancellationException e -> new ApiError(499, "invalid_request_error", null, "client_closed", "cancelled");
+            default -> new ApiError(500, "server_error", null, "model_error", "the model failed: " + oneLine(t));
+        };
     }
 
     // ---------------------------------------------------------------- I/O
 
-    private ObjectNode readJsonBody(HttpExchange ex) {
-        String cl = ex.getRequestHeaders().getFirst("Content-Length");
-        if (cl != null) {
-            long len;
-            try {
-                len = Long.parseLong(cl.trim());
-            } catch (NumberFormatException e) {
-                throw ApiError.badRequest("invalid_content_length", "Content-Length is not a number");
-            }
-            if (len > opts.maxBodyBytes()) throw tooLarge();
-        }
-        byte[] bytes;
-        try (InputStream in = ex.getRequestBody()) {
-            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, opts.maxBodyBytes() + 1));
-        } catch (IOException e) {
-            throw new ApiError(400, "invalid_request_error", null, "unreadable_body", "could not read the request body: " + e.getMessage());
-        }
-        if (bytes.length > opts.maxBodyBytes()) throw tooLarge();
+    private ObjectNode readJsonBody(Exchange ex) {
+        byte[] bytes = ex.body(); // the HTTP layer already enforced the size limit and the framing
         JsonNode node;
         try {
             node = Json.MAPPER.readTree(bytes);
@@ -400,86 +463,28 @@ public final class OpenAiServer implements AutoCloseable {
         return obj;
     }
 
-    private ApiError tooLarge() {
-        return new ApiError(413, "invalid_request_error", null, "request_too_large",
-                "the request body is larger than this server's limit of " + opts.maxBodyBytes() + " bytes");
-    }
-
-    private static int sendJson(HttpExchange ex, int status, ObjectNode body) {
+    private static byte[] bytes(ObjectNode body) {
         try {
-            byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
-            ex.getResponseHeaders().set("Content-Type", "application/json");
-            ex.sendResponseHeaders(status, bytes.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(bytes);
-            }
-        } catch (IOException e) {
-            // The client went away before reading the answer: nothing more to do.
+            return Json.MAPPER.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
-        return status;
     }
 
-    private static int sendError(HttpExchange ex, ApiError e) {
-        return sendJson(ex, e.status, e.body());
+    private static void sendJson(Exchange ex, int status, ObjectNode body) throws IOException {
+        ex.respond(status, JSON, bytes(body), null);
+    }
+
+    private static void sendError(Exchange ex, ApiError e) throws IOException {
+        if (e.status == 499) { // nobody to tell
+            ex.abandon();
+            return;
+        }
+        ex.respond(e.status, JSON, bytes(e.body()), e.headers());
     }
 
     private static String oneLine(Throwable e) {
         String m = e.getMessage() == null ? e.toString() : e.getMessage();
         return m.replaceAll("\\s+", " ").trim();
-    }
-
-    /** Thrown from a stream listener when the client has disconnected: cancels the generation. */
-    static final class ClientGone extends RuntimeException {
-        ClientGone(IOException cause) {
-            super("client disconnected", cause, false, false);
-        }
-    }
-
-    /** Server-sent events on one exchange; safe to call from the model's threads. */
-    private static final class Sse {
-        private final HttpExchange ex;
-        private OutputStream out;
-        private boolean broken;
-
-        Sse(HttpExchange ex) {
-            this.ex = ex;
-        }
-
-        synchronized void send(ObjectNode event) {
-            try {
-                write(("data: " + Json.MAPPER.writeValueAsString(event) + "\n\n").getBytes(StandardCharsets.UTF_8));
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        synchronized boolean started() {
-            return out != null;
-        }
-
-        synchronized void done() {
-            try {
-                write(DONE);
-            } catch (ClientGone ignored) {
-                // finished anyway
-            }
-        }
-
-        private void write(byte[] bytes) {
-            if (broken) throw new ClientGone(new IOException("stream already broken"));
-            try {
-                if (out == null) {
-                    ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
-                    ex.getResponseHeaders().set("Cache-Control", "no-cache");
-                    ex.sendResponseHeaders(200, 0); // chunked
-                    out = ex.getResponseBody();
-                }
-                out.write(bytes);
-                out.flush();
-            } catch (IOException e) {
-                broken = true;
-                throw new ClientGone(e);
-            }
-        }
     }
 }

@@ -222,11 +222,14 @@ public final class CachedModel implements LanguageModel {
         if (plan.ready()) return plan.response();
         if (plan.subs.size() == 1) {
             SubCall sub = plan.subs.getFirst();
+            ModelResponse r;
             try {
-                plan.accept(sub, inner.complete(sub.request), null);
-            } catch (ModelException e) {
-                plan.accept(sub, null, e);
+                r = inner.complete(sub.request);
+            } catch (Throwable e) { // any failure is recorded with its cause, Errors included
+                plan.accept(sub, null, ModelException.of(e));
+                return plan.response();
             }
+            plan.accept(sub, r, null);
         } else {
             List<ModelRequest> reqs = plan.subs.stream().map(SubCall::request).toList();
             inner.completeAll(reqs, reqs.size(), (i, r, e) -> plan.accept(plan.subs.get(i), r, e));
@@ -321,8 +324,8 @@ public final class CachedModel implements LanguageModel {
             for (int i : deferred) {
                 try {
                     sink.accept(i, complete(requests.get(i)), null);
-                } catch (ModelException e) {
-                    sink.accept(i, null, e);
+                } catch (Throwable e) {
+                    sink.accept(i, null, ModelException.of(e));
                 }
             }
         } finally {

@@ -77,7 +77,7 @@ public final class RunDirectory implements AutoCloseable {
     }
 
     /**
-     * Deletes the temporary files of atomic writes ({@code .NAME.<digits>.tmp}, see
+     * Deletes the temporary files of atomic writes ({@code .NAME.<digits>.tmp} or {@code .NAME.<pid>-<digits>.tmp}, see
      * {@code AtomicFiles.tempBeside}) that a killed owner left behind. Safe only while holding the
      * lock: no other process can be writing one. Their targets were never renamed into place, so
      * nothing finished is lost; without this, a resumed run's directory would not match an
@@ -93,7 +93,7 @@ public final class RunDirectory implements AutoCloseable {
         return removed;
     }
 
-    private static final java.util.regex.Pattern ORPHAN = java.util.regex.Pattern.compile("\\..+\\.[0-9]+\\.tmp");
+    private static final java.util.regex.Pattern ORPHAN = java.util.regex.Pattern.compile("\\..+\\.[0-9]+(-[0-9]+)?\\.tmp");
 
     private static String describeHolder(Path lockFile) {
         try {

@@ -8,9 +8,9 @@ import dev.selftaught.engine.format.gguf.GgufCheckpoint;
 import dev.selftaught.engine.format.hf.HfCheckpoint;
 import dev.selftaught.engine.format.hf.SafetensorsWriter;
 import dev.selftaught.engine.model.LlamaWeights;
-import dev.selftaught.engine.model.LoadedModel;
+import dev.selftaught.engine.load.LoadedModel;
 import dev.selftaught.engine.model.ModelFormatException;
-import dev.selftaught.engine.model.ModelLoader;
+import dev.selftaught.engine.load.ModelLoader;
 import dev.selftaught.engine.train.LoraConfig;
 import dev.selftaught.engine.train.PeftAdapter;
 import dev.selftaught.engine.train.SftPlan;
@@ -33,9 +33,9 @@ import java.util.Set;
  * writes the adapter in PEFT layout under {@code DIR/adapter} and the merged model in DIR. The
  * resumable state lives in {@code DIR/train-state}; running the same job again resumes it.
  *
- * <p>Settings (TrainJob.settings, all optional): lr, epochs, batch_tokens, accum_steps, warmup,
- * final_lr_ratio, weight_decay, grad_clip, seed, threads, eval_every, patience, checkpoint_every,
- * max_seq_len, lora_rank, lora_alpha, lora_dropout, lora_targets, gguf (f32|f16), dtype (f32|f16|bf16).
+ * <p>Settings (TrainJob.settings, all optional, unknown keys refused): see {@link EmbeddedTrainSettings}.
+ * A row longer than max_seq_len is dropped (default) or has its judgment's end cut, never its
+ * prompt; the counts are in {@link #lastStats()}.
  */
 public final class EmbeddedTrainer implements TrainerBackend {
 
@@ -52,6 +52,7 @@ public final class EmbeddedTrainer implements TrainerBackend {
     private final Trainer.Listener listener;
     private final CheckpointMetric metric;
     private Summary last;
+    private Map<String, Object> rowStats = Map.of();
 
     public EmbeddedTrainer() { this(null, null); }
 
@@ -75,7 +76,7 @@ public final class EmbeddedTrainer implements TrainerBackend {
     @Override
     public String train(TrainJob job) {
         long t0 = System.nanoTime();
-        Settings s = new Settings(job.settings());
+        EmbeddedTrainSettings s = EmbeddedTrainSettings.from(job.settings());
         LoadedModel base;
         try {
             base = ModelLoader.load(basePath(job.baseModel()));
@@ -87,43 +88,37 @@ public final class EmbeddedTrainer implements TrainerBackend {
         List<SftPlan.Example> rows = TrainRows.read(job.data(), base.tokenizer(), template);
         List<SftPlan.Example> valRows = job.validation() == null ? null : TrainRows.read(job.validation(), base.tokenizer(), template);
 
-        int maxSeq = Math.min(base.config().maxSeqLen(), s.integer("max_seq_len", base.config().maxSeqLen()));
-        int budget = s.integer("batch_tokens", 4096);
-        long seed = s.integer("seed", 1234);
-        SftPlan plan = new SftPlan(rows, maxSeq, budget, s.integer("epochs", 1), seed);
-        SftPlan val = valRows == null ? null : new SftPlan(valRows, maxSeq, budget, 1, seed);
+        int maxSeq = s.maxSeqLen(base.config().maxSeqLen());
+        SftPlan.Truncation truncation = s.truncation().equals("cut_end") ? SftPlan.Truncation.CUT_END : SftPlan.Truncation.DROP;
+        SftPlan plan = new SftPlan(rows, maxSeq, s.batchTokens(), s.epochs(), s.seed(), truncation);
+        requireRows(plan, rows.size(), job.data(), maxSeq);
+        SftPlan val = valRows == null ? null : new SftPlan(valRows, maxSeq, s.batchTokens(), 1, s.seed(), truncation);
+        if (val != null) requireRows(val, valRows.size(), job.validation(), maxSeq);
+        rowStats = rowStats(rows.size(), plan, maxSeq);
 
         TrainOptions o = TrainOptions.defaults()
-                .withLr((float) s.real("lr", 1e-4))
-                .withWarmup(s.integer("warmup", 10))
-                .withFinalLrRatio((float) s.real("final_lr_ratio", 0.1))
-                .withWeightDecay((float) s.real("weight_decay", 0.0))
-                .withGradClip((float) s.real("grad_clip", 1.0))
-                .withAccumSteps(s.integer("accum_steps", 1))
-                .withSeed(seed)
-                .withThreads(s.integer("threads", Math.max(1, Runtime.getRuntime().availableProcessors())))
-                .withEvalEvery(s.integer("eval_every", 0))
-                .withCheckpointEvery(s.integer("checkpoint_every", 20))
-                .withPatience(s.integer("patience", 0));
-        int rank = s.integer("lora_rank", 0);
-        if (rank > 0) {
+                .withLr((float) s.lr())
+                .withWarmup(s.warmup())
+                .withFinalLrRatio((float) s.finalLrRatio())
+                .withWeightDecay((float) s.weightDecay())
+                .withGradClip((float) s.gradClip())
+                .withAccumSteps(s.accumSteps())
+                .withSeed(s.seed())
+                .withThreads(s.threadsOrCores())
+                .withEvalEvery(s.evalEvery())
+                .withCheckpointEvery(s.checkpointEvery())
+                .withPatience(s.patience());
+        if (s.loraRank() > 0) {
             Set<LoraConfig.Target> targets;
             try {
-                targets = LoraConfig.parseTargets(s.text("lora_targets", "q,k,v,o,gate,up,down"));
+                targets = LoraConfig.parseTargets(s.loraTargets());
             } catch (IllegalArgumentException e) {
                 throw new InputError("lora_targets: " + e.getMessage());
             }
-            o = o.withLora(new LoraConfig(rank, (float) s.real("lora_alpha", 2.0 * rank), (float) s.real("lora_dropout", 0.0), targets));
+            o = o.withLora(new LoraConfig(s.loraRank(), (float) s.loraAlphaOrDefault(), (float) s.loraDropout(), targets));
         }
-        String dtypeName = s.text("dtype", "f32").toUpperCase(Locale.ROOT);
-        SafetensorsWriter.DType dtype;
-        try {
-            dtype = SafetensorsWriter.DType.valueOf(dtypeName);
-        } catch (IllegalArgumentException e) {
-            throw new InputError("dtype must be f32, f16 or bf16, got '" + dtypeName.toLowerCase(Locale.ROOT) + "'");
-        }
-        String gguf = s.text("gguf", "").toLowerCase(Locale.ROOT);
-        if (!gguf.isEmpty() && !gguf.equals("f32") && !gguf.equals("f16")) throw new InputError("gguf must be f32 or f16, got '" + gguf + "'");
+        SafetensorsWriter.DType dtype = SafetensorsWriter.DType.valueOf(s.dtype().toUpperCase(Locale.ROOT));
+        String gguf = s.gguf();
 
         Path out = job.outputDir();
         LlamaWeights weights = base.weights();
@@ -148,33 +143,28 @@ public final class EmbeddedTrainer implements TrainerBackend {
         return "embedded:" + out;
     }
 
-    /** Typed access to the settings map, failing with the setting's name. */
-    private record Settings(Map<String, Object> map) {
-        int integer(String key, long def) {
-            Object v = map.get(key);
-            if (v == null) return (int) def;
-            try {
-                double d = v instanceof Number n ? n.doubleValue() : Double.parseDouble(v.toString());
-                if (d != Math.rint(d)) throw new NumberFormatException();
-                return (int) d;
-            } catch (NumberFormatException e) {
-                throw new InputError("training setting " + key + " must be an integer, got '" + v + "'");
-            }
+    /** An over-long-row policy that left nothing to train on is the user's to change, not a crash. */
+    private static void requireRows(SftPlan plan, int rows, Path file, int maxSeq) {
+        if (plan.size() == 0) {
+            throw new InputError(file + ": all " + rows + " rows are longer than max_seq_len (" + maxSeq
+                    + " tokens) and were dropped; raise max_seq_len (up to the model's context) or set truncation: cut_end");
         }
+    }
 
-        double real(String key, double def) {
-            Object v = map.get(key);
-            if (v == null) return def;
-            try {
-                return v instanceof Number n ? n.doubleValue() : Double.parseDouble(v.toString());
-            } catch (NumberFormatException e) {
-                throw new InputError("training setting " + key + " must be a number, got '" + v + "'");
-            }
-        }
+    /** The training rows' fate, for the train stage's stats.json. */
+    private static Map<String, Object> rowStats(int rows, SftPlan plan, int maxSeq) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("rows", rows);
+        m.put("max_seq_len", maxSeq);
+        m.put("truncation", plan.truncation().name().toLowerCase(Locale.ROOT));
+        m.put("too_long_dropped", plan.dropped());
+        m.put("too_long_cut_at_end", plan.cut());
+        m.put("trained", rows - plan.dropped());
+        return m;
+    }
 
-        String text(String key, String def) {
-            Object v = map.get(key);
-            return v == null ? def : v.toString();
-        }
+    @Override
+    public Map<String, Object> lastStats() {
+        return rowStats;
     }
 }

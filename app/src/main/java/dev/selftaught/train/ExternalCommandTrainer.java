@@ -14,10 +14,12 @@ import java.util.Map;
 
 /**
  * Trains by running an external command (TRL, torchtune, axolotl, fairseq2, torchrun, sbatch...).
- * The command is a template run by {@code /bin/sh -c}; the placeholders {@code {data}},
- * {@code {base}}, {@code {output}}, {@code {validation}} and {@code {data_fairseq2}} are replaced by
- * shell-quoted values, and {@code {setting.NAME}} by the job setting NAME. Its stdout and stderr go
- * to a log file; a non-zero exit stops with the log's tail. The trained model's spec is
+ * The command is a template run by {@code /bin/sh -c} in a process group of its own; the
+ * placeholders {@code {data}}, {@code {base}}, {@code {output}}, {@code {validation}} and
+ * {@code {data_fairseq2}} are replaced by shell-quoted values, and {@code {setting.NAME}} by the
+ * job setting NAME, in one pass (values are never re-scanned). Its stdout and stderr go to a log
+ * file; a non-zero exit stops with the log's tail, and so does an exit 0 that left the output
+ * directory empty; a timeout kills the whole process group. The trained model's spec is
  * {@code resultSpec} with {@code {output}} replaced (default {@code embedded:{output}}).
  */
 public final class ExternalCommandTrainer implements TrainerBackend {
@@ -42,18 +44,46 @@ public final class ExternalCommandTrainer implements TrainerBackend {
         this.timeout = timeout;
     }
 
-    /** The command line for a job, placeholders filled (values shell-quoted). */
+    /**
+     * The command line for a job, placeholders filled (values shell-quoted) in one pass over the
+     * template: a substituted value is never scanned again, so a value holding "{output}" or
+     * "$(...)" stays that literal text. A {@code {setting.NAME}} without such a setting is an error;
+     * any other brace text (shell {@code ${VAR}}, awk programs) is left as it is.
+     */
     public String render(TrainJob job) {
-        String c = command;
-        for (var e : job.settings().entrySet()) {
-            c = c.replace("{setting." + e.getKey() + "}", quote(String.valueOf(e.getValue())));
-        }
         Path f2 = job.data().resolveSibling(job.data().getFileName().toString().replace(".jsonl", "_fairseq2.jsonl"));
-        return c.replace("{data}", quote(job.data().toAbsolutePath().toString()))
-                .replace("{data_fairseq2}", quote(f2.toAbsolutePath().toString()))
-                .replace("{base}", quote(job.baseModel()))
-                .replace("{output}", quote(job.outputDir().toAbsolutePath().toString()))
-                .replace("{validation}", quote(job.validation() == null ? "" : job.validation().toAbsolutePath().toString()));
+        Map<String, String> values = Map.of(
+                "data", job.data().toAbsolutePath().toString(),
+                "data_fairseq2", f2.toAbsolutePath().toString(),
+                "base", job.baseModel(),
+                "output", job.outputDir().toAbsolutePath().toString(),
+                "validation", job.validation() == null ? "" : job.validation().toAbsolutePath().toString());
+        StringBuilder out = new StringBuilder(command.length() + 256);
+        int i = 0;
+        while (i < command.length()) {
+            char c = command.charAt(i);
+            int close = c == '{' ? command.indexOf('}', i + 1) : -1;
+            if (close > 0) {
+                String name = command.substring(i + 1, close);
+                String value = values.get(name);
+                if (value == null && name.startsWith("setting.")) {
+                    String key = name.substring("setting.".length());
+                    if (!job.settings().containsKey(key)) {
+                        throw new InputError("train.command uses {" + name + "} but train.settings has no '" + key
+                                + "'; known settings: " + new java.util.TreeSet<>(job.settings().keySet()));
+                    }
+                    value = String.valueOf(job.settings().get(key));
+                }
+                if (value != null) {
+                    out.append(quote(value));
+                    i = close + 1;
+                    continue;
+                }
+            }
+            out.append(c);
+            i++;
+        }
+        return out.toString();
     }
 
     @Override
@@ -63,7 +93,12 @@ public final class ExternalCommandTrainer implements TrainerBackend {
             Files.createDirectories(job.outputDir());
             Files.createDirectories(log.toAbsolutePath().getParent());
             Files.writeString(log, "$ " + line + "\n", StandardCharsets.UTF_8);
-            ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", line)
+            // The command runs in a session (and process group) of its own, so that a timeout can
+            // end it with everything it started, not just /bin/sh.
+            List<String> argv = new ArrayList<>();
+            if (SETSID != null) argv.addAll(List.of(SETSID, "-w"));
+            argv.addAll(List.of("/bin/sh", "-c", line));
+            ProcessBuilder pb = new ProcessBuilder(argv)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             Map<String, String> env = pb.environment();
@@ -71,16 +106,26 @@ public final class ExternalCommandTrainer implements TrainerBackend {
             env.put("SELFTAUGHT_TRAIN_OUTPUT", job.outputDir().toAbsolutePath().toString());
             env.put("SELFTAUGHT_TRAIN_BASE", job.baseModel());
             Process p = pb.start();
-            boolean finished = timeout == null ? waitFor(p) : p.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            boolean finished;
+            try {
+                finished = timeout == null ? waitFor(p) : p.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                killTree(p);
+                throw e;
+            }
             if (!finished) {
-                p.destroyForcibly();
-                throw new TrainingFailed("trainer command timed out after " + timeout + "; log " + log + ":\n" + tail(log, 20));
+                killTree(p);
+                throw new TrainingFailed("trainer command timed out after " + timeout + " (it and every process it started were killed); log " + log + ":\n" + tail(log, 20));
             }
             int code = p.exitValue();
             Files.writeString(log, "[exit code " + code + "]\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
             if (code != 0) {
                 throw new TrainingFailed("trainer command exited with code " + code + "; last lines of " + log + ":\n"
                         + tail(log, 20));
+            }
+            if (expectsFiles() && isEmptyDir(job.outputDir())) {
+                throw new TrainingFailed("trainer command exited with code 0 but wrote nothing to " + job.outputDir().toAbsolutePath()
+                        + " (the {output} directory); check that it saves the model there. Last lines of " + log + ":\n" + tail(log, 20));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run trainer command: " + e.getMessage(), e);
@@ -89,6 +134,49 @@ public final class ExternalCommandTrainer implements TrainerBackend {
             throw new TrainingFailed("interrupted while training");
         }
         return resultSpec.replace("{output}", job.outputDir().toAbsolutePath().toString());
+    }
+
+    /** {@code setsid} when this system has it (Linux: util-linux), else null (then descendants are killed one by one). */
+    private static final String SETSID = java.util.stream.Stream.of("/usr/bin/setsid", "/bin/setsid")
+            .filter(f -> Files.isExecutable(Path.of(f))).findFirst().orElse(null);
+
+    /**
+     * Kills the command's whole process group (with setsid, its PID is the group's id) and every
+     * descendant still known, so nothing it started outlives it.
+     */
+    static void killTree(Process p) {
+        List<ProcessHandle> descendants = p.descendants().toList();
+        if (SETSID != null) {
+            try {
+                Process k = new ProcessBuilder("kill", "-KILL", "--", "-" + p.pid()).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                k.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (IOException e) {
+                // fall back to the handles below
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (ProcessHandle h : descendants) h.destroyForcibly();
+        p.destroyForcibly();
+        try {
+            p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** True when the result spec names a path under {output} (embedded:{output}, ...), not a served model name. */
+    private boolean expectsFiles() {
+        String s = resultSpec.toLowerCase(java.util.Locale.ROOT);
+        return s.contains("{output}") && !s.startsWith("http://") && !s.startsWith("https://");
+    }
+
+    private static boolean isEmptyDir(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return true;
+        try (var files = Files.list(dir)) {
+            return files.findAny().isEmpty();
+        }
     }
 
     private static boolean waitFor(Process p) throws InterruptedException {

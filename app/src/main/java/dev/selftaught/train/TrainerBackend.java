@@ -7,4 +7,12 @@ package dev.selftaught.train;
 public interface TrainerBackend {
     /** Runs the job to completion (resuming if it was interrupted) and returns the model spec of the result. */
     String train(TrainJob job);
+
+    /**
+     * What the last {@link #train} did with the rows (read, dropped or cut for length, ...), for the
+     * train stage's stats.json; empty when the backend cannot tell (an external command).
+     */
+    default java.util.Map<String, Object> lastStats() {
+        return java.util.Map.of();
+    }
 }

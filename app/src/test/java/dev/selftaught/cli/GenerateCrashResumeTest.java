@@ -101,6 +101,10 @@ class GenerateCrashResumeTest {
             assertTrue(last.waitFor(120, TimeUnit.SECONDS));
             assertEquals(0, last.exitValue());
             assertEquals(Files.readString(reference), Files.readString(out), "resumed output equals the uninterrupted run's");
+            try (var files = Files.list(dir)) {
+                List<String> leftovers = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".tmp")).toList();
+                assertEquals(List.of(), leftovers, "the killed runs' temporary files beside the output are gone after the resume");
+            }
 
             // No call stored at a kill was sent again afterwards.
             List<OpenAiTestServer.Logged> log = List.copyOf(server.log);

@@ -79,7 +79,7 @@ class ConfigLoaderTest {
 
     @Test
     void unknownKeyNamesPathAndLine() throws IOException {
-        assertEquals(":4: field 'annotate.sampels': unknown key; known keys here: samples, stop, temperature",
+        assertEquals(":4: field 'annotate.sampels': unknown key; did you mean 'samples'?",
                 error("name: a\nannotate:\n  temperature: 1\n  sampels: 4\n"));
         assertEquals(":2: field 'colour': unknown key; known keys here: annotate, endpoints, mode, name",
                 error("name: a\ncolour: red\n"));

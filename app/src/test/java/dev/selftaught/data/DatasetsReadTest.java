@@ -1,7 +1,6 @@
 package dev.selftaught.data;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.selftaught.llm.ChatMessage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

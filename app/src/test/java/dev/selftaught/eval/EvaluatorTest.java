@@ -3,7 +3,7 @@ package dev.selftaught.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.selftaught.eval.bench.Benchmarks;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.store.CachedModel;
 import dev.selftaught.store.CallStore;
 import org.junit.jupiter.api.Test;

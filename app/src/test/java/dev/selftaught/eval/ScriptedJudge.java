@@ -1,6 +1,6 @@
 package dev.selftaught.eval;
 
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.llm.Completion;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelRequest;

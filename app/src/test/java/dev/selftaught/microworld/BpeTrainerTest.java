@@ -1,7 +1,7 @@
 package dev.selftaught.microworld;
 
 import dev.selftaught.engine.llama2c.Llama2cTokenizer;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

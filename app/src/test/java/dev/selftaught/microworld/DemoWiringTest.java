@@ -1,7 +1,7 @@
 package dev.selftaught.microworld;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.llm.Completion;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelRequest;

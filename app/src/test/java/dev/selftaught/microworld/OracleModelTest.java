@@ -1,6 +1,6 @@
 package dev.selftaught.microworld;
 
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelFactory;
 import dev.selftaught.llm.ModelOptions;

@@ -1,7 +1,7 @@
 package dev.selftaught.microworld;
 
-import dev.selftaught.engine.model.LoadedModel;
-import dev.selftaught.engine.model.ModelLoader;
+import dev.selftaught.engine.load.LoadedModel;
+import dev.selftaught.engine.load.ModelLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,7 +50,7 @@ class SeedPretrainerTest {
                 assertArrayEquals(prompt, java.util.Arrays.copyOf(whole, prompt.length), "prompt is a prefix: " + c);
             }
             var reply = model.complete(dev.selftaught.llm.ModelRequest.chat(
-                    java.util.List.of(dev.selftaught.llm.ChatMessage.user("What is 2 + 3?")), dev.selftaught.llm.SamplingParams.greedy(8)));
+                    java.util.List.of(dev.selftaught.data.ChatMessage.user("What is 2 + 3?")), dev.selftaught.llm.SamplingParams.greedy(8)));
             assertEquals(1, reply.completions().size());
         }
         // no trainer state is left beside the cache entry

@@ -171,7 +171,7 @@ class EndToEndEmbeddedTest {
             assertNotEquals(p.instruction().strip(), p.modifiedInstruction().strip(), p.toString());
         }
 
-        var seedWeights = dev.selftaught.engine.model.ModelLoader.load(Path.of(seedSpec.substring("embedded:".length()))).weights();
+        var seedWeights = dev.selftaught.engine.load.ModelLoader.load(Path.of(seedSpec.substring("embedded:".length()))).weights();
         long benchN = 4L * BENCH_PER_CATEGORY;
         for (int i = 1; i <= ITERATIONS; i++) {
             Path rd = runA.resolve("round-" + i);
@@ -214,7 +214,7 @@ class EndToEndEmbeddedTest {
             } else {
                 assertEquals("embedded:" + rd.resolve("model").toAbsolutePath(), model.path("model").asText());
                 assertEquals(seedSpec, model.path("base").asText(), "every round trains from the seed");
-                var trained = dev.selftaught.engine.model.ModelLoader.load(rd.resolve("model")).weights();
+                var trained = dev.selftaught.engine.load.ModelLoader.load(rd.resolve("model")).weights();
                 assertEquals(seedWeights.config.dim(), trained.config.dim());
                 assertEquals(seedWeights.wq[0].length, trained.wq[0].length);
                 assertFalse(java.util.Arrays.equals(seedWeights.wq[0], trained.wq[0]), "fine-tuning changed the weights");

@@ -51,15 +51,57 @@ class RunConfigTest {
     void unknownKeysAndBadValuesAreInputErrors() throws Exception {
         var e = assertThrows(InputError.class, () -> RunConfig.load(write("models: {seed: s}\nselect: {pool: p}\nannotate: {sampels: 3}\n")));
         assertTrue(e.getMessage().contains("annotate.sampels"), e.getMessage());
-        e = assertThrows(InputError.class, () -> RunConfig.load(write("models: {seed: s}\nselect: {pool: p}\nannotate: {order: sideways}\n")));
-        assertTrue(e.getMessage().contains("annotate.order"), e.getMessage());
+        Path bad = write("models: {seed: s}\nselect: {pool: p}\nannotate: {order: sideways}\n");
+        e = assertThrows(InputError.class, () -> RunConfig.load(bad));
+        assertEquals(bad + ":3: field 'annotate': annotate.order must be both, random or fixed; got 'sideways'", e.getMessage());
         e = assertThrows(InputError.class, () -> RunConfig.load(write("select: {pool: p}\n")));
         assertTrue(e.getMessage().contains("models.seed"), e.getMessage());
     }
 
     @Test
+    void anUnknownKeyAnywhereNamesFileLineAndTheNearestKey() throws Exception {
+        Path f = write("models: {seed: s}\nselect: {pool: p}\nannotate:\n  temperature: 0.7\n  sampels: 3\n");
+        var e = assertThrows(InputError.class, () -> RunConfig.load(f));
+        assertEquals(f + ":5: field 'annotate.sampels': unknown key; did you mean 'samples'?", e.getMessage());
+
+        Path top = write("models: {seed: s}\nselect: {pool: p}\niteratoins: 2\n");
+        e = assertThrows(InputError.class, () -> RunConfig.load(top));
+        assertEquals(top + ":3: field 'iteratoins': unknown key; did you mean 'iterations'?", e.getMessage());
+
+        Path far = write("models: {seed: s}\nselect: {pool: p}\npairs: {colour: red}\n");
+        e = assertThrows(InputError.class, () -> RunConfig.load(far));
+        assertTrue(e.getMessage().startsWith(far + ":3: field 'pairs.colour': unknown key; known keys here: max_tokens, method,"),
+                e.getMessage());
+    }
+
+    @Test
+    void trainSettingsAreCheckedToo() throws Exception {
+        // embedded: a misspelt learning rate is an error, not the default in disguise
+        Path typo = write("models: {seed: s}\nselect: {pool: p}\ntrain:\n  settings:\n    epochs: 2\n    lr_: 1.0e-5\n");
+        var e = assertThrows(InputError.class, () -> RunConfig.load(typo));
+        assertEquals(typo + ":6: field 'train.settings.lr_': unknown training setting; did you mean 'lr'?", e.getMessage());
+        Path epoch = write("models: {seed: s}\nselect: {pool: p}\ntrain: {settings: {epoch: 2}}\n");
+        e = assertThrows(InputError.class, () -> RunConfig.load(epoch));
+        assertTrue(e.getMessage().contains("'train.settings.epoch': unknown training setting; did you mean 'epochs'?"), e.getMessage());
+        // and a value of the wrong type names the setting
+        Path type = write("models: {seed: s}\nselect: {pool: p}\ntrain:\n  settings: {epochs: two}\n");
+        e = assertThrows(InputError.class, () -> RunConfig.load(type));
+        assertTrue(e.getMessage().startsWith(type + ":4: field 'train.settings'") && e.getMessage().contains("epochs must be an integer"),
+                e.getMessage());
+        // external: a setting the command never uses is a typo or a leftover
+        Path unused = write("models: {seed: s}\nselect: {pool: p}\ntrain:\n  backend: external\n"
+                + "  command: 'x {data} --lr {setting.lr}'\n  settings:\n    lr: 1.0e-6\n    lrr: 2\n");
+        e = assertThrows(InputError.class, () -> RunConfig.load(unused));
+        assertEquals(unused + ":8: field 'train.settings.lrr': train.command never uses it (no {setting.lrr} in the command); "
+                + "use it there or remove it", e.getMessage());
+        // every known setting passes
+        assertEquals(0.5, ((Number) RunConfig.load(write("models: {seed: s}\nselect: {pool: p}\n"
+                + "train: {settings: {lr: 0.5, truncation: cut_end, max_seq_len: 64}}\n")).train().settings().get("lr")).doubleValue());
+    }
+
+    @Test
     void overridesAndHashes() throws Exception {
-        Path p = write("models: {seed: s}\nselect: {pool: p}\ntrain: {backend: external, command: 'x {data}', settings: {lr: 1.0e-6}}\n");
+        Path p = write("models: {seed: s}\nselect: {pool: p}\ntrain: {backend: external, command: 'x {data} {setting.lr}', settings: {lr: 1.0e-6}}\n");
         RunConfig a = RunConfig.load(p);
         RunConfig b = RunConfig.load(p, List.of("iterations=2")).config();
         assertEquals(2, b.iterations());

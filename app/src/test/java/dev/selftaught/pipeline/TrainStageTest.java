@@ -55,4 +55,68 @@ class TrainStageTest {
         assertTrue(jobs.isEmpty(), "the trainer is not called on an empty set");
         assertTrue(PipelineIo.readJson(rd.resolve("model.json")).path("note").asText().contains("no training rows"));
     }
+
+    static final Path BASE = Path.of(System.getProperty("shared.data", "../../shared/data"), "llama2c_stories260K", "stories260K.bin");
+
+    /** The real embedded trainer on the stories260K checkpoint with rows longer than max_seq_len. */
+    @Test
+    void overLongRowsAreDroppedOrCutAtTheEndAndCountedInTheStageStats() throws Exception {
+        var model = dev.selftaught.engine.load.ModelLoader.load(BASE);
+        Path rd = dir.resolve("round-1");
+        Files.createDirectories(rd);
+        Files.writeString(rd.resolve("sft.jsonl"), """
+                {"prompt": "Tom ran.", "completion": " He sat."}
+                {"prompt": "Tom ran.", "completion": " He sat down by the big tree and looked at the sky for a long time."}
+                """);
+        var rows = dev.selftaught.train.TrainRows.read(rd.resolve("sft.jsonl"), model.tokenizer(),
+                dev.selftaught.engine.chat.DefaultChatTemplate.INSTANCE);
+        int shortLen = rows.get(0).length(), longLen = rows.get(1).length();
+        assertTrue(longLen > shortLen + 4 && rows.get(1).prompt().length < shortLen, shortLen + " " + longLen);
+        int maxSeq = shortLen - 1; // the short row fits exactly; the long one does not
+
+        var drop = new TrainSettings("embedded", null, null, "seed", null, 0,
+                Map.of("max_seq_len", maxSeq, "epochs", 1, "threads", 1, "batch_tokens", 64));
+        new TrainStage(drop, new dev.selftaught.train.EmbeddedTrainer()).runInto(rd, "embedded:" + BASE, false);
+        var stats = PipelineIo.readJson(rd.resolve("train").resolve(TrainStage.STATS));
+        assertEquals(2, stats.path("rows").asInt());
+        assertEquals("drop", stats.path("truncation").asText());
+        assertEquals(1, stats.path("too_long_dropped").asInt());
+        assertEquals(0, stats.path("too_long_cut_at_end").asInt());
+        assertEquals(1, stats.path("trained").asInt());
+        assertEquals(maxSeq, stats.path("max_seq_len").asInt());
+        // the stats file is one of the stage's recorded outputs
+        assertTrue(PipelineIo.readJson(rd.resolve("train").resolve("done")).path("outputs").has(TrainStage.STATS));
+
+        var cut = new TrainSettings("embedded", null, null, "seed", null, 0,
+                Map.of("max_seq_len", maxSeq, "epochs", 1, "threads", 1, "batch_tokens", 64, "truncation", "cut_end"));
+        new TrainStage(cut, new dev.selftaught.train.EmbeddedTrainer()).runInto(rd, "embedded:" + BASE, true);
+        stats = PipelineIo.readJson(rd.resolve("train").resolve(TrainStage.STATS));
+        assertEquals(0, stats.path("too_long_dropped").asInt());
+        assertEquals(1, stats.path("too_long_cut_at_end").asInt());
+        assertEquals(2, stats.path("trained").asInt());
+
+        // nothing left to train on: one clear error saying what to change
+        var tiny = new TrainSettings("embedded", null, null, "seed", null, 0, Map.of("max_seq_len", 3, "threads", 1));
+        var e = assertThrows(dev.selftaught.data.InputError.class,
+                () -> new TrainStage(tiny, new dev.selftaught.train.EmbeddedTrainer()).runInto(rd, "embedded:" + BASE, true));
+        assertTrue(e.getMessage().contains("all 2 rows are longer than max_seq_len (3 tokens)")
+                && e.getMessage().contains("truncation: cut_end"), e.getMessage());
+    }
+
+    @Test
+    void theEmbeddedTrainerRefusesAMisspeltSettingWithASuggestion() throws Exception {
+        Path rd = dir.resolve("round-1");
+        Files.createDirectories(rd);
+        Files.writeString(rd.resolve("sft.jsonl"), "{\"prompt\": \"a\", \"completion\": \"b\"}\n");
+        var s = new TrainSettings("embedded", null, null, "seed", null, 0, Map.of("learning_rat", 1e-3));
+        var e = assertThrows(dev.selftaught.data.InputError.class,
+                () -> new TrainStage(s, new dev.selftaught.train.EmbeddedTrainer()).runInto(rd, "embedded:" + BASE, false));
+        assertEquals("unknown training setting 'learning_rat'; known keys here: " + String.join(", ",
+                dev.selftaught.train.EmbeddedTrainSettings.KEYS.stream().sorted().toList()), e.getMessage());
+        var s2 = new TrainSettings("embedded", null, null, "seed", null, 0, Map.of("warmpu", 3));
+        e = assertThrows(dev.selftaught.data.InputError.class,
+                () -> new TrainStage(s2, new dev.selftaught.train.EmbeddedTrainer()).runInto(rd, "embedded:" + BASE, false));
+        assertEquals("unknown training setting 'warmpu'; did you mean 'warmup'?", e.getMessage());
+        assertFalse(Files.exists(rd.resolve("train").resolve("done")), "nothing marked done");
+    }
 }

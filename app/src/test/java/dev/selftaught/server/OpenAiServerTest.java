@@ -2,7 +2,7 @@ package dev.selftaught.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.selftaught.data.Json;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelFactory;
 import dev.selftaught.llm.ModelOptions;

@@ -1,6 +1,6 @@
 package dev.selftaught.store;
 
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.llm.ModelOptions;
 import dev.selftaught.llm.ModelException;
 import dev.selftaught.llm.ModelRequest;

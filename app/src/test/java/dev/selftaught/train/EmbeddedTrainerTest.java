@@ -3,8 +3,8 @@ package dev.selftaught.train;
 import dev.selftaught.cli.Main;
 import dev.selftaught.data.InputError;
 import dev.selftaught.engine.model.LlamaWeights;
-import dev.selftaught.engine.model.LoadedModel;
-import dev.selftaught.engine.model.ModelLoader;
+import dev.selftaught.engine.load.LoadedModel;
+import dev.selftaught.engine.load.ModelLoader;
 import dev.selftaught.engine.train.LoraAdapter;
 import dev.selftaught.engine.train.PeftAdapter;
 import dev.selftaught.engine.train.Params;
@@ -54,7 +54,7 @@ class EmbeddedTrainerTest {
         EmbeddedModel model = new EmbeddedModel(m, out, 2);
         String text = model.complete(ModelRequest.completion("Tom had a red kite.", SamplingParams.greedy(16))).texts().get(0);
         assertTrue(text.startsWith(" The sky was green and the cat sang."), text);
-        String chat = model.complete(ModelRequest.chat(List.of(new dev.selftaught.llm.ChatMessage("user", "Who is Lily?")),
+        String chat = model.complete(ModelRequest.chat(List.of(new dev.selftaught.data.ChatMessage("user", "Who is Lily?")),
                 SamplingParams.greedy(16))).texts().get(0);
         assertTrue(chat.startsWith("Lily is a big blue fish."), chat);
     }

@@ -2,7 +2,7 @@ package dev.selftaught.eval.bench;
 
 import dev.selftaught.data.InputError;
 import dev.selftaught.eval.PairwiseItem;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

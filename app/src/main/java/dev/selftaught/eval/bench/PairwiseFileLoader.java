@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.selftaught.data.InputError;
 import dev.selftaught.eval.PairwiseItem;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 
 import java.io.IOException;
 import java.io.InputStream;

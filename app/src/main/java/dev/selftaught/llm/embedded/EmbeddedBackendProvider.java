@@ -1,9 +1,9 @@
 package dev.selftaught.llm.embedded;
 
 import dev.selftaught.data.InputError;
-import dev.selftaught.engine.model.LoadedModel;
+import dev.selftaught.engine.load.LoadedModel;
 import dev.selftaught.engine.model.ModelFormatException;
-import dev.selftaught.engine.model.ModelLoader;
+import dev.selftaught.engine.load.ModelLoader;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelBackendProvider;
 import dev.selftaught.llm.ModelOptions;

@@ -6,9 +6,11 @@ import dev.selftaught.engine.generate.GenerationRequest;
 import dev.selftaught.engine.generate.GenerationResult;
 import dev.selftaught.engine.generate.Generator;
 import dev.selftaught.engine.generate.SamplingConfig;
-import dev.selftaught.engine.model.LoadedModel;
+import dev.selftaught.engine.load.LoadedModel;
 import dev.selftaught.engine.tokenizer.Tokenizer;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
+import dev.selftaught.engine.generate.LogitRules;
+import dev.selftaught.llm.InvalidModelRequestException;
 import dev.selftaught.llm.Completion;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelException;
@@ -43,6 +45,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * prompt is BOS alone). Sample {@code i} is seeded with {@link SamplingParams#sampleSeed(int)}, so
  * a seeded request gives the same completions whatever else is decoded with it. Usage counts the
  * prompt's tokens once and every generated token, including a final stop token.
+ *
+ * <p>Besides the common sampling fields, {@link SamplingParams#extra()} may carry vLLM's and
+ * OpenAI's {@code repetition_penalty}, {@code presence_penalty}, {@code frequency_penalty},
+ * {@code min_tokens}, {@code stop_token_ids} and {@code ignore_eos} (see {@link LogitRules}); any
+ * other extra field is refused with {@link InvalidModelRequestException} rather than ignored.
  */
 public final class EmbeddedModel implements LanguageModel {
     /** Sequences decoded together; more wait in the generator's queue. */
@@ -128,6 +135,17 @@ public final class EmbeddedModel implements LanguageModel {
     }
 
     @Override
+    public CompletableFuture<ModelResponse> submit(ModelRequest request, StreamListener listener) {
+        return start(request, listener);
+    }
+
+    @Override
+    public boolean healthy() { return generator.healthy(); }
+
+    /** Tokens the engine has sampled so far over all requests (for load tests and benchmarks). */
+    public long tokensSampled() { return generator.tokensSampled(); }
+
+    @Override
     public ModelStats stats() {
         return new ModelStats(calls.get(), 0, failures.get(), promptTokens.get(), completionTokens.get(), null, 0);
     }
@@ -148,18 +166,22 @@ public final class EmbeddedModel implements LanguageModel {
         }
         int context = model.config().maxSeqLen();
         if (prompt.length >= context) {
-            throw new ModelException("prompt of " + prompt.length + " tokens does not fit the model's context of "
-                    + context + " tokens", false);
+            throw new InvalidModelRequestException("This model's maximum context length is " + context + " tokens; the prompt has "
+                    + prompt.length + " tokens, and at least one more is needed for the answer. Shorten the "
+                    + (request.isChat() ? "messages" : "prompt") + ".", request.isChat() ? "messages" : "prompt", "context_length_exceeded");
         }
         SamplingConfig cfg = new SamplingConfig((float) p.temperature(), p.topK(), (float) p.topP(), (float) p.minP());
-        List<CompletableFuture<GenerationResult>> samples = new ArrayList<>();
+        Extras x = Extras.of(p.extra(), tokenizer.stopIds(), model.config().vocabSize());
+        List<GenerationRequest> reqs = new ArrayList<>();
         for (int i = 0; i < p.n(); i++) {
             Long seed = p.sampleSeed(i);
             long s = seed != null ? seed : unseeded.nextLong();
             final int index = i;
             GenerationRequest.Listener l = listener == null ? null : delta -> listener.onText(index, delta);
-            samples.add(generator.submit(new GenerationRequest(prompt, cfg, p.maxTokens(), s, tokenizer.stopIds(), p.stop(), l)));
+            reqs.add(new GenerationRequest(prompt, cfg, p.maxTokens(), s, x.stopIds(), p.stop(), l, x.rules()));
         }
+        // The n samples share one prefill of the prompt (the others copy its KV cache).
+        List<CompletableFuture<GenerationResult>> samples = generator.submitSamePrompt(reqs);
         CompletableFuture<ModelResponse> all = CompletableFuture.allOf(samples.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<Completion> completions = new ArrayList<>();
             long generated = 0;
@@ -170,7 +192,16 @@ public final class EmbeddedModel implements LanguageModel {
             }
             return new ModelResponse(completions, new Usage(prompt.length, generated));
         });
-        return all.whenComplete((resp, err) -> {
+        // Cancelling the request's future (its client went away) cancels every sample in the engine.
+        CompletableFuture<ModelResponse> result = new CompletableFuture<>();
+        result.whenComplete((r, e) -> {
+            if (result.isCancelled()) for (CompletableFuture<GenerationResult> f : samples) f.cancel(true);
+        });
+        all.whenComplete((resp, err) -> {
+            if (resp != null) result.complete(resp);
+            else result.completeExceptionally(err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err);
+        });
+        result.whenComplete((resp, err) -> {
             if (resp != null) {
                 calls.incrementAndGet();
                 promptTokens.addAndGet(resp.usage().promptTokens());
@@ -179,6 +210,61 @@ public final class EmbeddedModel implements LanguageModel {
                 failures.incrementAndGet();
             }
         });
+        return result; // itself, not a dependent stage: cancelling it must reach the samples
+    }
+
+    /** The extra sampling fields this backend implements, checked. */
+    record Extras(int[] stopIds, LogitRules rules) {
+        static Extras of(java.util.Map<String, Object> extra, int[] eos, int vocab) {
+            float rep = 1f, presence = 0f, frequency = 0f;
+            int minTokens = 0;
+            boolean ignoreEos = false;
+            List<Integer> stopTokenIds = List.of();
+            for (var e : extra.entrySet()) {
+                String k = e.getKey();
+                Object v = e.getValue();
+                switch (k) {
+                    case "repetition_penalty" -> rep = number(k, v);
+                    case "presence_penalty" -> presence = number(k, v);
+                    case "frequency_penalty" -> frequency = number(k, v);
+                    case "min_tokens" -> minTokens = (int) number(k, v);
+                    case "ignore_eos" -> {
+                        if (!(v instanceof Boolean b)) throw bad(k, k + " must be a boolean");
+                        ignoreEos = b;
+                    }
+                    case "stop_token_ids" -> {
+                        if (!(v instanceof List<?> list)) throw bad(k, k + " must be a list of token ids");
+                        List<Integer> ids = new ArrayList<>();
+                        for (Object o : list) {
+                            if (!(o instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < 0 || n.intValue() >= vocab) {
+                                throw bad(k, k + " must hold token ids in [0, " + vocab + "), got " + o);
+                            }
+                            ids.add(n.intValue());
+                        }
+                        stopTokenIds = ids;
+                    }
+                    default -> throw bad(k, k + " is not supported by the embedded engine");
+                }
+            }
+            int[] base = ignoreEos ? new int[0] : eos;
+            int[] stops = java.util.stream.IntStream.concat(Arrays.stream(base), stopTokenIds.stream().mapToInt(Integer::intValue))
+                    .distinct().toArray();
+            try {
+                return new Extras(stops, new LogitRules(rep, presence, frequency, minTokens, null));
+            } catch (IllegalArgumentException ex) {
+                String field = ex.getMessage().split(" ")[0];
+                throw bad(field, ex.getMessage());
+            }
+        }
+
+        private static float number(String k, Object v) {
+            if (!(v instanceof Number n) || !Double.isFinite(n.doubleValue())) throw bad(k, k + " must be a finite number");
+            return n.floatValue();
+        }
+
+        private static InvalidModelRequestException bad(String param, String message) {
+            return new InvalidModelRequestException(message, param, "invalid_value");
+        }
     }
 
     private static ModelException asModelException(Throwable t) {

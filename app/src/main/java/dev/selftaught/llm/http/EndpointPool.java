@@ -37,7 +37,14 @@ final class EndpointPool {
         }
 
         @Override
-        public String toString() { return base.toString(); }
+        public String toString() { return display(base); }
+    }
+
+    /** A base URL fit for messages and logs: scheme, host, port and path, never user info or query. */
+    static String display(URI u) {
+        String host = u.getHost();
+        if (host != null && host.indexOf(':') >= 0 && !host.startsWith("[")) host = "[" + host + "]";
+        return u.getScheme() + "://" + host + (u.getPort() > 0 ? ":" + u.getPort() : "") + (u.getRawPath() == null ? "" : u.getRawPath());
     }
 
     private final List<Endpoint> endpoints = new ArrayList<>();

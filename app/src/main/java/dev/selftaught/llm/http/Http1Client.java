@@ -18,19 +18,38 @@ final class Http1Client implements AutoCloseable {
     private static final long MAX_IDLE_NANOS = 20_000_000_000L;
 
     private final ConcurrentHashMap<URI, ConcurrentLinkedDeque<Http1Connection>> idle = new ConcurrentHashMap<>();
+    private final long maxResponseBytes;
+    private final HttpProxies proxies;
+    private final javax.net.ssl.SSLSocketFactory tls;
     private volatile boolean closed;
+
+    /**
+     * A client refusing responses over {@code maxResponseBytes} (before and after gzip decoding),
+     * using {@code proxies}, with TLS sockets from {@code tls} (null: the JDK default).
+     */
+    Http1Client(long maxResponseBytes, HttpProxies proxies, javax.net.ssl.SSLSocketFactory tls) {
+        if (maxResponseBytes <= 0) throw new IllegalArgumentException("max response bytes must be > 0");
+        this.maxResponseBytes = maxResponseBytes;
+        this.proxies = proxies;
+        this.tls = tls;
+    }
+
+    /** Opens a new connection to {@code base} (through its proxy, if any), not pooled. */
+    Http1Connection open(URI base, long deadlineNanos) throws IOException {
+        return Http1Connection.open(base, proxies.proxyFor(base), maxResponseBytes, tls, deadlineNanos);
+    }
 
     /**
      * POSTs {@code body} to {@code base + path}. A reused keep-alive connection that the server
      * had already closed (error before any byte of a response) is retried once on a new one.
      */
     Http1Connection.Response post(URI base, String path, String extraHeaders, byte[] body, long deadlineNanos) throws IOException {
-        String host = base.getHost() + (base.getPort() > 0 ? ":" + base.getPort() : "");
+        String host = Http1Connection.hostHeader(base);
         String fullPath = base.getRawPath() + path;
         ConcurrentLinkedDeque<Http1Connection> pool = idle.computeIfAbsent(base, k -> new ConcurrentLinkedDeque<>());
         Http1Connection c = pollFresh(pool);
         boolean reused = c != null;
-        if (c == null) c = Http1Connection.open(base, deadlineNanos);
+        if (c == null) c = open(base, deadlineNanos);
         try {
             Http1Connection.Response r = c.post(host, fullPath, extraHeaders, body, deadlineNanos);
             giveBack(pool, c);
@@ -39,7 +58,7 @@ final class Http1Client implements AutoCloseable {
             c.close();
             if (!reused || !c.nothingRead() || e instanceof java.net.http.HttpTimeoutException) throw e;
         }
-        Http1Connection fresh = Http1Connection.open(base, deadlineNanos);
+        Http1Connection fresh = open(base, deadlineNanos);
         try {
             Http1Connection.Response r = fresh.post(host, fullPath, extraHeaders, body, deadlineNanos);
             giveBack(pool, fresh);

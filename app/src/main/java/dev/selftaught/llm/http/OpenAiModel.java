@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
+import dev.selftaught.data.InputError;
 import dev.selftaught.llm.Completion;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelException;
@@ -26,6 +27,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -47,11 +49,10 @@ public final class OpenAiModel implements LanguageModel {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
 
     private final String modelName;
-    private final String apiKey; // never logged, never part of identity() or toString()
     private final ModelOptions options;
     private final EndpointPool pool;
-    private final Http1Client client = new Http1Client();
-    private final String authHeader; // "Authorization: Bearer ...\r\n" or ""
+    private final Http1Client client;
+    private final String[] authHeaders; // per endpoint index: "Authorization: ...\r\n" or ""; never logged
     private final RateLimiter requestLimiter;
     private final RateLimiter tokenLimiter;
 
@@ -62,36 +63,135 @@ public final class OpenAiModel implements LanguageModel {
     private final LongAdder completionTokens = new LongAdder();
     private final DoubleAdder cost = new DoubleAdder();
 
+    /**
+     * A model over {@code endpoints}, sending {@code apiKey} (null: none) to every one of them, with
+     * the proxies of the environment. The key rules of {@link #open} apply (no key over plain http
+     * to a non-loopback host unless the options allow it).
+     */
     public OpenAiModel(List<URI> endpoints, String modelName, String apiKey, ModelOptions options) {
+        this(endpoints, modelName, Collections.nCopies(endpoints.size(), apiKey), options, HttpProxies.fromEnv(System.getenv()), null);
+    }
+
+    /** The full form: one key (or null) per endpoint, explicit proxies, TLS sockets from {@code tls} (null: the JDK default). */
+    OpenAiModel(List<URI> endpoints, String modelName, List<String> keys, ModelOptions options, HttpProxies proxies,
+                javax.net.ssl.SSLSocketFactory tls) {
         if (modelName == null || modelName.isBlank()) throw new IllegalArgumentException("model name is required");
         this.modelName = modelName;
-        this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey;
         this.options = options;
+        this.client = new Http1Client(options.maxResponseBytes(), proxies, tls);
+        List<URI> bases = new ArrayList<>();
+        for (URI u : endpoints) bases.add(withoutQuery(u));
+        this.authHeaders = new String[bases.size()];
+        for (int i = 0; i < bases.size(); i++) {
+            authHeaders[i] = authHeader(bases.get(i), keys.get(i), options, proxies);
+        }
         Duration cooldown = clamp(options.retryDelay().multipliedBy(10), Duration.ofMillis(10), Duration.ofSeconds(5));
-        this.pool = new EndpointPool(endpoints, options.concurrency(), 3, cooldown, Duration.ofSeconds(60));
-        this.authHeader = this.apiKey == null ? "" : "Authorization: Bearer " + this.apiKey + "\r\n";
+        this.pool = new EndpointPool(bases, options.concurrency(), 3, cooldown, Duration.ofSeconds(60));
         this.requestLimiter = options.requestsPerMinute() > 0 ? new RateLimiter(options.requestsPerMinute()) : null;
         this.tokenLimiter = options.tokensPerMinute() > 0 ? new RateLimiter(options.tokensPerMinute()) : null;
     }
 
-    /** Opens a spec: the API key from the env var named in the options, the model name from the spec, the options or /v1/models. */
+    /**
+     * Opens a spec. Each endpoint gets the API key of the environment variable its URL names
+     * ({@code ?key_env=VAR}), else of {@code options.apiKeyEnv()} when the user gave one, else no
+     * key at all: a key goes only where the user said it should. The model name comes from the
+     * spec, the options or /v1/models.
+     */
     public static OpenAiModel open(ModelSpec.Http spec, ModelOptions options) {
-        String key = options.apiKeyEnv() == null || options.apiKeyEnv().isBlank() ? null : System.getenv(options.apiKeyEnv());
+        return open(spec, options, System::getenv, HttpProxies.fromEnv(System.getenv()));
+    }
+
+    static OpenAiModel open(ModelSpec.Http spec, ModelOptions options, java.util.function.Function<String, String> env, HttpProxies proxies) {
+        List<String> keys = new ArrayList<>();
+        for (URI u : spec.endpoints()) {
+            String own = keyEnvOf(u);
+            String var = own != null ? own : options.apiKeyEnv();
+            if (var == null) {
+                keys.add(null);
+                continue;
+            }
+            String key = env.apply(var);
+            if (key == null || key.isBlank()) {
+                throw new InputError("environment variable " + var + " (named by " + (own != null ? "key_env in the model URL" : "--api-key-env")
+                        + ") is not set or empty; export it with the API key of " + EndpointPool.display(u));
+            }
+            keys.add(key.strip());
+        }
         String name = spec.modelName() != null ? spec.modelName() : options.modelName();
-        if (name == null) name = discoverModelName(spec.endpoints(), key, options.requestTimeout());
-        return new OpenAiModel(spec.endpoints(), name, key, options);
+        OpenAiModel m = new OpenAiModel(spec.endpoints(), name == null ? "?" : name, keys, options, proxies, null);
+        if (name == null) {
+            try {
+                return new OpenAiModel(spec.endpoints(), m.discoverModelName(), keys, options, proxies, null);
+            } finally {
+                m.close();
+            }
+        }
+        return m;
+    }
+
+    /** The environment variable named by a URL's {@code key_env=VAR} query, or null. */
+    static String keyEnvOf(URI u) {
+        String q = u.getQuery();
+        return q != null && q.startsWith("key_env=") ? q.substring("key_env=".length()) : null;
+    }
+
+    private static URI withoutQuery(URI u) {
+        if (u.getRawQuery() == null && u.getRawFragment() == null) return u;
+        try {
+            return new URI(u.getScheme(), u.getRawUserInfo() == null ? null : u.getUserInfo(), u.getHost(), u.getPort(), u.getPath(), null, null);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    /**
+     * The Authorization header for one endpoint: the Bearer key if there is one, else Basic
+     * credentials from the URL's user info, else none. Credentials never travel in clear text over
+     * the network: plain http to a host (or through a proxy) that is not loopback is refused unless
+     * the options allow it ({@code --allow-insecure-key}).
+     */
+    static String authHeader(URI base, String key, ModelOptions options, HttpProxies proxies) {
+        String header;
+        String what;
+        if (key != null && !key.isBlank()) {
+            if (key.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) throw new InputError("the API key for " + EndpointPool.display(base) + " contains control characters");
+            header = "Authorization: Bearer " + key.strip() + "\r\n";
+            what = "an API key";
+        } else if (base.getUserInfo() != null) {
+            header = "Authorization: Basic " + java.util.Base64.getEncoder().encodeToString(base.getUserInfo().getBytes(StandardCharsets.UTF_8)) + "\r\n";
+            what = "the URL's user:password";
+        } else {
+            return "";
+        }
+        if ("http".equalsIgnoreCase(base.getScheme()) && !options.allowInsecureKey()) {
+            URI proxy = proxies.proxyFor(base);
+            String exposed = !isLoopback(base.getHost()) ? base.getHost() : proxy != null && !isLoopback(proxy.getHost()) ? proxy.getHost() : null;
+            if (exposed != null) {
+                throw new InputError("refusing to send " + what + " in clear text over plain http to " + exposed + " (" + EndpointPool.display(base)
+                        + "); use https, or pass --allow-insecure-key if this network is trusted");
+            }
+        }
+        return header;
+    }
+
+    /** Loopback by its literal name or address (no DNS lookup: a name is only trusted as "localhost"). */
+    static boolean isLoopback(String host) {
+        String h = host.toLowerCase(java.util.Locale.ROOT);
+        if (h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);
+        if (h.equals("localhost") || h.endsWith(".localhost")) return true;
+        if (h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}")) return true;
+        return h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
     }
 
     /** The first model that GET {base}/models lists, asking each endpoint in turn. */
-    static String discoverModelName(List<URI> endpoints, String apiKey, Duration timeout) {
+    String discoverModelName() {
         List<String> problems = new ArrayList<>();
-        String auth = apiKey == null ? "" : "Authorization: Bearer " + apiKey + "\r\n";
-        for (URI base : endpoints) {
-            String where = base + "/models";
-            long deadline = System.nanoTime() + clamp(timeout, Duration.ofSeconds(1), Duration.ofSeconds(60)).toNanos();
-            try (Http1Connection c = Http1Connection.open(base, deadline)) {
-                String host = base.getHost() + (base.getPort() > 0 ? ":" + base.getPort() : "");
-                Http1Connection.Response r = c.exchange("GET", host, base.getRawPath() + "/models", auth, null, deadline);
+        for (EndpointPool.Endpoint ep : pool.endpoints()) {
+            URI base = ep.base;
+            String where = EndpointPool.display(base) + "/models";
+            long deadline = System.nanoTime() + clamp(options.requestTimeout(), Duration.ofSeconds(1), Duration.ofSeconds(60)).toNanos();
+            try (Http1Connection c = client.open(base, deadline)) {
+                Http1Connection.Response r = c.exchange("GET", Http1Connection.hostHeader(base), base.getRawPath() + "/models", authHeaders[ep.index], null, deadline);
                 if (r.status() != 200) {
                     problems.add(where + " answered HTTP " + r.status());
                     continue;
@@ -147,8 +247,7 @@ public final class OpenAiModel implements LanguageModel {
                 try {
                     out.add(f.get());
                 } catch (java.util.concurrent.ExecutionException e) {
-                    if (e.getCause() instanceof ModelException me) throw me;
-                    throw new ModelException(String.valueOf(e.getCause()), false, e.getCause());
+                    throw ModelException.of(e.getCause());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new ModelException("interrupted", false, e);
@@ -218,17 +317,21 @@ public final class OpenAiModel implements LanguageModel {
     }
 
     private ParsedResponse attempt(EndpointPool.Endpoint ep, String path, byte[] body, boolean chat) throws AttemptFailure {
-        String where = ep.base + path;
+        String where = EndpointPool.display(ep.base) + path;
         long deadline = System.nanoTime() + options.requestTimeout().toNanos();
         Http1Connection.Response resp;
         try {
-            resp = client.post(ep.base, path, authHeader, body, deadline);
+            resp = client.post(ep.base, path, authHeaders[ep.index], body, deadline);
         } catch (HttpTimeoutException e) {
             throw new AttemptFailure(where + ": no answer within " + options.requestTimeout().toMillis() + " ms", true, true, null, e);
         } catch (ConnectException e) {
             throw new AttemptFailure(where + ": cannot connect (" + e.getMessage() + ")", true, true, null, e);
         } catch (IOException e) {
             throw new AttemptFailure(where + ": connection failed (" + e + ")", true, true, null, e);
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            // A hostile or broken server must cost one failed call, not the process: the cause is
+            // kept in the message (it reaches the call store and the output row).
+            throw new AttemptFailure(where + ": response could not be handled (" + e + ")", false, true, null, e);
         }
         int status = resp.status();
         if (status != 200) {

@@ -12,7 +12,7 @@ import dev.selftaught.engine.chat.ChatTemplate;
 import dev.selftaught.engine.chat.DefaultChatTemplate;
 import dev.selftaught.engine.llama2c.Llama2cCheckpoint;
 import dev.selftaught.engine.model.LlamaWeights;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelException;
 import dev.selftaught.llm.ModelFactory;

@@ -2,7 +2,7 @@ package dev.selftaught.llm.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.selftaught.data.InputError;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelException;
 import dev.selftaught.llm.ModelFactory;

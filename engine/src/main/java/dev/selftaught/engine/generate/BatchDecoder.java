@@ -27,6 +27,8 @@ public final class BatchDecoder {
     // Row plan of the current step, sized for the transformer's row budget.
     private final int[] slots, tokens, positions, logitRows;
     private final Sequence[] logitSeq;
+    /** Tokens sampled so far, over all sequences (readable from any thread). */
+    private final java.util.concurrent.atomic.AtomicLong sampled = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param tokenizer    turns tokens into text; null decodes tokens only (texts stay empty)
@@ -51,22 +53,50 @@ public final class BatchDecoder {
 
     /** Queues a sequence; it joins at the next {@link #step}. {@code onDone} runs when it ends. */
     public Sequence add(GenerationRequest request, Consumer<Sequence> onDone) {
+        return add(request, onDone, null);
+    }
+
+    /**
+     * Queues a sequence whose prompt equals {@code leader}'s (added before it): it reuses the
+     * leader's prefill (KV positions copied) instead of computing it again, when the leader is
+     * still running by then; otherwise it prefills by itself. Sampling is its own either way.
+     */
+    public Sequence add(GenerationRequest request, Consumer<Sequence> onDone, Sequence leader) {
         Sequence s = new Sequence(request, tokenizer, onDone);
+        if (leader != null) {
+            if (!java.util.Arrays.equals(leader.request.prompt(), request.prompt())) {
+                throw new IllegalArgumentException("a sequence can only share the prefill of one with the same prompt");
+            }
+            s.leader = leader;
+        }
         waiting.add(s);
         return s;
     }
 
     public Sequence add(GenerationRequest request) { return add(request, null); }
 
+    /** Tokens sampled so far over all sequences; safe to read from any thread. */
+    public long tokensSampled() { return sampled.get(); }
+
     /** Sequences being decoded or waiting. */
     public int pending() { return active.size() + waiting.size(); }
 
     public boolean idle() { return pending() == 0; }
 
-    /** Runs one forward pass over the batch; returns false if there was nothing to do. */
+    /**
+     * Runs one forward pass over the batch; returns false if there was nothing to do.
+     *
+     * <p>Failures stay as small as they can: a sequence whose sampling fails (non-finite logits,
+     * everything masked) or whose listener throws ends with that error alone; a forward pass that
+     * throws ends the sequences of that pass (their KV-cache contents are no longer trustworthy)
+     * and the decoder goes on with the next ones. Only {@link Error}s other than
+     * {@link OutOfMemoryError} propagate.
+     */
     public boolean step() {
+        dropCancelled();
         admit();
         if (active.isEmpty()) return false;
+        shareLeadersPrefill();
         int budget = model.maxRows();
         int n = 0, nl = 0;
         // Decoding sequences first: one row each, so prefill never stalls running sequences.
@@ -81,7 +111,7 @@ public final class BatchDecoder {
         }
         // Then prompt rows, each prompt as consecutive rows, in arrival order.
         for (Sequence s : active) {
-            if (!s.prefilling() || n >= budget) continue;
+            if (!s.prefilling() || n >= budget || s.leader != null) continue;
             int[] prompt = s.request.prompt();
             int take = Math.min(prompt.length - s.prefilled, budget - n);
             for (int i = 0; i < take; i++) {
@@ -96,20 +126,130 @@ public final class BatchDecoder {
                 logitSeq[nl++] = s;
             }
         }
-        model.forward(n, slots, tokens, positions, logitRows, nl);
+        try {
+            model.forward(n, slots, tokens, positions, logitRows, nl);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // Every sequence with a row in this pass fails; their slots are freed below.
+            RuntimeException err = e instanceof RuntimeException re ? re
+                    : new IllegalStateException("out of memory in the forward pass: " + e.getMessage(), e);
+            for (Sequence s : active) {
+                if (!s.done() && containsSlot(s.slot, n)) s.error = err;
+            }
+            for (int i = 0; i < nl; i++) logitSeq[i] = null;
+            retire();
+            return true;
+        }
         float[] logits = model.logits();
+        sampled.addAndGet(nl);
         for (int i = 0; i < nl; i++) {
             Sequence s = logitSeq[i];
             logitSeq[i] = null;
-            advance(s, sampler.sample(logits, i * vocab, s.request.sampling(), s.rng));
+            try {
+                applyRules(s, logits, i * vocab);
+                advanceOrThrow(s, sampler.sample(logits, i * vocab, s.request.sampling(), s.rng));
+            } catch (RuntimeException e) {
+                // Sampling failed (non-finite logits, all masked) or a streaming listener threw (e.g.
+                // its client went away): that sequence ends with the error; the others go on.
+                s.error = e;
+            }
         }
+        retire();
+        return true;
+    }
+
+    /**
+     * Followers whose leader has cached all of the prompt but its last token copy those positions
+     * and go on with the last token only; followers whose leader is gone prefill by themselves.
+     * Runs before the rows of a step are planned, so only positions already computed are copied.
+     */
+    private void shareLeadersPrefill() {
+        for (Sequence s : active) {
+            Sequence l = s.leader;
+            if (l == null) continue;
+            int shared = s.request.prompt().length - 1;
+            if (l.done() || l.slot < 0 || !active.contains(l)) {
+                s.leader = null; // the leader is gone: prefill alone
+            } else if (l.prefilled >= shared) {
+                if (shared > 0 && s.prefilled < shared) {
+                    model.cache().copyPrefix(l.slot, s.slot, shared);
+                    s.prefilled = shared;
+                    sharedPrefill.addAndGet(shared);
+                }
+                s.leader = null;
+            }
+        }
+    }
+
+    /** Prompt positions copied from a leader instead of computed (readable from any thread). */
+    public long positionsShared() { return sharedPrefill.get(); }
+
+    private final java.util.concurrent.atomic.AtomicLong sharedPrefill = new java.util.concurrent.atomic.AtomicLong();
+
+    private boolean containsSlot(int slot, int n) {
+        for (int r = 0; r < n; r++) if (slots[r] == slot) return true;
+        return false;
+    }
+
+    /** Removes finished sequences from the batch, freeing their slots. */
+    private void retire() {
         active.removeIf(s -> {
             if (!s.done()) return false;
             model.cache().release(s.slot);
-            if (s.onDone != null) s.onDone.accept(s);
+            notifyDone(s);
             return true;
         });
-        return true;
+    }
+
+    /** Cancelled sequences leave before the next pass, waiting or running. */
+    private void dropCancelled() {
+        waiting.removeIf(s -> {
+            if (!s.cancelled()) return false;
+            s.error = new java.util.concurrent.CancellationException("cancelled");
+            notifyDone(s);
+            return true;
+        });
+        for (Sequence s : active) {
+            if (s.cancelled() && !s.done()) s.error = new java.util.concurrent.CancellationException("cancelled");
+        }
+        retire();
+    }
+
+    private void notifyDone(Sequence s) {
+        if (s.onDone == null) return;
+        try {
+            s.onDone.accept(s);
+        } catch (RuntimeException ignored) {
+            // a completion callback must not take the batch down
+        }
+    }
+
+    /** Penalties, min_tokens and the token mask, in {@link LogitRules}' order. */
+    private void applyRules(Sequence s, float[] logits, int off) {
+        LogitRules r = s.request.rules();
+        if (r.none()) return;
+        if (s.seen != null) {
+            float p = r.repetitionPenalty();
+            for (int t = s.seen.nextSetBit(0); t >= 0 && t < vocab; t = s.seen.nextSetBit(t + 1)) {
+                float x = logits[off + t];
+                logits[off + t] = LogitRules.clamp(x > 0 ? x / p : x * p);
+            }
+        }
+        if ((r.presencePenalty() != 0f || r.frequencyPenalty() != 0f) && s.nGenerated > 0) {
+            int[] g = s.generated.clone();
+            java.util.Arrays.sort(g, 0, s.nGenerated);
+            for (int i = 0; i < s.nGenerated; ) {
+                int t = g[i], j = i;
+                while (j < s.nGenerated && g[j] == t) j++;
+                if (t >= 0 && t < vocab) {
+                    logits[off + t] = LogitRules.clamp(logits[off + t] - r.presencePenalty() - r.frequencyPenalty() * (j - i));
+                }
+                i = j;
+            }
+        }
+        if (s.nGenerated < r.minTokens()) {
+            for (int id : s.request.stopIds()) if (id >= 0 && id < vocab) logits[off + id] = Float.NEGATIVE_INFINITY;
+        }
+        if (r.mask() != null) r.mask().apply(s.generated, s.nGenerated, logits, off, vocab);
     }
 
     /** Runs steps until every queued sequence is done. */
@@ -136,24 +276,19 @@ public final class BatchDecoder {
                 continue;
             }
             // Positions fed: the prompt plus every generated token but the last.
-            s.slot = model.cache().allocate((int) Math.min(maxCtx, (long) plen + s.request.maxTokens()));
+            try {
+                s.slot = model.cache().allocate((int) Math.min(maxCtx, (long) plen + s.request.maxTokens()));
+            } catch (RuntimeException | OutOfMemoryError e) {
+                fail(s, new IllegalStateException("no memory for this sequence's KV cache: " + e.getMessage(), e));
+                continue;
+            }
             active.add(s);
         }
     }
 
     private void fail(Sequence s, RuntimeException e) {
         s.error = e;
-        if (s.onDone != null) s.onDone.accept(s);
-    }
-
-    private void advance(Sequence s, int token) {
-        try {
-            advanceOrThrow(s, token);
-        } catch (RuntimeException e) {
-            // A streaming listener threw (e.g. its client went away): that sequence ends with the
-            // error; the others go on.
-            s.error = e;
-        }
+        notifyDone(s);
     }
 
     private void advanceOrThrow(Sequence s, int token) {

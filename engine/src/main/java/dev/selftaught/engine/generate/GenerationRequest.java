@@ -13,9 +13,10 @@ import java.util.List;
  * @param stopIds     token ids that end the sequence (not part of the text)
  * @param stopStrings strings that end the sequence; the text stops before the first one
  * @param listener    receives the text as it is produced (may be null)
+ * @param rules       penalties, min_tokens and a token mask applied before sampling
  */
 public record GenerationRequest(int[] prompt, SamplingConfig sampling, int maxTokens, long seed, int[] stopIds,
-                                List<String> stopStrings, Listener listener) {
+                                List<String> stopStrings, Listener listener, LogitRules rules) {
 
     /**
      * Streaming callback, called on the decoding thread: keep it quick. Throwing an unchecked
@@ -34,6 +35,13 @@ public record GenerationRequest(int[] prompt, SamplingConfig sampling, int maxTo
         stopIds = stopIds == null ? new int[0] : stopIds.clone();
         stopStrings = stopStrings == null ? List.of() : List.copyOf(stopStrings);
         for (String s : stopStrings) if (s.isEmpty()) throw new IllegalArgumentException("stop strings must not be empty");
+        if (rules == null) rules = LogitRules.NONE;
+    }
+
+    /** A request without logit rules. */
+    public GenerationRequest(int[] prompt, SamplingConfig sampling, int maxTokens, long seed, int[] stopIds,
+                             List<String> stopStrings, Listener listener) {
+        this(prompt, sampling, maxTokens, seed, stopIds, stopStrings, listener, LogitRules.NONE);
     }
 
     public static GenerationRequest greedy(int[] prompt, int maxTokens, int[] stopIds) {

@@ -9,6 +9,12 @@ import java.util.random.RandomGenerator;
  * generator. Candidates are visited in a fixed order (probability descending, id ascending), so
  * a given generator state always picks the same token.
  *
+ * <p>Robust to any logits: the temperature divides {@code logit - max} in double precision, so a
+ * tiny temperature sharpens to the top token instead of overflowing; tokens whose logit is
+ * {@code -inf} (masked, see {@link TokenMask}) are never chosen. Logits that are NaN or
+ * {@code +inf}, or a row where every token is masked, throw {@link SamplingException}: that
+ * sequence fails with a clear message, the others go on.
+ *
  * <p>Holds scratch buffers of the vocabulary size; one instance per decoding thread.
  */
 public final class Sampler {
@@ -26,6 +32,7 @@ public final class Sampler {
 
     /** Chooses a token from {@code logits[off .. off+vocab)}. {@code rng} is unused when greedy. */
     public int sample(float[] logits, int off, SamplingConfig cfg, RandomGenerator rng) {
+        checkFinite(logits, off);
         if (cfg.greedy()) return argmax(logits, off, vocab);
         filter(logits, off, cfg);
         float r = (float) rng.nextDouble() * candMass;
@@ -35,6 +42,20 @@ public final class Sampler {
             if (r < cdf) return cand[i];
         }
         return cand[nCand - 1]; // rounding: r at the very top of the mass
+    }
+
+    /** Refuses NaN and +inf anywhere in the row, and a row with no finite logit at all. */
+    private void checkFinite(float[] logits, int off) {
+        boolean any = false;
+        for (int i = 0; i < vocab; i++) {
+            float x = logits[off + i];
+            if (Float.isNaN(x) || x == Float.POSITIVE_INFINITY) {
+                throw new SamplingException("the model produced a non-finite logit (" + x + ") for token " + i
+                        + "; the checkpoint or its inputs are numerically broken");
+            }
+            any |= x != Float.NEGATIVE_INFINITY;
+        }
+        if (!any) throw new SamplingException("every token is masked out (all logits are -inf): nothing can be sampled");
     }
 
     public static int argmax(float[] a, int off, int n) {
@@ -51,12 +72,14 @@ public final class Sampler {
      * {@link #candidate(int)} in visiting order with unnormalised {@link #probability(int)}.
      */
     void filter(float[] logits, int off, SamplingConfig cfg) {
-        float inv = 1f / cfg.temperature();
+        // (logit - max) / T in double: never overflows (|logit - max| < 7e38, 1/T is finite), the
+        // top token gets exp(0) = 1, so the sum is >= 1 and no probability is NaN.
+        double inv = 1.0 / cfg.temperature();
         float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < vocab; i++) max = Math.max(max, logits[off + i] * inv);
+        for (int i = 0; i < vocab; i++) max = Math.max(max, logits[off + i]);
         double sum = 0;
         for (int i = 0; i < vocab; i++) {
-            float p = (float) Math.exp(logits[off + i] * inv - max);
+            float p = (float) Math.exp(((double) logits[off + i] - max) * inv);
             probs[i] = p;
             sum += p;
         }

@@ -10,7 +10,9 @@ package dev.selftaught.engine.generate;
  */
 public record SamplingConfig(float temperature, int topK, float topP, float minP) {
     public SamplingConfig {
-        if (!(temperature >= 0)) throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+        if (!(temperature >= 0) || Float.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be 0 or a finite positive number, got " + temperature);
+        }
         if (topK < 0) throw new IllegalArgumentException("top_k must be >= 0, got " + topK);
         if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
         if (!(minP >= 0 && minP < 1)) throw new IllegalArgumentException("min_p must be in [0, 1), got " + minP);

@@ -20,13 +20,38 @@ public final class Sequence {
     int nGenerated;
     GenerationResult result;
     RuntimeException error;
+    /** Set from any thread; the decoder drops the sequence at its next step. */
+    private volatile boolean cancelled;
+    /** Tokens of the prompt and output, for the repetition penalty (null when it is off). */
+    final java.util.BitSet seen;
+    /**
+     * A sequence with the same prompt whose prefill this one reuses (the first sample of the same
+     * request), or null. While the leader has not yet cached the prompt but its last token, this
+     * one waits; then it copies those positions and prefills the last token alone.
+     */
+    Sequence leader;
 
     Sequence(GenerationRequest request, Tokenizer tokenizer, Consumer<Sequence> onDone) {
         this.request = request;
         this.rng = new SplittableRandom(request.seed());
         this.text = new TextAssembler(tokenizer, request.prompt()[request.prompt().length - 1], request.stopStrings(), request.listener());
         this.onDone = onDone;
+        if (request.rules().repetitionPenalty() != 1f) {
+            seen = new java.util.BitSet();
+            for (int t : request.prompt()) if (t >= 0) seen.set(t);
+        } else {
+            seen = null;
+        }
     }
+
+    /**
+     * Asks the decoder to stop this sequence (its client went away): it leaves the batch at the
+     * next step, frees its KV-cache slot, and ends with a {@link java.util.concurrent.CancellationException}.
+     * Safe from any thread; does nothing once the sequence is done.
+     */
+    public void cancel() { cancelled = true; }
+
+    public boolean cancelled() { return cancelled; }
 
     public GenerationRequest request() { return request; }
 
@@ -46,6 +71,7 @@ public final class Sequence {
     void addGenerated(int id) {
         if (nGenerated == generated.length) generated = Arrays.copyOf(generated, generated.length * 2);
         generated[nGenerated++] = id;
+        if (seen != null) seen.set(id);
     }
 
     void finish(GenerationResult.Finish finish) {

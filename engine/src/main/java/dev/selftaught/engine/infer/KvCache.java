@@ -49,6 +49,26 @@ public final class KvCache {
 
     public int capacity(int slot) { return capacity.get(slot); }
 
+    /**
+     * Copies positions {@code [0, positions)} of every layer from one slot to another, so that a
+     * sequence with the same prompt prefix need not compute it again (the {@code n} samples of one
+     * request share their prompt's prefill this way).
+     */
+    public void copyPrefix(int from, int to, int positions) {
+        int capFrom = capacity.get(from), capTo = capacity.get(to);
+        if (positions > capFrom || positions > capTo) {
+            throw new IllegalArgumentException("cannot copy " + positions + " positions between slots of " + capFrom + " and " + capTo);
+        }
+        int kvDim = config.kvDim();
+        for (int l = 0; l < config.nLayers(); l++) {
+            float[] ks = keys.get(from)[l], kd = keys.get(to)[l], vs = values.get(from)[l], vd = values.get(to)[l];
+            for (int d = 0; d < kvDim; d++) { // layout [kvDim][capacity]
+                System.arraycopy(ks, d * capFrom, kd, d * capTo, positions);
+                System.arraycopy(vs, d * capFrom, vd, d * capTo, positions);
+            }
+        }
+    }
+
     float[] keys(int slot, int layer) { return keys.get(slot)[layer]; }
 
     float[] values(int slot, int layer) { return values.get(slot)[layer]; }

@@ -10,7 +10,9 @@ import java.util.SplittableRandom;
  * on completion tokens. Examples are packed into rows of {@code T} tokens in a per-epoch shuffled
  * order; each packed example is its own attention segment with positions restarting at 0, so
  * examples never see each other. Rows are grouped so a micro-batch holds about
- * {@code tokenBudget} tokens; unused row tails are padding (no loss, own segment).
+ * {@code tokenBudget} tokens; unused row tails are padding (no loss, own segment). An example
+ * longer than a row is dropped or has its completion's end cut ({@link Truncation}), counted either
+ * way; its prompt is never shortened.
  */
 public final class SftPlan implements BatchPlan {
     /** One training example; the model learns to produce {@code completion} after {@code prompt}. */
@@ -18,22 +20,49 @@ public final class SftPlan implements BatchPlan {
         public int length() { return prompt.length + completion.length; }
     }
 
+    /**
+     * What happens to an example longer than a row. Never the prompt's start: for a judge the
+     * prompt holds the question and both answers, and a target learned without them teaches a
+     * verdict on text the model never saw.
+     */
+    public enum Truncation {
+        /** Leave the example out (counted in {@link #dropped()}): a judgment cut short loses its verdict. */
+        DROP,
+        /**
+         * Keep the whole prompt and cut the completion's end (counted in {@link #cut()}); the
+         * example is dropped instead when the prompt alone leaves no completion token to learn.
+         */
+        CUT_END
+    }
+
     private final List<TokenBatch> batches = new ArrayList<>();
     private final int seqLen;
-    private int truncated;
+    private final Truncation truncation;
+    private int cut;
+    private int dropped;
+
+    /** Cutting the completion's end of over-long examples (pre-training text: the prompt is just BOS). */
+    public SftPlan(List<Example> examples, int maxSeqLen, int tokenBudget, int epochs, long seed) {
+        this(examples, maxSeqLen, tokenBudget, epochs, seed, Truncation.CUT_END);
+    }
 
     /**
-     * @param maxSeqLen   longest row (the model's context); longer examples lose prompt tokens from the left
+     * @param maxSeqLen   longest row (the model's context); longer examples are handled by {@code truncation}
      * @param tokenBudget tokens per micro-batch (rows × row length)
+     * @param truncation  what happens to an example longer than a row
      */
-    public SftPlan(List<Example> examples, int maxSeqLen, int tokenBudget, int epochs, long seed) {
+    public SftPlan(List<Example> examples, int maxSeqLen, int tokenBudget, int epochs, long seed, Truncation truncation) {
         if (examples.isEmpty()) throw new IllegalArgumentException("no training examples");
+        this.truncation = truncation;
         int longest = 0;
         for (Example e : examples) longest = Math.max(longest, e.length() - 1);
         this.seqLen = Math.max(1, Math.min(maxSeqLen, longest));
         int rowsPerBatch = Math.max(1, tokenBudget / seqLen);
         List<int[][]> fitted = new ArrayList<>();
-        for (Example e : examples) fitted.add(fit(e));
+        for (Example e : examples) {
+            int[][] f = fit(e);
+            if (f != null) fitted.add(f);
+        }
         for (int epoch = 0; epoch < epochs; epoch++) {
             Integer[] order = new Integer[fitted.size()];
             for (int i = 0; i < order.length; i++) order[i] = i;
@@ -59,24 +88,28 @@ public final class SftPlan implements BatchPlan {
         }
     }
 
-    /** Inputs and targets of one example, at most seqLen long: {tokens, targets}. */
+    /** Inputs and targets of one example, at most seqLen long: {tokens, targets}; null when dropped. */
     private int[][] fit(Example e) {
         int[] seq = new int[e.length()];
         System.arraycopy(e.prompt(), 0, seq, 0, e.prompt().length);
         System.arraycopy(e.completion(), 0, seq, e.prompt().length, e.completion().length);
         int firstTarget = Math.max(e.prompt().length, 1); // index in seq of the first token to predict
-        int from = 0, to = seq.length;
-        if (to - from - 1 > seqLen) {
-            truncated++;
-            // drop prompt tokens from the left, keeping at least one context token; then cut the tail
-            from = Math.min(to - 1 - seqLen, firstTarget - 1);
-            if (to - from - 1 > seqLen) to = from + seqLen + 1;
+        int to = seq.length;
+        if (to - 1 > seqLen) {
+            // too long: drop it, or keep the prompt whole and cut the completion's end, as long as
+            // at least one completion token is still predicted
+            if (truncation == Truncation.DROP || firstTarget > seqLen) {
+                dropped++;
+                return null;
+            }
+            cut++;
+            to = seqLen + 1;
         }
-        int n = to - from - 1;
-        int[] tok = Arrays.copyOfRange(seq, from, from + n);
+        int n = to - 1;
+        int[] tok = Arrays.copyOfRange(seq, 0, n);
         int[] tgt = new int[n];
         for (int i = 0; i < n; i++) {
-            int target = from + i + 1;
+            int target = i + 1;
             tgt[i] = target >= firstTarget ? seq[target] : TokenBatch.IGNORE;
         }
         return new int[][] {tok, tgt};
@@ -106,8 +139,17 @@ public final class SftPlan implements BatchPlan {
     /** Row length the plan settled on. */
     public int seqLen() { return seqLen; }
 
-    /** Examples longer than the context, shortened (per epoch counted once). */
-    public int truncated() { return truncated; }
+    /** Examples longer than a row, kept with the completion's end cut (counted once, not per epoch). */
+    public int cut() { return cut; }
+
+    /** Examples longer than a row, left out (counted once, not per epoch). */
+    public int dropped() { return dropped; }
+
+    /** Examples longer than a row: {@link #cut()} + {@link #dropped()}. */
+    public int truncated() { return cut + dropped; }
+
+    /** The policy for over-long examples. */
+    public Truncation truncation() { return truncation; }
 
     @Override public int size() { return batches.size(); }
 

@@ -2,8 +2,8 @@ package dev.selftaught.engine.format;
 
 import de.kherud.llama.LlamaModel;
 import dev.selftaught.engine.format.gguf.GgufCheckpoint;
-import dev.selftaught.engine.model.LoadedModel;
-import dev.selftaught.engine.model.ModelLoader;
+import dev.selftaught.engine.load.LoadedModel;
+import dev.selftaught.engine.load.ModelLoader;
 import dev.selftaught.engine.testutil.LlamaCpp;
 import dev.selftaught.engine.testutil.Stories260K;
 import org.junit.jupiter.api.Test;

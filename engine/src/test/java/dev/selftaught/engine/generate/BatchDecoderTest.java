@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.selftaught.engine.infer.Transformer;
 import dev.selftaught.engine.kernel.ThreadTeam;
-import dev.selftaught.engine.model.LoadedModel;
-import dev.selftaught.engine.model.ModelLoader;
+import dev.selftaught.engine.load.LoadedModel;
+import dev.selftaught.engine.load.ModelLoader;
 import dev.selftaught.engine.testutil.Stories260K;
 import java.util.ArrayList;
 import java.util.List;

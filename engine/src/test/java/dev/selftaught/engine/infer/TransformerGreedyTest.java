@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.selftaught.engine.kernel.ThreadTeam;
-import dev.selftaught.engine.model.LoadedModel;
-import dev.selftaught.engine.model.ModelLoader;
+import dev.selftaught.engine.load.LoadedModel;
+import dev.selftaught.engine.load.ModelLoader;
 import dev.selftaught.engine.testutil.Stories260K;
 import org.junit.jupiter.api.Test;
 

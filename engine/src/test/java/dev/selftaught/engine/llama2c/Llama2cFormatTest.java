@@ -10,9 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.selftaught.engine.model.LlamaConfig;
 import dev.selftaught.engine.model.LlamaWeights;
-import dev.selftaught.engine.model.LoadedModel;
+import dev.selftaught.engine.load.LoadedModel;
 import dev.selftaught.engine.model.ModelFormatException;
-import dev.selftaught.engine.model.ModelLoader;
+import dev.selftaught.engine.load.ModelLoader;
 import dev.selftaught.engine.testutil.Stories260K;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

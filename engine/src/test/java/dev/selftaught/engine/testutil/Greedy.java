@@ -2,7 +2,7 @@ package dev.selftaught.engine.testutil;
 
 import dev.selftaught.engine.infer.Transformer;
 import dev.selftaught.engine.kernel.ThreadTeam;
-import dev.selftaught.engine.model.LoadedModel;
+import dev.selftaught.engine.load.LoadedModel;
 import dev.selftaught.engine.tokenizer.Tokenizer;
 
 import java.io.ByteArrayOutputStream;

@@ -3,7 +3,7 @@ package dev.selftaught.engine.testutil;
 import de.kherud.llama.InferenceParameters;
 import de.kherud.llama.LlamaModel;
 import de.kherud.llama.ModelParameters;
-import dev.selftaught.engine.model.LoadedModel;
+import dev.selftaught.engine.load.LoadedModel;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package dev.selftaught.engine.tokenizer;
 
+import dev.selftaught.engine.format.hf.SentencePieceModelFile;
 import dev.selftaught.engine.llama2c.Llama2cTokenizer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.selftaught.engine.tokenizer;
 
+import dev.selftaught.engine.format.hf.SentencePieceModelFile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;

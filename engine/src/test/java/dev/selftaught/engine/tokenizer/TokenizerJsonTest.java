@@ -1,5 +1,6 @@
 package dev.selftaught.engine.tokenizer;
 
+import dev.selftaught.engine.format.hf.SentencePieceModelFile;
 import dev.selftaught.engine.format.hf.TokenizerJson;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -7,7 +7,7 @@ import dev.selftaught.engine.format.ModelFormatException;
 import dev.selftaught.engine.format.RopeLayout;
 import dev.selftaught.engine.model.LlamaConfig;
 import dev.selftaught.engine.model.LlamaWeights;
-import dev.selftaught.engine.tokenizer.SentencePieceModelFile;
+import dev.selftaught.engine.format.hf.SentencePieceModelFile;
 import dev.selftaught.engine.tokenizer.Tokenizer;
 import dev.selftaught.engine.tokenizer.Vocabulary;
 

@@ -1,5 +1,7 @@
-package dev.selftaught.engine.model;
+package dev.selftaught.engine.load;
 
+import dev.selftaught.engine.model.LlamaConfig;
+import dev.selftaught.engine.model.LlamaWeights;
 import dev.selftaught.engine.chat.ChatTemplate;
 import dev.selftaught.engine.tokenizer.Tokenizer;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.selftaught.llm.generate;
+package dev.selftaught.generate;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -104,7 +104,7 @@ public final class GenerateJob {
             o.putObject("usage").put("prompt_tokens", r.usage().promptTokens()).put("completion_tokens", r.usage().completionTokens());
         } else {
             ModelException e = (ModelException) result;
-            o.put("error", e == null ? "no answer" : e.getMessage());
+            o.put("error", e == null ? "no result was reported for this row (a bug: please report it)" : e.getMessage());
         }
         return o;
     }

@@ -1,4 +1,4 @@
-package dev.selftaught.llm.generate;
+package dev.selftaught.generate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.LongNode;

@@ -1,4 +1,4 @@
-package dev.selftaught.llm;
+package dev.selftaught.data;
 
 import java.util.Objects;
 

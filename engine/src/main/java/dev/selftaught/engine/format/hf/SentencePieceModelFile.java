@@ -1,5 +1,8 @@
-package dev.selftaught.engine.tokenizer;
+package dev.selftaught.engine.format.hf;
 
+import dev.selftaught.engine.tokenizer.SentencePieceTokenizer;
+import dev.selftaught.engine.tokenizer.TokenType;
+import dev.selftaught.engine.tokenizer.Vocabulary;
 import dev.selftaught.engine.format.ModelFormatException;
 
 import java.io.IOException;

@@ -1,7 +1,7 @@
-package dev.selftaught.llm.generate;
+package dev.selftaught.generate;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.selftaught.llm.ChatMessage;
+import dev.selftaught.data.ChatMessage;
 import dev.selftaught.llm.ModelRequest;
 import dev.selftaught.llm.SamplingParams;
 
