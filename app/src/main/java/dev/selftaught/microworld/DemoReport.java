@@ -46,7 +46,7 @@ public final class DemoReport {
     /** The table from the scores under {@code key} ("categories": the frozen benchmark; "fresh_categories": the fresh one). */
     public static String table(List<Map<String, Object>> rounds, List<Map<String, Object>> baselines, String key) {
         StringBuilder sb = new StringBuilder();
-        String head = String.format("%-46s %8s %8s %10s %8s %10s%n", "Judge", "Overall", "Chat", "Chat Hard", "Safety", "Reasoning");
+        String head = String.format("%-56s %8s %8s %10s %8s %10s%n", "Judge", "Overall", "Chat", "Chat Hard", "Safety", "Reasoning");
         sb.append(head).append("-".repeat(head.length() - 1)).append('\n');
         for (Map<String, Object> r : rounds) {
             int round = ((Number) r.get("round")).intValue();
@@ -62,7 +62,7 @@ public final class DemoReport {
         if (r.get("train_rows") instanceof Number n) name += " [" + n + " rows]";
         @SuppressWarnings("unchecked")
         Map<String, Object> c = r.get(key) instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-        sb.append(String.format("%-46s %8s %8s %10s %8s %10s%n", name, pct(c.get("Overall")), pct(c.get("Chat")),
+        sb.append(String.format("%-56s %8s %8s %10s %8s %10s%n", name, pct(c.get("Overall")), pct(c.get("Chat")),
                 pct(c.get("Chat Hard")), pct(c.get("Safety")), pct(c.get("Reasoning"))));
     }
 
