@@ -30,7 +30,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--benchmark", required = true, paramLabel = "FILE|NAME",
             description = "A pairwise file (JSONL/JSON/Parquet with prompt or messages, chosen, rejected, optional subset and id; "
-                    + "RewardBench's published file works as is) or a name: llmbar, llmbar-natural, llmbar-adver-neighbor, "
+                    + "RewardBench's published file works as is; so does RewardBench 2's, scored by its best-of-4 and Ties rules) or a name: llmbar, llmbar-natural, llmbar-adver-neighbor, "
                     + "llmbar-adver-GPTInst, llmbar-adver-GPTOut, llmbar-adver-manual, mtbench-human, faireval, llmeval2, hep, hep-LANG, "
                     + "xstest, hh-harmless, pandalm, rewardbench-local, helpsteer2:[ATTRIBUTE:]FILE; several joined with commas.")
     String benchmark;

@@ -17,19 +17,21 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {
                 "Fine-tune a model on the CPU (pure-Java engine): full fine-tuning or LoRA, loss on the target turn only.",
-                "Rows are JSONL: {\"messages\": [...]} (the last assistant turn is the target; earlier turns are rendered with "
-                        + "the base model's chat template) or {\"prompt\": ..., \"completion\": ...}.",
+                "Rows (JSONL, JSON, Parquet or CSV, optionally .gz) in TRL's shapes: {\"text\": ...} (every token is a target), "
+                        + "{\"messages\": [...]} (the last assistant turn is the target; earlier turns are rendered with "
+                        + "the base model's chat template), {\"prompt\": ..., \"completion\": ...} as strings or as message lists. "
+                        + "Preference rows (prompt/chosen/rejected) are validated but not trained on yet.",
                 "Writes an HF checkpoint (config.json, model.safetensors, tokenizer.json, tokenizer_config.json) to --out, "
                         + "loadable as embedded:OUT; LoRA runs also write the PEFT adapter to OUT/adapter. "
                         + "Run the same command again to resume an interrupted run from OUT/train-state."})
 public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--base", required = true, paramLabel = "SPEC", description = "Model to start from: embedded:PATH or a path (llama2.c .bin, GGUF file, or HF directory).")
     String base;
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training rows (JSONL).")
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training rows: JSONL, JSON, Parquet or CSV (optionally .gz), one TRL shape per row (see above).")
     Path data;
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory for the checkpoint and the resumable training state.")
     Path out;
-    @Option(names = "--validation", paramLabel = "FILE", description = "Validation rows (JSONL); its loss is reported and picks the best checkpoint.")
+    @Option(names = "--validation", paramLabel = "FILE", description = "Validation rows, same formats as --data; its loss is reported and picks the best checkpoint.")
     Path validation;
     @Option(names = "--epochs", defaultValue = "1", description = "Passes over the data (default: ${DEFAULT-VALUE}).")
     int epochs;

@@ -27,7 +27,7 @@ import java.util.Map;
  * @param categories          RewardBench category scores for the categories present
  * @param overall             mean of the categories present; when no RewardBench subset is present,
  *                            the plain mean item score over all items (see {@link #overallBasis})
- * @param overallBasis        "categories" or "items"
+ * @param overallBasis        "categories", "items" or "rewardbench2" (see {@link RewardBench2})
  * @param overallLeaderboard  leaderboard formula with prior sets, or null without prior sets
  * @param parseFailureRate    share of all judge samples without a verdict (NONE)
  * @param unresolvedRate      share of judgments whose final verdict is neither A nor B
@@ -92,6 +92,14 @@ public record EvalResult(List<ItemResult> items, EvalOptions options, Map<String
             overall = items.isEmpty() ? Double.NaN : all / items.size();
             basis = "items";
         }
+        RewardBench2.Scores rb2 = RewardBench2.score(items);
+        if (rb2 != null) {
+            // RewardBench 2 items are groups of pairwise comparisons: score the groups by its rules.
+            subsets.clear();
+            rb2.subsets().forEach((k, v) -> subsets.put(k, new SubsetScore(v, rb2.items().get(k))));
+            overall = rb2.overall();
+            basis = "rewardbench2";
+        }
         Double leaderboard = options.priorSets() != null && !categories.isEmpty()
                 ? RewardBench.leaderboard(categories, options.priorSets()) : null;
         boolean both = options.order() == Order.BOTH;
@@ -136,6 +144,8 @@ public record EvalResult(List<ItemResult> items, EvalOptions options, Map<String
         ObjectNode cats = m.putObject("categories");
         categories.forEach((k, v) -> num(cats, k, v));
         num(m, "overall", overall);
+        RewardBench2.Scores rb2 = RewardBench2.score(items);
+        if (rb2 != null) m.set("rewardbench2", rb2.json());
         m.put("overall_basis", overallBasis);
         if (overallLeaderboard != null) {
             num(m, "overall_leaderboard", overallLeaderboard);

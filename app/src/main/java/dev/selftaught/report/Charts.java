@@ -218,7 +218,10 @@ public final class Charts {
         center(g, String.format(Locale.ROOT, "%,d", value), x + w / 2, top - 6);
     }
 
-    /** Legend at the right; {@code dashed} null draws filled swatches (bars) instead of line samples. */
+    /**
+     * Legend at the right; {@code dashed} null draws filled swatches (bars) instead of line samples.
+     * Long labels (baseline model names) wrap onto further lines instead of being cut off.
+     */
     private static void legend(Graphics2D g, List<String> labels, List<Color> colors, List<Boolean> dashed) {
         int x = W - RIGHT + 24, y = TOP + 10;
         g.setColor(Color.BLACK);
@@ -227,28 +230,55 @@ public final class Charts {
         g.drawString("Legend", x, y);
         g.setFont(f.deriveFont(12f));
         Stroke solid = new BasicStroke(3f);
+        int ly = y + 22;
         for (int i = 0; i < labels.size(); i++) {
-            int ly = y + 22 + i * 22;
             g.setColor(colors.get(i));
             if (dashed == null) { // bar chart: filled swatches
                 g.fillRect(x + 6, ly - 11, 14, 14);
-                g.setColor(Color.BLACK);
-                g.drawString(fit(g, labels.get(i), RIGHT - 64), x + 34, ly);
-                continue;
+            } else {
+                g.setStroke(dashed.get(i) ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[]{6f, 4f}, 0f) : solid);
+                g.draw(new Line2D.Double(x, ly - 4, x + 26, ly - 4));
             }
-            g.setStroke(dashed.get(i) ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[]{6f, 4f}, 0f) : solid);
-            g.draw(new Line2D.Double(x, ly - 4, x + 26, ly - 4));
             g.setColor(Color.BLACK);
-            g.drawString(fit(g, labels.get(i), RIGHT - 64), x + 34, ly);
+            List<String> lines = wrap(g.getFontMetrics(), labels.get(i), LEGEND_TEXT_WIDTH);
+            for (int k = 0; k < lines.size(); k++) g.drawString(lines.get(k), x + 34, ly + 15 * k);
+            ly += 22 + 15 * (lines.size() - 1);
         }
         g.setFont(f);
     }
 
-    private static String fit(Graphics2D g, String s, int width) {
-        FontMetrics fm = g.getFontMetrics();
-        if (fm.stringWidth(s) <= width) return s;
-        while (s.length() > 1 && fm.stringWidth(s + "…") > width) s = s.substring(0, s.length() - 1);
-        return s + "…";
+    /** Room for legend text: from the label's start to 6 pixels before the image's right edge. */
+    static final int LEGEND_TEXT_WIDTH = RIGHT - 24 - 34 - 6;
+
+    /**
+     * {@code s} broken at spaces into lines at most {@code width} wide; a word too wide alone is
+     * broken after its last hyphen that fits, else where it must.
+     */
+    static List<String> wrap(FontMetrics fm, String s, int width) {
+        List<String> lines = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        for (String word : s.split(" ")) {
+            String candidate = line.isEmpty() ? word : line + " " + word;
+            if (fm.stringWidth(candidate) <= width) {
+                line.setLength(0);
+                line.append(candidate);
+                continue;
+            }
+            if (!line.isEmpty()) lines.add(line.toString());
+            line.setLength(0);
+            String w = word;
+            while (fm.stringWidth(w) > width && w.length() > 1) {
+                int cut = w.length() - 1;
+                while (cut > 1 && fm.stringWidth(w.substring(0, cut)) > width) cut--;
+                int hyphen = w.lastIndexOf('-', cut - 1);
+                if (hyphen > 0) cut = hyphen + 1; // model names break best after a hyphen
+                lines.add(w.substring(0, cut));
+                w = w.substring(cut);
+            }
+            line.append(w);
+        }
+        if (!line.isEmpty() || lines.isEmpty()) lines.add(line.toString());
+        return lines;
     }
 
     private static void center(Graphics2D g, String s, double cx, double baseline) {

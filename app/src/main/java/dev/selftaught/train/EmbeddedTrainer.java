@@ -84,7 +84,10 @@ public final class EmbeddedTrainer implements TrainerBackend {
             throw new InputError("cannot load base model " + job.baseModel() + ": " + e.getMessage(), e);
         }
         ChatTemplate template = base.chatTemplate() != null ? base.chatTemplate() : DefaultChatTemplate.INSTANCE;
-        String templateSource = base.chatTemplate() instanceof JinjaChatTemplate j ? j.source() : null;
+        // The checkpoint carries the template its rows were rendered with, so transformers' apply_chat_template
+        // and vLLM's chat endpoint build the prompts it was trained on: the base's own, else ours as Jinja.
+        String templateSource = base.chatTemplate() instanceof JinjaChatTemplate j ? j.source()
+                : base.chatTemplate() == null ? JinjaChatTemplate.DEFAULT_SOURCE : null;
         List<SftPlan.Example> rows = TrainRows.read(job.data(), base.tokenizer(), template);
         List<SftPlan.Example> valRows = job.validation() == null ? null : TrainRows.read(job.validation(), base.tokenizer(), template);
 
@@ -128,7 +131,7 @@ public final class EmbeddedTrainer implements TrainerBackend {
             Files.createDirectories(out);
             Trainer.Result r = trainer.train(plan, val, hook, out.resolve("train-state"), listener);
             LlamaWeights result = trainer.adapter() == null ? weights : trainer.adapter().mergeInto(weights);
-            if (trainer.adapter() != null) PeftAdapter.write(out.resolve("adapter"), trainer.adapter(), job.baseModel());
+            if (trainer.adapter() != null) PeftAdapter.write(out.resolve("adapter"), trainer.adapter(), PeftAdapter.baseModelName(basePath(job.baseModel())));
             HfCheckpoint.write(out, result, base.tokenizer(), templateSource, dtype);
             if (!gguf.isEmpty()) {
                 GgufCheckpoint.write(out.resolve("model-" + gguf + ".gguf"), result, base.tokenizer(), templateSource,

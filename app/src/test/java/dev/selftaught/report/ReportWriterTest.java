@@ -115,7 +115,7 @@ class ReportWriterTest {
         assertArrayEquals(new double[]{0, 20, 40, 60}, Charts.ticks(0, 55, 3));
     }
 
-    private static int distinctColours(BufferedImage img) {
+    static int distinctColours(BufferedImage img) {
         Set<Integer> s = new HashSet<>();
         for (int y = 0; y < img.getHeight(); y += 2) for (int x = 0; x < img.getWidth(); x += 2) s.add(img.getRGB(x, y));
         return s.size();

@@ -282,7 +282,7 @@ class OpenAiServerTest {
     @Test
     void theProjectsOwnHttpClientTalksToTheServer() {
         // The llm branch's OpenAI client: discovers the model name through /v1/models, sends n/seed/stop.
-        ModelOptions opts = new ModelOptions(null, "SELFTAUGHT_TEST_NO_SUCH_ENV", 4, Duration.ofSeconds(20), 0, 0);
+        ModelOptions opts = new ModelOptions(null, null, 4, Duration.ofSeconds(20), 0, 0);
         try (LanguageModel client = ModelFactory.open(server.baseUrl(), opts)) {
             SamplingParams p = params(0.8, 5, 3, 1234L, List.of());
             ModelResponse r = client.complete(ModelRequest.chat(List.of(ChatMessage.user("which is better")), p));

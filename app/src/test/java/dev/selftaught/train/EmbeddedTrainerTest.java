@@ -66,8 +66,11 @@ class EmbeddedTrainerTest {
         t.train(new TrainJob(rows(dir), null, BASE.toString(), out,
                 Map.of("epochs", 10, "lr", 1e-2, "threads", 2, "lora_rank", 4, "lora_targets", "q,k,v,o,down", "gguf", "f32")));
         assertTrue(Files.isRegularFile(out.resolve("adapter/adapter_config.json")));
-        String cfg = Files.readString(out.resolve("adapter/adapter_config.json"));
-        assertTrue(cfg.contains("\"r\": 4") && cfg.contains("\"q_proj\"") && !cfg.contains("gate_proj"), cfg);
+        var cfg = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("adapter/adapter_config.json").toFile());
+        assertEquals(4, cfg.get("r").asInt());
+        assertEquals("[\"q_proj\",\"k_proj\",\"v_proj\",\"o_proj\",\"down_proj\"]", cfg.get("target_modules").toString());
+        // PEFT looks the base up by HF id or directory path, never by our embedded: spec
+        assertEquals(BASE.toAbsolutePath().normalize().toString(), cfg.get("base_model_name_or_path").asText());
         LoadedModel base = ModelLoader.load(BASE);
         LoadedModel saved = ModelLoader.load(out);
         LoraAdapter a = PeftAdapter.read(out.resolve("adapter"), base.config());
@@ -83,6 +86,22 @@ class EmbeddedTrainerTest {
         LoadedModel gguf = ModelLoader.load(out.resolve("model-f32.gguf"));
         List<Params.Param> pg = Params.of(gguf.weights(), gguf.weights());
         for (int i = 0; i < pm.size(); i++) assertArrayEquals(ps.get(i).value(), pg.get(i).value(), 0f, pg.get(i).name());
+
+        // stories260K has no chat template: the checkpoint carries the default one it was trained with,
+        // in tokenizer_config.json and in the GGUF, and both render as DefaultChatTemplate does.
+        String written = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("tokenizer_config.json").toFile()).path("chat_template").asText(null);
+        assertEquals(dev.selftaught.engine.chat.JinjaChatTemplate.DEFAULT_SOURCE, written);
+        try (var g = dev.selftaught.engine.format.gguf.GgufFile.open(out.resolve("model-f32.gguf"))) {
+            assertEquals(written, g.getString("tokenizer.chat_template"));
+        }
+        for (LoadedModel m : List.of(saved, gguf)) {
+            for (var chat : List.of(List.of(new dev.selftaught.engine.chat.ChatTemplate.Turn("system", "Be brief."), new dev.selftaught.engine.chat.ChatTemplate.Turn("user", "Who is Lily?")),
+                    List.of(new dev.selftaught.engine.chat.ChatTemplate.Turn("user", "a\nb"), new dev.selftaught.engine.chat.ChatTemplate.Turn("assistant", "c")))) {
+                for (boolean gen : new boolean[] {true, false}) {
+                    assertEquals(dev.selftaught.engine.chat.DefaultChatTemplate.INSTANCE.render(chat, gen), m.chatTemplate().render(chat, gen));
+                }
+            }
+        }
     }
 
     @Test

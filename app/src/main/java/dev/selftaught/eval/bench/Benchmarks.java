@@ -26,6 +26,7 @@ import java.util.Map;
  *   <tr><td>hh-harmless</td><td>HH-RLHF harmless-base test, multi-turn</td><td>anthropic_hh</td></tr>
  *   <tr><td>pandalm</td><td>PandaLM test set, annotator majority, ties skipped</td><td>pandalm</td></tr>
  *   <tr><td>helpsteer2:[ATTRIBUTE:]FILE</td><td>HelpSteer2 pairs from a downloaded file (see {@link HelpSteer2Loader})</td><td></td></tr>
+ *   <tr><td>FILE</td><td>a pairwise file, or RewardBench 2's published file (recognised by its list-valued chosen; see {@link RewardBench2Loader})</td><td></td></tr>
  *   <tr><td>rewardbench-local</td><td>every RewardBench subset rebuildable from local files: llmbar + hep + xstest</td><td></td></tr>
  * </table>
  */
@@ -60,6 +61,7 @@ public final class Benchmarks {
         }
         Path asFile = Path.of(spec);
         if (!NAMES.containsKey(spec) && (Files.exists(asFile) || spec.contains("/") || spec.contains("."))) {
+            if (Files.isRegularFile(asFile) && RewardBench2Loader.looksLikeRewardBench2(asFile)) return RewardBench2Loader.load(asFile);
             return PairwiseFileLoader.load(asFile);
         }
         Benchmark b = loadNamed(spec, dataDir);

@@ -113,7 +113,7 @@ class EmbeddedModelTest {
         assertEquals(model.complete(reqs.get(0)), got.get(0));
         assertEquals(model.complete(reqs.get(2)), got.get(2));
         assertFalse(errors.get(3).retryable());
-        assertTrue(errors.get(3).getMessage().contains("does not fit"), errors.get(3).getMessage());
+        assertTrue(errors.get(3).getMessage().contains("maximum context length is 512 tokens"), errors.get(3).getMessage());
     }
 
     @Test

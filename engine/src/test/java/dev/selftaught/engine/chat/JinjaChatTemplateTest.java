@@ -115,10 +115,72 @@ class JinjaChatTemplateTest {
         assertThrows(JinjaTemplate.JinjaException.class, () -> JinjaTemplate.parse("{% include 'x' %}"));
     }
 
+    /** Conversations that exercise the default template: system turns, multi-line and odd content, many turns. */
+    static final List<List<ChatTemplate.Turn>> CONVERSATIONS = List.of(
+            CHAT,
+            List.of(new ChatTemplate.Turn("user", "hi")),
+            List.of(new ChatTemplate.Turn("system", "Judge carefully.\nAnswer [[A]] or [[B]]."), new ChatTemplate.Turn("user", "Q?\n\nA: x\nB: y"),
+                    new ChatTemplate.Turn("assistant", "[[A]]")),
+            List.of(new ChatTemplate.Turn("system", ""), new ChatTemplate.Turn("user", "  {{ not a tag }} {% nor this %} 日本 🦙\t"),
+                    new ChatTemplate.Turn("assistant", "\n"), new ChatTemplate.Turn("user", "again")),
+            List.of(new ChatTemplate.Turn("user", "a"), new ChatTemplate.Turn("assistant", "b"), new ChatTemplate.Turn("user", "c"),
+                    new ChatTemplate.Turn("assistant", "d"), new ChatTemplate.Turn("user", "e")));
+
     @Test
     void defaultSourceRendersLikeTheEnginesDefaultTemplate() {
         ChatTemplate jinja = JinjaChatTemplate.defaultTemplate();
         assertEquals("<|user|>\nhi\n<|assistant|>\n", jinja.render(List.of(new ChatTemplate.Turn("user", "hi")), true));
-        for (boolean gen : new boolean[] {true, false}) assertEquals(DefaultChatTemplate.INSTANCE.render(CHAT, gen), jinja.render(CHAT, gen));
+        for (List<ChatTemplate.Turn> chat : CONVERSATIONS) {
+            for (boolean gen : new boolean[] {true, false}) assertEquals(DefaultChatTemplate.INSTANCE.render(chat, gen), jinja.render(chat, gen));
+        }
+    }
+
+    /**
+     * The independent oracle: Python's jinja2 set up as transformers' apply_chat_template sets it up
+     * (sandboxed, trim_blocks, lstrip_blocks, loop controls) renders the written default template to
+     * exactly DefaultChatTemplate's text. Skipped when python3 with jinja2 is not installed.
+     */
+    @Test
+    void defaultSourceRendersTheSameInPythonJinja2AsTransformersUsesIt() throws Exception {
+        String py = """
+                import json, sys
+                try:
+                    from jinja2.sandbox import ImmutableSandboxedEnvironment
+                    from jinja2.ext import loopcontrols
+                except ImportError:
+                    sys.exit(3)
+                job = json.load(sys.stdin)
+                env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+                t = env.from_string(job["template"])
+                out = [t.render(messages=c, add_generation_prompt=g, bos_token="<s>", eos_token="</s>") for c in job["chats"] for g in (True, False)]
+                json.dump(out, sys.stdout)
+                """;
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var job = json.createObjectNode();
+        job.put("template", JinjaChatTemplate.DEFAULT_SOURCE);
+        var chats = job.putArray("chats");
+        for (List<ChatTemplate.Turn> chat : CONVERSATIONS) {
+            var a = chats.addArray();
+            for (ChatTemplate.Turn t : chat) a.addObject().put("role", t.role()).put("content", t.content());
+        }
+        Process p;
+        try {
+            p = new ProcessBuilder("python3", "-c", py).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        } catch (java.io.IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("python3 not found: " + e.getMessage());
+            return;
+        }
+        try (var in = p.getOutputStream()) { in.write(json.writeValueAsBytes(job)); }
+        byte[] out = p.getInputStream().readAllBytes();
+        int code = p.waitFor();
+        org.junit.jupiter.api.Assumptions.assumeTrue(code != 3, "python3 has no jinja2 (Debian: python3-jinja2)");
+        assertEquals(0, code, "python3 jinja2 render failed");
+        var rendered = json.readTree(out);
+        int i = 0;
+        for (List<ChatTemplate.Turn> chat : CONVERSATIONS) {
+            for (boolean gen : new boolean[] {true, false}) {
+                assertEquals(DefaultChatTemplate.INSTANCE.render(chat, gen), rendered.get(i++).asText(), "jinja2, add_generation_prompt=" + gen + ": " + chat);
+            }
+        }
     }
 }

@@ -45,26 +45,100 @@ public final class HfConfig {
             throw ModelFormatException.in(file, "head_dim " + n.get("head_dim").asInt() + " x num_attention_heads " + heads + " != hidden_size " + dim + " (not supported)");
         }
         if (!n.path("hidden_act").asText("silu").equals("silu")) throw ModelFormatException.in(file, "hidden_act '" + n.path("hidden_act").asText() + "' is not supported (only silu)");
-        LlamaConfig.RopeScaling scaling = null;
-        JsonNode rs = n.get("rope_scaling");
-        if (rs != null && !rs.isNull()) {
-            String type = rs.path("rope_type").asText(rs.path("type").asText(""));
-            if (!type.equals("llama3")) throw ModelFormatException.in(file, "rope_scaling type '" + type + "' is not supported (only llama3)");
-            scaling = new LlamaConfig.RopeScaling((float) rs.path("factor").asDouble(8), (float) rs.path("low_freq_factor").asDouble(1),
-                    (float) rs.path("high_freq_factor").asDouble(4), rs.path("original_max_position_embeddings").asInt(8192));
-        }
+        Rope rope = rope(file, n);
         LlamaConfig c;
         try {
             c = new LlamaConfig(dim, req(file, n, "intermediate_size"), req(file, n, "num_hidden_layers"), heads,
                     n.path("num_key_value_heads").asInt(heads), req(file, n, "vocab_size"),
                     n.path("max_position_embeddings").asInt(2048), (float) n.path("rms_norm_eps").asDouble(1e-6),
-                    (float) n.path("rope_theta").asDouble(10000), scaling, n.path("tie_word_embeddings").asBoolean(false),
+                    rope.theta(), rope.scaling(), n.path("tie_word_embeddings").asBoolean(false),
                     qwen2 || n.path("attention_bias").asBoolean(false));
         } catch (IllegalArgumentException e) {
             throw ModelFormatException.in(file, "inconsistent model shape: " + e.getMessage());
         }
         return new Parsed(c, arch != null ? arch : modelType, n.path("bos_token_id").asInt(-1), ids(n.get("eos_token_id")));
     }
+
+    /** The RoPE base and scaling a config.json asks for. */
+    record Rope(float theta, LlamaConfig.RopeScaling scaling) {}
+
+    /** RoPE types our forward pass implements; anything else is refused by name rather than run wrongly. */
+    static final java.util.Set<String> ROPE_TYPES = java.util.Set.of("default", "llama3");
+
+    /**
+     * RoPE from either layout: transformers v5 puts everything into {@code rope_parameters}
+     * ({@code rope_type}, {@code rope_theta} and the type's own fields); v4 has a top-level
+     * {@code rope_theta} and an optional {@code rope_scaling} object (type under {@code rope_type}
+     * or the older {@code type}). Ignoring either would run the model with the wrong positions and
+     * no error, so every type, field or shape we do not implement is refused, naming it.
+     */
+    static Rope rope(Path file, JsonNode n) {
+        JsonNode partial = n.get("partial_rotary_factor");
+        if (partial != null && !partial.isNull() && partial.asDouble() != 1.0) {
+            throw ModelFormatException.in(file, "partial_rotary_factor " + partial.asText() + " is not supported (only 1.0: RoPE on the whole head)");
+        }
+        JsonNode params = n.get("rope_parameters");
+        JsonNode scaling = n.get("rope_scaling");
+        String where;
+        JsonNode p;
+        double theta;
+        if (params != null && !params.isNull()) {
+            if (!params.isObject()) throw ModelFormatException.in(file, "rope_parameters must be an object");
+            if (!params.has("rope_type") && !params.has("rope_theta")) {
+                // v5 hybrid models key the parameters by layer type (full_attention, sliding_attention, ...).
+                throw ModelFormatException.in(file, "rope_parameters per layer type (" + String.join(", ", iterable(params.fieldNames()))
+                        + ") is not supported (only one set of RoPE parameters for all layers)");
+            }
+            where = "rope_parameters";
+            p = params;
+            theta = positive(file, params, "rope_parameters.rope_theta", "rope_theta", 10000);
+            if (n.hasNonNull("rope_theta") && n.get("rope_theta").asDouble() != theta) {
+                throw ModelFormatException.in(file, "rope_theta " + n.get("rope_theta").asText() + " contradicts rope_parameters.rope_theta " + theta);
+            }
+            if (scaling != null && scaling.isObject()) {
+                // Some exports keep the v4 field beside the v5 one: it must say the same thing.
+                for (var f : iterable(scaling.fields())) {
+                    String k = f.getKey().equals("type") ? "rope_type" : f.getKey();
+                    if (!f.getValue().equals(params.get(k)) && !(f.getValue().isNumber() && params.path(k).isNumber() && f.getValue().asDouble() == params.get(k).asDouble())) {
+                        throw ModelFormatException.in(file, "rope_scaling." + f.getKey() + " " + f.getValue() + " contradicts rope_parameters." + k + " " + params.get(k));
+                    }
+                }
+            }
+        } else {
+            where = "rope_scaling";
+            p = scaling != null && !scaling.isNull() ? scaling : null;
+            if (p != null && !p.isObject()) throw ModelFormatException.in(file, "rope_scaling must be an object or null");
+            theta = positive(file, n, "rope_theta", "rope_theta", 10000);
+        }
+        String type = p == null ? "default" : p.path("rope_type").asText(p.path("type").asText("default"));
+        if (!ROPE_TYPES.contains(type)) {
+            throw ModelFormatException.in(file, where + " type '" + type + "' is not supported (implemented: default, llama3)");
+        }
+        if (!type.equals("llama3")) return new Rope((float) theta, null);
+        String pre = where + ".";
+        double factor = positive(file, p, pre + "factor", "factor", Double.NaN);
+        double low = positive(file, p, pre + "low_freq_factor", "low_freq_factor", Double.NaN);
+        double high = positive(file, p, pre + "high_freq_factor", "high_freq_factor", Double.NaN);
+        double original = positive(file, p, pre + "original_max_position_embeddings", "original_max_position_embeddings", Double.NaN);
+        if (high <= low) throw ModelFormatException.in(file, pre + "high_freq_factor " + high + " must exceed low_freq_factor " + low);
+        if (original != Math.rint(original)) throw ModelFormatException.in(file, pre + "original_max_position_embeddings must be an integer");
+        return new Rope((float) theta, new LlamaConfig.RopeScaling((float) factor, (float) low, (float) high, (int) original));
+    }
+
+    /** A positive number at {@code key}, or {@code absent} when missing (NaN: required). */
+    private static double positive(Path file, JsonNode obj, String name, String key, double absent) {
+        JsonNode v = obj.get(key);
+        if (v == null || v.isNull()) {
+            if (Double.isNaN(absent)) throw ModelFormatException.in(file, "field '" + name + "' is missing");
+            return absent;
+        }
+        if (!v.isNumber() || !(v.asDouble() > 0) || Double.isInfinite(v.asDouble())) {
+            throw ModelFormatException.in(file, "field '" + name + "' must be a positive number, got " + v);
+        }
+        return v.asDouble();
+    }
+
+    private static <T> Iterable<T> iterable(java.util.Iterator<T> it) { return () -> it; }
 
     static int[] ids(JsonNode n) {
         if (n == null || n.isNull()) return new int[0];
