@@ -69,13 +69,30 @@ public final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "Once upon a time", description = "Prompt of every request. Default: ${DEFAULT-VALUE}.")
     String prompt;
 
+    @Option(names = "--stream", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Stream the answers (SSE, time to first token measured); --no-stream asks for whole answers. Default: ${DEFAULT-VALUE}.")
+    boolean stream;
+
     @Option(names = "--threads", paramLabel = "T", defaultValue = "0", description = "Compute threads of an in-process embedded model (0 = all cores). Default: ${DEFAULT-VALUE}.")
     int threads;
 
+    /** The in-process embedded model, when there is one (its batch statistics are reported). */
+    private dev.selftaught.llm.embedded.EmbeddedModel engine;
+
     record Sample(double latencyMs, double firstTokenMs, int tokens) {}
 
-    record Round(int clients, double seconds, List<Sample> samples) {
-        double tokPerSec() { return samples.stream().mapToInt(Sample::tokens).sum() / seconds; }
+    record Round(int clients, double seconds, double cpuSeconds, double meanBatch, List<Sample> samples) {
+        int tokens() { return samples.stream().mapToInt(Sample::tokens).sum(); }
+
+        double tokPerSec() { return tokens() / seconds; }
+
+        /** Process CPU per generated token (server and clients: both run in this process when --model is given). */
+        double cpuMicrosPerToken() { return cpuSeconds * 1e6 / tokens(); }
+    }
+
+    private static double processCpuSeconds() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() / 1e9 : Double.NaN;
     }
 
     @Override
@@ -93,6 +110,7 @@ public final class BenchServeCommand implements Callable<Integer> {
                 ModelOptions d = ModelOptions.defaults();
                 lm = ModelFactory.open(model, new ModelOptions(d.modelName(), d.apiKeyEnv(), d.concurrency(), d.requestTimeout(), d.maxRetries(), threads));
                 int most = Arrays.stream(clients).max().orElse(1);
+                if (lm instanceof dev.selftaught.llm.embedded.EmbeddedModel em) engine = em;
                 server = OpenAiServer.start(lm, ServerOptions.defaults("bench").withQueue(Math.max(256, most)));
                 base = server.baseUrl();
             }
@@ -107,13 +125,14 @@ public final class BenchServeCommand implements Callable<Integer> {
                     int k = (r % 2 == 0) ? i : clients.length - 1 - i; // alternate the order round by round
                     Round round = runRound(http, base, clients[k], requests);
                     byClients.get(k).add(round);
-                    out.printf(Locale.ROOT, "round %d, %3d clients: %8.1f tok/s  %s%n", r + 1, clients[k], round.tokPerSec(), percentiles(round.samples()));
+                    out.printf(Locale.ROOT, "round %d, %3d clients: %8.1f tok/s  %6.0f CPU µs/token  %5.1f sequences/pass  %s%n", r + 1, clients[k],
+                            round.tokPerSec(), round.cpuMicrosPerToken(), round.meanBatch(), percentiles(round.samples()));
                     out.flush();
                 }
             }
             out.println();
-            out.println("| clients | aggregate tok/s (median of rounds, min–max) | latency p50 / p95 / p99 ms | first token p50 / p95 ms |");
-            out.println("|---:|---:|---:|---:|");
+            out.println("| clients | aggregate tok/s (median of rounds, min–max) | process CPU µs per token (median) | sequences per forward pass (mean) | latency p50 / p95 / p99 ms | first token p50 / p95 ms |");
+            out.println("|---:|---:|---:|---:|---:|---:|");
             double base1 = Double.NaN;
             for (int i = 0; i < clients.length; i++) {
                 List<Round> rs = byClients.get(i);
@@ -123,8 +142,11 @@ public final class BenchServeCommand implements Callable<Integer> {
                 if (i == 0) base1 = med;
                 double[] lat = all.stream().mapToDouble(Sample::latencyMs).sorted().toArray();
                 double[] ft = all.stream().mapToDouble(Sample::firstTokenMs).sorted().toArray();
-                out.printf(Locale.ROOT, "| %d | %.1f (%.1f–%.1f)%s | %.0f / %.0f / %.0f | %.0f / %.0f |%n", clients[i], med, tps[0], tps[tps.length - 1],
+                double[] cpu = rs.stream().mapToDouble(Round::cpuMicrosPerToken).sorted().toArray();
+                double batch = rs.stream().mapToDouble(Round::meanBatch).average().orElse(Double.NaN);
+                out.printf(Locale.ROOT, "| %d | %.1f (%.1f–%.1f)%s | %.0f | %.1f | %.0f / %.0f / %.0f | %.0f / %.0f |%n", clients[i], med, tps[0], tps[tps.length - 1],
                         i == 0 ? "" : String.format(Locale.ROOT, ", %.2f× %d client%s", med / base1, clients[0], clients[0] == 1 ? "" : "s"),
+                        cpu[cpu.length / 2], batch,
                         pct(lat, 50), pct(lat, 95), pct(lat, 99), pct(ft, 50), pct(ft, 95));
             }
             out.flush();
@@ -137,6 +159,8 @@ public final class BenchServeCommand implements Callable<Integer> {
 
     private Round runRound(HttpClient http, String base, int nClients, int perClient) throws Exception {
         List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
+        double cpu0 = processCpuSeconds();
+        long tok0 = engine == null ? 0 : engine.tokensSampled(), pass0 = engine == null ? 0 : engine.forwardPasses();
         long t0 = System.nanoTime();
         try (var exec = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> fs = new ArrayList<>();
@@ -149,13 +173,16 @@ public final class BenchServeCommand implements Callable<Integer> {
             }
             for (Future<?> f : fs) f.get();
         }
-        return new Round(nClients, (System.nanoTime() - t0) / 1e9, List.copyOf(samples));
+        double cpu = processCpuSeconds() - cpu0;
+        double batch = engine == null ? Double.NaN
+                : (engine.tokensSampled() - tok0) / (double) Math.max(1, engine.forwardPasses() - pass0);
+        return new Round(nClients, (System.nanoTime() - t0) / 1e9, cpu, batch, List.copyOf(samples));
     }
 
     private Sample one(HttpClient http, String base, int seed) throws Exception {
         String body = Json.MAPPER.createObjectNode().put("prompt", prompt).put("max_tokens", tokens).put("temperature", 0.8)
-                .put("seed", seed).put("ignore_eos", true).put("stream", true)
-                .set("stream_options", Json.MAPPER.createObjectNode().put("include_usage", true)).toString();
+                .put("seed", seed).put("ignore_eos", true).put("stream", stream)
+                .set("stream_options", stream ? Json.MAPPER.createObjectNode().put("include_usage", true) : null).toString();
         long t0 = System.nanoTime();
         HttpResponse<java.io.InputStream> r = http.send(HttpRequest.newBuilder(URI.create(base + "/completions"))
                 .header("Content-Type", "application/json").timeout(Duration.ofMinutes(10))
@@ -165,6 +192,10 @@ public final class BenchServeCommand implements Callable<Integer> {
         }
         double first = Double.NaN;
         int generated = 0;
+        if (!stream) {
+            JsonNode whole = Json.MAPPER.readTree(r.body());
+            return new Sample((System.nanoTime() - t0) / 1e6, first, whole.get("usage").get("completion_tokens").asInt());
+        }
         try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
             for (String line; (line = in.readLine()) != null; ) {
                 if (!line.startsWith("data: ") || line.equals("data: [DONE]")) continue;

@@ -4,7 +4,7 @@ import dev.selftaught.llm.ModelFactory;
 import dev.selftaught.llm.ModelOptions;
 import dev.selftaught.microworld.Demo;
 import dev.selftaught.microworld.DemoPlan;
-import dev.selftaught.microworld.DemoReport;
+import dev.selftaught.microworld.DemoReplicates;
 import dev.selftaught.microworld.SeedPretrainer;
 import dev.selftaught.pipeline.RunLoop;
 import dev.selftaught.pipeline.TrainSettings;
@@ -60,6 +60,13 @@ public final class DemoCommand implements Callable<Integer> {
                     + " generators as the frozen one (`selftaught microworld benchmark --seed S` writes it alone): do the results hold on fresh samples?")
     String freshSeed;
 
+    @Option(names = "--replicates", paramLabel = "R", defaultValue = "1",
+            description = {"Independent replicates of the whole demo, each in DIR/replicate-K: the pool, pair sampling, annotation sampling "
+                    + "and the trainer get seeds from K; the benchmark, its A/B order and the seed model are shared. The report gives "
+                    + "mean ± sd per row, the 95% interval of the mean difference from the seed (two-level bootstrap over replicates "
+                    + "and items), then each replicate's tables (each replicate's own table.txt also has its fresh-benchmark table with --fresh-benchmark-seed). Default: ${DEFAULT-VALUE} (one demo directly in DIR)."})
+    int replicates;
+
     @Option(names = "--threads", paramLabel = "T", defaultValue = "0", description = "Compute threads (0 = all cores). Default: ${DEFAULT-VALUE}.")
     int threads;
 
@@ -80,6 +87,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (rounds < 1) throw new dev.selftaught.data.InputError("--rounds must be at least 1, got " + rounds);
+        if (replicates < 1) throw new dev.selftaught.data.InputError("--replicates must be at least 1, got " + replicates);
         if (threads < 0) throw new dev.selftaught.data.InputError("--threads must be >= 0, got " + threads);
         if (categories != null) Demo.checkCategories(categories);
         Long fresh = freshSeed == null ? null : MicroworldCommand.parseSeed(freshSeed);
@@ -91,19 +99,23 @@ public final class DemoCommand implements Callable<Integer> {
         System.err.println("demo: seed model " + seed.spec() + (seed.cached() ? " (cached)" : ""));
         ModelOptions options = new ModelOptions(null, null, 16, java.time.Duration.ofSeconds(600), 0, threads);
         Demo.Wiring wiring = new Demo.Wiring(spec -> ModelFactory.open(spec, options), RunLoop.trainers(DemoCommand::embeddedTrainer));
-        Demo demo = new Demo(plan, k, out, wiring, System.err).withGenerator(generator).withFreshBenchmark(fresh);
-        if (categories != null) demo.withCategories(categories);
-        Map<String, Object> report = demo.run(seed.spec());
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> rs = (List<Map<String, Object>>) report.get("rounds");
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> bs = (List<Map<String, Object>>) report.get("baselines");
+        if (replicates == 1) {
+            Demo demo = new Demo(plan, k, out, wiring, System.err).withGenerator(generator).withFreshBenchmark(fresh);
+            if (categories != null) demo.withCategories(categories);
+            demo.run(seed.spec());
+        } else {
+            DemoPlan p = plan;
+            DemoReplicates.run(replicates, out, r -> {
+                Demo d = new Demo(p, k, out.resolve("replicate-" + r), wiring, System.err)
+                        .withGenerator(generator).withReplicate(r).withFreshBenchmark(fresh);
+                return categories == null ? d : d.withCategories(categories);
+            }, seed.spec(), System.err);
+        }
         System.out.println();
-        System.out.print(DemoReport.table(rs, bs));
-        if (fresh != null) {
-            System.out.println();
-            System.out.println("fresh benchmark (generator seed " + freshSeed + "):");
-            System.out.print(DemoReport.table(rs, bs, "fresh_categories"));
+        try {
+            System.out.print(java.nio.file.Files.readString(out.resolve("table.txt")));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
         System.out.println();
         System.out.println("report: " + out.resolve("report.html").toAbsolutePath() + " (also report.md, report.json, charts/)");

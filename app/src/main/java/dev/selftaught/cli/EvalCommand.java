@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
 /** {@code selftaught eval}: run a judge over a pairwise benchmark and score it the RewardBench way. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Run a judge over a pairwise benchmark; write DIR/metrics.json (accuracy per subset, RewardBench "
-                + "categories, overall, parse-failure rate, position consistency) and DIR/judgments.jsonl (every raw judgment).",
+                + "categories (or those of the file's category column), overall, each with a 95% bootstrap interval over items, "
+                + "parse-failure rate, position consistency) and DIR/judgments.jsonl (every raw judgment).",
                 "Model calls are stored in the run directory's call store: a rerun is free and an interrupted run resumes."})
 public final class EvalCommand implements Callable<Integer> {
 
@@ -29,7 +30,7 @@ public final class EvalCommand implements Callable<Integer> {
     String judge;
 
     @Option(names = "--benchmark", required = true, paramLabel = "FILE|NAME",
-            description = "A pairwise file (JSONL/JSON/Parquet with prompt or messages, chosen, rejected, optional subset and id; "
+            description = "A pairwise file (JSONL/JSON/Parquet with prompt or messages, chosen, rejected, optional subset, category and id; "
                     + "RewardBench's published file works as is; so does RewardBench 2's, scored by its best-of-4 and Ties rules) or a name: llmbar, llmbar-natural, llmbar-adver-neighbor, "
                     + "llmbar-adver-GPTInst, llmbar-adver-GPTOut, llmbar-adver-manual, mtbench-human, faireval, llmeval2, hep, hep-LANG, "
                     + "xstest, hh-harmless, pandalm, rewardbench-local, helpsteer2:[ATTRIBUTE:]FILE; several joined with commas.")
@@ -102,10 +103,15 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     static void printSummary(PrintWriter out, EvalResult r, ModelStats stats) {
-        out.println("subset                      n   accuracy");
-        r.subsets().forEach((k, v) -> out.printf(Locale.ROOT, "%-24s %5d   %6.1f%n", k, v.n(), 100 * v.accuracy()));
-        r.categories().forEach((k, v) -> out.printf(Locale.ROOT, "category %-15s        %6.1f%n", k, 100 * v));
-        out.printf(Locale.ROOT, "overall (%s)%s %6.1f%n", r.overallBasis(), " ".repeat(Math.max(1, 19 - r.overallBasis().length())), 100 * r.overall());
+        var ci = r.intervals();
+        out.println("subset                      n   accuracy   95% interval");
+        r.subsets().forEach((k, v) -> out.printf(Locale.ROOT, "%-24s %5d   %6.1f   %s%n", k, v.n(), 100 * v.accuracy(),
+                ci == null ? "" : interval(ci.subsetCi().get(k))));
+        r.categories().forEach((k, v) -> out.printf(Locale.ROOT, "category %-15s        %6.1f   %s%n", k, 100 * v,
+                ci == null ? "" : interval(ci.categoryCi().get(k))));
+        out.printf(Locale.ROOT, "overall (%s)%s %6.1f   %s%n", r.overallBasis(), " ".repeat(Math.max(1, 19 - r.overallBasis().length())),
+                100 * r.overall(), ci == null ? "" : interval(ci.overallCi()));
+        if (ci != null) out.println("intervals: " + dev.selftaught.eval.Bootstrap.METHOD);
         if (r.overallLeaderboard() != null) out.printf(Locale.ROOT, "overall (leaderboard, prior sets) %6.1f%n", 100 * r.overallLeaderboard());
         if (r.positionConsistency() != null) {
             out.printf(Locale.ROOT, "position consistency             %6.1f  (chosen as A %.1f, as B %.1f)%n",
@@ -115,5 +121,9 @@ public final class EvalCommand implements Callable<Integer> {
                 100 * r.parseFailureRate(), r.samples(), 100 * r.unresolvedRate(), r.notJudged());
         out.printf(Locale.ROOT, "model calls: %d new, %d samples from the store, %d tokens%n",
                 stats.calls(), stats.samplesFromStore(), stats.totalTokens());
+    }
+
+    private static String interval(dev.selftaught.eval.Bootstrap.Interval i) {
+        return i == null ? "" : String.format(Locale.ROOT, "[%.1f, %.1f]", 100 * i.lo(), 100 * i.hi());
     }
 }

@@ -1,6 +1,7 @@
 package dev.selftaught.cli;
 
 import dev.selftaught.engine.train.Trainer;
+import dev.selftaught.train.EmbeddedTrainSettings;
 import dev.selftaught.train.EmbeddedTrainer;
 import dev.selftaught.train.TrainJob;
 import picocli.CommandLine.Command;
@@ -33,47 +34,53 @@ public final class TrainCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--validation", paramLabel = "FILE", description = "Validation rows, same formats as --data; its loss is reported and picks the best checkpoint.")
     Path validation;
-    @Option(names = "--epochs", defaultValue = "1", description = "Passes over the data (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "" + EmbeddedTrainSettings.EPOCHS, description = "Passes over the data (default: ${DEFAULT-VALUE}).")
     int epochs;
-    @Option(names = "--lr", defaultValue = "1e-4", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "" + EmbeddedTrainSettings.LR, description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
-    @Option(names = "--batch-tokens", defaultValue = "4096", paramLabel = "N", description = "Tokens per micro-batch, examples packed into rows (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-tokens", defaultValue = "" + EmbeddedTrainSettings.BATCH_TOKENS, paramLabel = "N", description = "Tokens per micro-batch, examples packed into rows (default: ${DEFAULT-VALUE}).")
     int batchTokens;
-    @Option(names = "--accum-steps", defaultValue = "1", paramLabel = "K", description = "Micro-batches per optimizer step (gradient accumulation; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--accum-steps", defaultValue = "" + EmbeddedTrainSettings.ACCUM_STEPS, paramLabel = "K", description = "Micro-batches per optimizer step (gradient accumulation; default: ${DEFAULT-VALUE}).")
     int accumSteps;
-    @Option(names = "--warmup", defaultValue = "10", paramLabel = "STEPS", description = "Linear warm-up steps before cosine decay (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "" + EmbeddedTrainSettings.WARMUP, paramLabel = "STEPS", description = "Linear warm-up steps before cosine decay (default: ${DEFAULT-VALUE}).")
     int warmup;
-    @Option(names = "--final-lr-ratio", defaultValue = "0.1", description = "Cosine decay ends at lr times this (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--final-lr-ratio", defaultValue = "" + EmbeddedTrainSettings.FINAL_LR_RATIO, description = "Cosine decay ends at lr times this (default: ${DEFAULT-VALUE}).")
     double finalLrRatio;
-    @Option(names = "--weight-decay", defaultValue = "0", description = "AdamW decoupled weight decay, not applied to norms and biases (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--weight-decay", defaultValue = "" + EmbeddedTrainSettings.WEIGHT_DECAY, description = "AdamW decoupled weight decay, not applied to norms and biases (default: ${DEFAULT-VALUE}).")
     double weightDecay;
-    @Option(names = "--grad-clip", defaultValue = "1.0", description = "Clip the global gradient norm to this; 0 disables (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--grad-clip", defaultValue = "" + EmbeddedTrainSettings.GRAD_CLIP, description = "Clip the global gradient norm to this; 0 disables (default: ${DEFAULT-VALUE}).")
     double gradClip;
-    @Option(names = "--lora-rank", defaultValue = "0", paramLabel = "R", description = "Train a LoRA adapter of this rank on a frozen base; 0 = full fine-tuning (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lora-rank", defaultValue = "" + EmbeddedTrainSettings.LORA_RANK, paramLabel = "R", description = "Train a LoRA adapter of this rank on a frozen base; 0 = full fine-tuning (default: ${DEFAULT-VALUE}).")
     int loraRank;
     @Option(names = "--lora-alpha", paramLabel = "A", description = "LoRA alpha; the update is scaled by alpha/rank (default: 2 x rank).")
     Double loraAlpha;
-    @Option(names = "--lora-dropout", defaultValue = "0", description = "Dropout on the adapter input (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lora-dropout", defaultValue = "" + EmbeddedTrainSettings.LORA_DROPOUT, description = "Dropout on the adapter input (default: ${DEFAULT-VALUE}).")
     double loraDropout;
-    @Option(names = "--lora-targets", defaultValue = "q,k,v,o,gate,up,down", description = "Projections that get adapters, comma-separated (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lora-targets", defaultValue = EmbeddedTrainSettings.LORA_TARGETS, description = "Projections that get adapters, comma-separated (default: ${DEFAULT-VALUE}).")
     String loraTargets;
-    @Option(names = "--seed", defaultValue = "1234", description = "Seed for data order, adapter initialisation and dropout (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + EmbeddedTrainSettings.SEED, description = "Seed for data order, adapter initialisation and dropout (default: ${DEFAULT-VALUE}).")
     long seed;
     @Option(names = "--threads", defaultValue = "0", description = "Compute threads; 0 = all cores. The same seed and thread count give bitwise-identical weights (default: ${DEFAULT-VALUE}).")
     int threads;
     @Option(names = "--max-seq-len", defaultValue = "0", paramLabel = "T", description = "Longest packed row; 0 = the model's context. Longer examples follow --truncation (default: ${DEFAULT-VALUE}).")
     int maxSeqLen;
-    @Option(names = "--truncation", defaultValue = "drop", paramLabel = "drop|cut_end",
+    @Option(names = "--truncation", defaultValue = EmbeddedTrainSettings.TRUNCATION, paramLabel = "drop|cut_end",
             description = "An example longer than --max-seq-len is left out (drop), or keeps its whole prompt and loses the end of its target (cut_end); "
                     + "the prompt is never cut. Counted in the summary line (default: ${DEFAULT-VALUE}).")
     String truncation;
-    @Option(names = "--eval-every", defaultValue = "0", paramLabel = "STEPS", description = "Validation loss every this many steps; 0 = only at the end (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--eval-every", defaultValue = "" + EmbeddedTrainSettings.EVAL_EVERY, paramLabel = "STEPS", description = "Validation loss every this many steps; 0 = only at the end (default: ${DEFAULT-VALUE}).")
     int evalEvery;
-    @Option(names = "--patience", defaultValue = "0", description = "Stop after this many evaluations without a better validation loss; 0 = never (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--patience", defaultValue = "" + EmbeddedTrainSettings.PATIENCE, description = "Stop after this many evaluations without a better validation loss; 0 = never (default: ${DEFAULT-VALUE}).")
     int patience;
-    @Option(names = "--checkpoint-every", defaultValue = "20", paramLabel = "STEPS", description = "Write the resumable state every this many steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--checkpoint-every", defaultValue = "" + EmbeddedTrainSettings.CHECKPOINT_EVERY, paramLabel = "STEPS", description = "Write the resumable state every this many steps (default: ${DEFAULT-VALUE}).")
     int checkpointEvery;
-    @Option(names = "--dtype", defaultValue = "f32", description = "Precision of model.safetensors: f32, f16 or bf16 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--save-every", defaultValue = "" + EmbeddedTrainSettings.SAVE_EVERY, paramLabel = "STEPS",
+            description = "Also save the model every this many steps as OUT/checkpoint-STEP (an HF checkpoint, as HF trainers' save_steps); 0 = only the final model (default: ${DEFAULT-VALUE}).")
+    int saveEvery;
+    @Option(names = "--save-epochs", defaultValue = "" + EmbeddedTrainSettings.SAVE_EPOCHS, paramLabel = "E",
+            description = "Also save the model at the end of every E-th epoch as OUT/checkpoint-STEP; 0 = never (default: ${DEFAULT-VALUE}).")
+    int saveEpochs;
+    @Option(names = "--dtype", defaultValue = EmbeddedTrainSettings.DTYPE, description = "Precision of model.safetensors: f32, f16 or bf16 (default: ${DEFAULT-VALUE}).")
     String dtype;
     @Option(names = "--gguf", paramLabel = "f32|f16", description = "Also export OUT/model-f32.gguf or OUT/model-f16.gguf for llama.cpp / Ollama.")
     String gguf;
@@ -95,6 +102,8 @@ public final class TrainCommand implements Callable<Integer> {
         s.put("eval_every", evalEvery);
         s.put("patience", patience);
         s.put("checkpoint_every", checkpointEvery);
+        if (saveEvery != 0) s.put("save_every", saveEvery);
+        if (saveEpochs != 0) s.put("save_epochs", saveEpochs);
         s.put("dtype", dtype);
         s.put("truncation", truncation);
         if (gguf != null) s.put("gguf", gguf);

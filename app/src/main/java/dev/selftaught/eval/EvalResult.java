@@ -24,8 +24,9 @@ import java.util.Map;
  * @param items               per-item results, in benchmark order
  * @param options             the options used
  * @param subsets             subset name → accuracy and item count (items not judged count, with 0.5)
- * @param categories          RewardBench category scores for the categories present
- * @param overall             mean of the categories present; when no RewardBench subset is present,
+ * @param categories          category scores for the categories present: RewardBench's (weighted subsets),
+ *                            then those a pairwise file's {@code category} column names (item-weighted subsets)
+ * @param overall             mean of the categories present; when no item has a category,
  *                            the plain mean item score over all items (see {@link #overallBasis})
  * @param overallBasis        "categories", "items" or "rewardbench2" (see {@link RewardBench2})
  * @param overallLeaderboard  leaderboard formula with prior sets, or null without prior sets
@@ -36,11 +37,14 @@ import java.util.Map;
  * @param accuracyChosenB     with both orders: mean score when chosen was shown as B; else null
  * @param notJudged           items not judged (too many turns), scored 0.5
  * @param samples             judge samples in total
+ * @param intervals           the bootstrap estimate: 95% intervals of overall, every category and subset
+ *                            ({@link Bootstrap}); null without items
  */
 public record EvalResult(List<ItemResult> items, EvalOptions options, Map<String, SubsetScore> subsets,
                          Map<String, Double> categories, double overall, String overallBasis, Double overallLeaderboard,
                          double parseFailureRate, double unresolvedRate, Double positionConsistency,
-                         Double accuracyChosenA, Double accuracyChosenB, int notJudged, int samples) {
+                         Double accuracyChosenA, Double accuracyChosenB, int notJudged, int samples,
+                         Bootstrap.Estimate intervals) {
 
     /** Accuracy and size of one subset. */
     public record SubsetScore(double accuracy, int n) {}
@@ -57,10 +61,8 @@ public record EvalResult(List<ItemResult> items, EvalOptions options, Map<String
         int sampleCount = 0, noneSamples = 0, judgments = 0, unresolved = 0, notJudged = 0, judged = 0, consistent = 0;
         double sumA = 0, sumB = 0;
         int nA = 0, nB = 0;
-        double all = 0;
         for (ItemResult r : items) {
             bySubset.computeIfAbsent(r.item().subset(), k -> new ArrayList<>()).add(r.score());
-            all += r.score();
             if (!r.judged()) {
                 notJudged++;
                 continue;
@@ -76,29 +78,25 @@ public record EvalResult(List<ItemResult> items, EvalOptions options, Map<String
             }
         }
         Map<String, SubsetScore> subsets = new LinkedHashMap<>();
-        Map<String, Double> accuracies = new LinkedHashMap<>();
         bySubset.forEach((name, scores) -> {
             double acc = RewardBench.accuracy(scores);
             subsets.put(name, new SubsetScore(acc, scores.size()));
-            accuracies.put(name, acc);
         });
-        Map<String, Double> categories = RewardBench.categoryScores(accuracies);
-        double overall;
-        String basis;
-        if (!categories.isEmpty()) {
-            overall = RewardBench.overall(categories);
-            basis = "categories";
-        } else {
-            overall = items.isEmpty() ? Double.NaN : all / items.size();
-            basis = "items";
-        }
+        // Categories and overall come from the bootstrap's scorer, so the point estimate and every
+        // resample are computed by the same code (RewardBench weights, the category column).
+        Bootstrap.Estimate est = items.isEmpty() ? null : Bootstrap.estimate(Bootstrap.items(items));
+        Map<String, Double> categories = est == null ? Map.of() : est.categories();
+        double overall = est == null ? Double.NaN : est.overall();
+        String basis = est == null ? "items" : est.basis();
         RewardBench2.Scores rb2 = RewardBench2.score(items);
         if (rb2 != null) {
             // RewardBench 2 items are groups of pairwise comparisons: score the groups by its rules.
+            // Its intervals would need a bootstrap over groups, which is not implemented: none are given.
             subsets.clear();
             rb2.subsets().forEach((k, v) -> subsets.put(k, new SubsetScore(v, rb2.items().get(k))));
             overall = rb2.overall();
             basis = "rewardbench2";
+            est = null;
         }
         Double leaderboard = options.priorSets() != null && !categories.isEmpty()
                 ? RewardBench.leaderboard(categories, options.priorSets()) : null;
@@ -108,7 +106,7 @@ public record EvalResult(List<ItemResult> items, EvalOptions options, Map<String
                 judgments == 0 ? 0 : (double) unresolved / judgments,
                 both ? (judged == 0 ? Double.NaN : (double) consistent / judged) : null,
                 both && nA > 0 ? sumA / nA : null, both && nB > 0 ? sumB / nB : null,
-                notJudged, sampleCount);
+                notJudged, sampleCount, est);
     }
 
     /** The tie rule of majority voting, as written into metrics files. */
@@ -147,6 +145,10 @@ public record EvalResult(List<ItemResult> items, EvalOptions options, Map<String
         RewardBench2.Scores rb2 = RewardBench2.score(items);
         if (rb2 != null) m.set("rewardbench2", rb2.json());
         m.put("overall_basis", overallBasis);
+        if (intervals != null) {
+            m.set("ci95", intervals.intervalsJson(MAPPER));
+            m.put("ci_method", Bootstrap.METHOD);
+        }
         if (overallLeaderboard != null) {
             num(m, "overall_leaderboard", overallLeaderboard);
             m.put("prior_sets", options.priorSets());
@@ -169,6 +171,7 @@ public record EvalResult(List<ItemResult> items, EvalOptions options, Map<String
                 ObjectNode o = MAPPER.createObjectNode();
                 o.put("id", r.item().id());
                 o.put("subset", r.item().subset());
+                if (r.item().category() != null) o.put("category", r.item().category());
                 o.put("judged", false);
                 o.put("reason", r.skipReason());
                 o.put("score", r.score());
@@ -179,6 +182,7 @@ public record EvalResult(List<ItemResult> items, EvalOptions options, Map<String
                 ObjectNode o = MAPPER.createObjectNode();
                 o.put("id", r.item().id());
                 o.put("subset", r.item().subset());
+                if (r.item().category() != null) o.put("category", r.item().category());
                 o.put("order", j.chosenAsA() ? "chosen_A" : "chosen_B");
                 o.put("is_shuffled", !j.chosenAsA());
                 o.put("verdict", j.verdict().jsonName());

@@ -19,8 +19,16 @@ import java.util.Objects;
  * @param chosen  the better final answer
  * @param rejected the worse final answer
  * @param subset  benchmark subset name (RewardBench names map to categories), never null
+ * @param category the category a pairwise file's {@code category} column gives the item, or null;
+ *                 a RewardBench subset always scores in its RewardBench category
  */
-public record PairwiseItem(String id, List<ChatMessage> context, String chosen, String rejected, String subset) {
+public record PairwiseItem(String id, List<ChatMessage> context, String chosen, String rejected, String subset,
+                           String category) {
+
+    /** An item without a category column. */
+    public PairwiseItem(String id, List<ChatMessage> context, String chosen, String rejected, String subset) {
+        this(id, context, chosen, rejected, subset, null);
+    }
 
     public PairwiseItem {
         Objects.requireNonNull(id, "id");

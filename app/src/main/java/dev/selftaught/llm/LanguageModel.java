@@ -40,9 +40,14 @@ public interface LanguageModel extends AutoCloseable {
                 slots.acquireUninterruptibly();
                 exec.submit(() -> {
                     try {
-                        sink.accept(index, complete(requests.get(index)), null);
-                    } catch (Throwable e) { // even an Error (a hostile server's StackOverflowError): one failed request, cause kept
-                        sink.accept(index, null, ModelException.of(e));
+                        ModelResponse r;
+                        try {
+                            r = complete(requests.get(index));
+                        } catch (Throwable e) { // even an Error (a hostile server's StackOverflowError): one failed request, cause kept
+                            sink.accept(index, null, ModelException.of(e));
+                            return;
+                        }
+                        sink.accept(index, r, null); // reported once: a sink's own failure is not the call's
                     } finally {
                         slots.release();
                     }

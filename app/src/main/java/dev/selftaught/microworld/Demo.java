@@ -84,6 +84,18 @@ public final class Demo {
         if (keep.isEmpty()) throw new dev.selftaught.data.InputError("--categories needs at least one topic of " + MicroPrompts.categories());
     }
 
+    private long replicate = 1; // pool, pair-sampling and trainer seed (1: the default demo)
+
+    /**
+     * Runs replicate {@code k} (1, 2, ...): the pool, pair sampling, annotation sampling and the
+     * trainer get seeds derived from k; the benchmark, its A/B order and the seed model stay the same.
+     */
+    public Demo withReplicate(long k) {
+        if (k < 1) throw new dev.selftaught.data.InputError("a replicate number is 1 or more, got " + k);
+        this.replicate = k;
+        return this;
+    }
+
     /** Makes the pairs with another model (e.g. {@code microworld:oracle}) instead of the seed. */
     public Demo withGenerator(String spec) {
         this.generator = spec;
@@ -107,7 +119,7 @@ public final class Demo {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + out, e);
         }
-        Path pool = WorldFiles.writePool(out.resolve("world").resolve("pool.jsonl"), plan.pool());
+        Path pool = WorldFiles.writePool(out.resolve("world").resolve("pool.jsonl"), plan.pool(), WorldFiles.POOL_SEED + replicate - 1);
         Path bench = WorldFiles.writePairs(out.resolve("benchmark").resolve("microbench.jsonl"), Benchmark.test(plan.testPerCategory()));
         Path fresh = freshSeed == null ? null : WorldFiles.writePairs(out.resolve("benchmark").resolve(freshName() + ".jsonl"),
                 Benchmark.test(freshSeed, plan.testPerCategory()));
@@ -171,6 +183,10 @@ public final class Demo {
 
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Object r : (List<?>) report.get("rounds")) rows.add(row(asMap(r), null, mainDir));
+        Map<String, Object> last = rows.getLast();
+        majorityRow.put("pairs", last.get("pairs"));
+        majorityRow.put("kept", last.get("kept"));
+        if (last.get("train_rows") != null) majorityRow.put("train_rows", last.get("train_rows"));
         List<Map<String, Object>> baselines = new ArrayList<>();
         baselines.add(majorityRow);
         baselines.add(labelledRow);
@@ -199,16 +215,40 @@ public final class Demo {
         }
         mw.put("seconds", Math.round((System.nanoTime() - t0) / 1e9));
         combined.put("microworld", mw);
-        PipelineIo.writeJson(out.resolve("report.json"), combined);
-        String table = DemoReport.table(rows, baselines);
+        mw.put("replicate", replicate);
+        // Every row's 95% interval and its paired difference from the seed, from the judgments files.
+        Path seedJudgments = rows.isEmpty() ? null : judgmentsOf(rows.getFirst());
+        RunReport rr = new RunReport("selftaught demo: the micro-world, " + rounds + " round(s)",
+                DemoReport.reportRows(rows, true, seedJudgments), DemoReport.reportRows(baselines, false, seedJudgments));
+        DemoReport.addUncertainty(rows, rr.rounds());
+        DemoReport.addUncertainty(baselines, rr.baselines());
+        String table = DemoReport.table(rr);
         if (freshFile != null) {
+            // The same judges, the same layout and intervals, from their scores on the fresh benchmark.
+            Path seedFresh = rows.isEmpty() ? null : judgmentsOf(rows.getFirst(), DemoReport.FRESH_JUDGMENTS);
+            RunReport fr = new RunReport(rr.title() + ", fresh benchmark",
+                    DemoReport.reportRows(rows, true, seedFresh, DemoReport.FRESH_CATEGORIES, DemoReport.FRESH_JUDGMENTS),
+                    DemoReport.reportRows(baselines, false, seedFresh, DemoReport.FRESH_CATEGORIES, DemoReport.FRESH_JUDGMENTS));
+            DemoReport.addUncertainty(rows, fr.rounds(), "fresh_");
+            DemoReport.addUncertainty(baselines, fr.baselines(), "fresh_");
             table += "\nThe same judges on a fresh benchmark (generator seed 0x" + Long.toHexString(freshSeed) + ", "
-                    + out.relativize(freshFile) + "):\n" + DemoReport.table(rows, baselines, "fresh_categories");
+                    + out.relativize(freshFile) + "):\n" + DemoReport.table(fr);
         }
+        combined.put("ci_method", dev.selftaught.eval.Bootstrap.METHOD);
+        PipelineIo.writeJson(out.resolve("report.json"), combined);
         PipelineIo.writeText(out.resolve("table.txt"), table);
-        ReportWriter.writeRendered(new RunReport("selftaught demo: the micro-world, " + rounds + " round(s)",
-                DemoReport.reportRows(rows, true), DemoReport.reportRows(baselines, false)), out);
+        ReportWriter.writeRendered(rr, out);
         return combined;
+    }
+
+    /** The judgments file of a demo row (where its item scores are), or null. */
+    static Path judgmentsOf(Map<String, Object> row) {
+        return judgmentsOf(row, "judgments_file");
+    }
+
+    /** The judgments file under {@code key} ({@code judgments_file}, or {@code fresh_judgments_file}), or null. */
+    static Path judgmentsOf(Map<String, Object> row, String key) {
+        return row.get(key) instanceof String f ? Path.of(f) : null;
     }
 
     /** Runs a loop; a failure names the stage counts that explain it (a seed too weak to make pairs, ...). */
@@ -239,7 +279,7 @@ public final class Demo {
                      int iterations, boolean categorize, boolean evaluateSeed) {
         String yaml = """
                 # written by `selftaught demo`; the micro-world's compact prompts replace the method's long ones
-                seed: 1
+                seed: %d
                 iterations: %d
                 concurrency: 16
                 models:
@@ -271,20 +311,28 @@ public final class Demo {
                   order: random
                   samples: 1
                   max_tokens: %d
+                  seed: 1
                   evaluate_seed: %s
-                """.formatted(iterations, seedSpec,
+                """.formatted(replicate, iterations, seedSpec,
                 generator == null ? "" : "\n  generator: \"" + generator + "\"\n  categorizer: \"" + seedSpec + "\"",
                 pool.toAbsolutePath(), categorize, json(MicroPrompts.categories()),
                 json(categories), prompts.resolve(MicroPrompts.CATEGORIZE).toAbsolutePath(), method,
                 prompts.resolve(method.equals("bad_response") ? MicroPrompts.BAD : MicroPrompts.MODIFIED).toAbsolutePath(),
                 plan.pairTokens(), plan.samples(), plan.judgeTokens(), prompts.resolve(MicroPrompts.JUDGE).toAbsolutePath(),
-                json(plan.train()), val.toAbsolutePath(),
+                json(trainSettings()), val.toAbsolutePath(),
                 json(freshFile == null ? List.of(bench.toAbsolutePath().toString())
                         : List.of(bench.toAbsolutePath().toString(), freshFile.toAbsolutePath().toString())),
                 plan.judgeTokens(), evaluateSeed);
         Path file = dir.resolve("config.yaml");
         PipelineIo.writeText(file, yaml);
         return RunConfig.load(file);
+    }
+
+    /** The plan's trainer settings with this replicate's trainer seed (replicate 1 keeps the plan's). */
+    private Map<String, Object> trainSettings() {
+        Map<String, Object> t = new LinkedHashMap<>(plan.train());
+        if (replicate != 1) t.put("seed", ((Number) t.getOrDefault("seed", 1)).longValue() + replicate - 1);
+        return t;
     }
 
     private static String json(Object o) {
@@ -329,11 +377,17 @@ public final class Demo {
         String model = new TrainStage(main.train(), wiring.trainers().create(main.train(), rd)).runInto(rd, seedSpec, false);
         JsonNode m = evaluate(main, model, bench, rd.resolve("eval"), main.eval().samples());
         Map<String, Object> row = metricsRow(m, model, "labelled data (independent pairs, checker labels)");
-        if (freshFile != null) row.put("fresh_categories", DemoReport.categories(
-                evaluate(main, model, freshFile, rd.resolve("eval").resolve(freshName()), main.eval().samples())));
+        row.put("judgments_file", rd.resolve("eval").resolve("judgments.jsonl").toString());
+        if (freshFile != null) {
+            Path fd = rd.resolve("eval").resolve(freshName());
+            row.put("fresh_categories", DemoReport.categories(evaluate(main, model, freshFile, fd, main.eval().samples())));
+            row.put("fresh_judgments_file", fd.resolve("judgments.jsonl").toString());
+        }
         row.put("pairs", labelled.size());
-        row.put("kept", stats.get("kept"));
-        row.put("train_rows", stats.get("kept"));
+        // The annotate stage reports its kept judgments under pair_orders (both orders of each pair); older files at the top.
+        Object kept = stats.get("pair_orders") instanceof Map<?, ?> po && po.get("kept") instanceof Number k ? k : stats.get("kept");
+        row.put("kept", kept);
+        row.put("train_rows", kept);
         return row;
     }
 
@@ -343,8 +397,12 @@ public final class Demo {
         String model = (String) last.get("model");
         JsonNode m = evaluate(main, model, Path.of(main.eval().benchmarks().getFirst()), out.resolve("majority"), plan.majorityK());
         Map<String, Object> row = metricsRow(m, model, "round " + last.get("round") + " + majority vote (k=" + plan.majorityK() + ")");
-        if (freshFile != null) row.put("fresh_categories", DemoReport.categories(
-                evaluate(main, model, freshFile, out.resolve("majority").resolve(freshName()), plan.majorityK())));
+        row.put("judgments_file", out.resolve("majority").resolve("judgments.jsonl").toString());
+        if (freshFile != null) {
+            Path fd = out.resolve("majority").resolve(freshName());
+            row.put("fresh_categories", DemoReport.categories(evaluate(main, model, freshFile, fd, plan.majorityK())));
+            row.put("fresh_judgments_file", fd.resolve("judgments.jsonl").toString());
+        }
         return row;
     }
 
@@ -371,14 +429,21 @@ public final class Demo {
         if (r.get("round") instanceof Number n) {
             Path rd = runDir.resolve("round-" + n.intValue());
             Path metrics = rd.resolve("eval").resolve("microbench").resolve("metrics.json");
-            if (Files.isRegularFile(metrics)) row.put("categories", DemoReport.categories(PipelineIo.readJson(metrics)));
+            if (Files.isRegularFile(metrics)) {
+                row.put("categories", DemoReport.categories(PipelineIo.readJson(metrics)));
+                row.put("judgments_file", metrics.resolveSibling("judgments.jsonl").toString());
+            }
             Path fm = freshFile == null ? null : rd.resolve("eval").resolve(freshName()).resolve("metrics.json");
-            if (fm != null && Files.isRegularFile(fm)) row.put("fresh_categories", DemoReport.categories(PipelineIo.readJson(fm)));
+            if (fm != null && Files.isRegularFile(fm)) {
+                row.put("fresh_categories", DemoReport.categories(PipelineIo.readJson(fm)));
+                row.put("fresh_judgments_file", fm.resolveSibling("judgments.jsonl").toString());
+            }
             Path eq = rd.resolve("equal-rows.json");
             if (Files.isRegularFile(eq)) row.put("train_rows", PipelineIo.readJson(eq).path("train_rows").asInt());
             Path pairs = runDir.resolve("pairs").resolve(PairsStage.OUTPUT);
             if (n.intValue() > 0 && Files.isRegularFile(pairs)) row.put("pairs", PipelineIo.readJsonl(pairs, Records.Pair.class).size());
         }
+        row.remove("judgments"); // the run loop's path relative to its own directory
         if (model == null) row.put("model", "none");
         return row;
     }

@@ -13,14 +13,16 @@ import java.util.Map;
  * @param majorityK       samples per item for the majority-vote row
  * @param judgeTokens     most tokens of one judgment
  * @param pairTokens      most tokens of one generated answer (y_w) and of one modified instruction + answer (x', y_l)
- * @param train           embedded trainer settings for every round
+ * @param train           embedded trainer settings for every round; {@code save_epochs} saves intermediate
+ *                        checkpoints that checkpoint selection compares on the validation split
  */
 public record DemoPlan(SeedRecipe recipe, int pool, int testPerCategory, int valPerCategory, int samples, int majorityK,
                        int judgeTokens, int pairTokens, Map<String, Object> train) {
 
     public static DemoPlan standard() {
         return new DemoPlan(SeedRecipe.large(), 600, Benchmark.TEST_PER_CATEGORY, Benchmark.VALIDATION_PER_CATEGORY,
-                15, 32, 40, 80, Map.of("lr", 2e-3, "epochs", 10, "batch_tokens", 4096, "warmup", 5, "seed", 1));
+                15, 32, 40, 80, Map.of("lr", 2e-3, "epochs", 10, "batch_tokens", 4096, "warmup", 5, "seed", 1,
+                        "save_epochs", 2));
     }
 
     /**
@@ -29,7 +31,7 @@ public record DemoPlan(SeedRecipe recipe, int pool, int testPerCategory, int val
      */
     public static DemoPlan quick() {
         return new DemoPlan(SeedRecipe.standard(), 160, 25, 10, 4, 3, 40, 80,
-                Map.of("lr", 2e-3, "epochs", 15, "batch_tokens", 2048, "warmup", 5, "seed", 1));
+                Map.of("lr", 2e-3, "epochs", 15, "batch_tokens", 2048, "warmup", 5, "seed", 1, "save_epochs", 5));
     }
 
     /** The same plan with another seed recipe. */

@@ -19,9 +19,14 @@ public final class WorldFiles {
 
     /** {@code n} pool instructions as {@code {id, instruction, source}} rows. */
     public static Path writePool(Path file, int n) {
+        return writePool(file, n, POOL_SEED);
+    }
+
+    /** {@code n} pool instructions from generator seed {@code seed} (demo replicates use POOL_SEED + k − 1). */
+    public static Path writePool(Path file, int n, long seed) {
         List<Map<String, Object>> rows = new ArrayList<>();
         int i = 0;
-        for (Problem p : World.distinct(POOL_SEED, n, Benchmark.heldOutInstructions())) {
+        for (Problem p : World.distinct(seed, n, Benchmark.heldOutInstructions())) {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("id", String.format("mw-pool-%05d", i++));
             r.put("instruction", p.instruction());

@@ -11,7 +11,7 @@ import java.util.function.Supplier;
 /**
  * A model opened on its first call. A resumed run walks every stage to check its done marker;
  * with lazy models a finished stage costs no model load (an embedded checkpoint can take seconds
- * to read). {@link #identity()} is the model's spec string, known without opening it.
+ * to read). {@link #identity()} is the model's spec string (URL user info masked), known without opening it.
  */
 public final class LazyModel implements LanguageModel {
     private final String spec;
@@ -31,7 +31,7 @@ public final class LazyModel implements LanguageModel {
     public synchronized boolean isOpen() { return model != null; }
 
     @Override
-    public String identity() { return spec; }
+    public String identity() { return dev.selftaught.data.UrlUserInfo.redact(spec); } // manifests and markers never hold URL credentials
 
     @Override
     public ModelResponse complete(ModelRequest request) { return model().complete(request); }

@@ -200,7 +200,7 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
             String path = "train.settings." + key;
             if (t.backend().equals("embedded") && !dev.selftaught.train.EmbeddedTrainSettings.KEYS.contains(key)) {
                 throw InputError.at(file, lines.lineOf(path), path, "unknown training setting"
-                        + dev.selftaught.config.DidYouMean.hint(key, dev.selftaught.train.EmbeddedTrainSettings.KEYS));
+                        + dev.selftaught.data.DidYouMean.hint(key, dev.selftaught.train.EmbeddedTrainSettings.KEYS));
             }
             if (t.backend().equals("external") && (t.command() == null || !t.command().contains("{setting." + key + "}"))) {
                 throw InputError.at(file, lines.lineOf(path), path, "train.command never uses it (no {setting." + key
@@ -240,7 +240,7 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
                 List<String> known = new java.util.ArrayList<>();
                 base.fieldNames().forEachRemaining(known::add);
                 throw InputError.at(file, lines.lineOf(prefix + key), prefix + key,
-                        "unknown key" + dev.selftaught.config.DidYouMean.hint(key, known));
+                        "unknown key" + dev.selftaught.data.DidYouMean.hint(key, known));
             }
             if (b != null && b.isObject() && e.getValue().isObject()) {
                 merge((ObjectNode) b, e.getValue(), prefix + key + ".", file, lines);

@@ -52,6 +52,7 @@ public final class RunLoop {
     private boolean retryFailed;
     private ProgressFactory progress;
     private final Map<String, LazyModel> models = new LinkedHashMap<>();
+    private RunReport report; // the last report written
 
     public RunLoop(RunConfig cfg, Path runDir, ModelOpener opener, TrainerFactory trainers, JudgeEvaluator evaluator,
                    boolean force, PrintStream err) {
@@ -129,7 +130,7 @@ public final class RunLoop {
         }
         List<ScoreRow> baselines = baselines(dir);
         Map<String, Object> summary = writeReport(selected, pairs, rounds, baselines);
-        printSummary(rounds, baselines, secs(tRun));
+        printSummary(report, secs(tRun));
         return summary;
     }
 
@@ -170,7 +171,8 @@ public final class RunLoop {
     /** Round 0: the seed model on the test benchmarks. */
     private ScoreRow seedRound(RunDirectory dir) {
         String seed = cfg.models().seed();
-        ScoreRow row = ScoreRow.round(0, seed, evaluateAll(dir, seed, runDir.resolve("round-0").resolve("eval")), null);
+        Path evalDir = runDir.resolve("round-0").resolve("eval");
+        ScoreRow row = ScoreRow.round(0, seed, evaluateAll(dir, seed, evalDir), null).with(judgments(evalDir), null, null, null);
         release(seed);
         listener.after("round-0/eval");
         return row;
@@ -213,7 +215,22 @@ public final class RunLoop {
         listener.after("round-" + i + "/eval");
 
         writeManifest(rd, manifest(i, rd, judges.judge(), base, selected, counts, selection, metrics, timings));
-        return ScoreRow.round(i, selected, metrics, pairOrders);
+        return ScoreRow.round(i, selected, metrics, pairOrders).with(judgments(rd.resolve("eval")), (long) pairsCount(),
+                selection.checkpoint(), selection.validation());
+    }
+
+    /** The judgments file of the first test benchmark under an evaluation directory (where a row's intervals come from). */
+    private Path judgments(Path evalDir) {
+        return cfg.eval().benchmarks().isEmpty() ? null
+                : evalDir.resolve(benchName(cfg.eval().benchmarks().getFirst())).resolve("judgments.jsonl");
+    }
+
+    private int pairsCount() {
+        try (Stream<String> lines = Files.lines(pairsFile())) {
+            return (int) lines.filter(l -> !l.isBlank()).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -246,8 +263,9 @@ public final class RunLoop {
         List<ScoreRow> rows = new ArrayList<>();
         if (cfg.eval().benchmarks().isEmpty()) return rows;
         for (var b : cfg.eval().baselines().entrySet()) {
-            rows.add(ScoreRow.baseline(b.getKey(), b.getValue(),
-                    evaluateAll(dir, b.getValue(), runDir.resolve("baselines").resolve(b.getKey()))));
+            Path evalDir = runDir.resolve("baselines").resolve(b.getKey());
+            rows.add(ScoreRow.baseline(b.getKey(), b.getValue(), evaluateAll(dir, b.getValue(), evalDir))
+                    .with(judgments(evalDir), null, null, null));
             release(b.getValue());
         }
         return rows;
@@ -265,11 +283,14 @@ public final class RunLoop {
         summary.put("benchmarks", cfg.eval().benchmarks());
         summary.put("select", selected.stats());
         summary.put("pairs", pairs.stats());
-        summary.put("rounds", rounds.stream().map(ScoreRow::toSummary).toList());
-        summary.put("baselines", baselines.stream().map(ScoreRow::toSummary).toList());
+        summary.put("rounds", rounds.stream().map(r -> r.toSummary(runDir)).toList());
+        summary.put("baselines", baselines.stream().map(r -> r.toSummary(runDir)).toList());
         PipelineIo.writeJson(runDir.resolve("summary.json"), summary);
-        RunReport report = new RunReport("Self-taught evaluator run (" + String.join(", ", cfg.eval().benchmarks()) + ")",
-                rounds.stream().map(ScoreRow::toReport).toList(), baselines.stream().map(ScoreRow::toReport).toList());
+        // Every row's 95% interval and its paired difference from round 0, from the judgments files.
+        Path seedJudgments = !rounds.isEmpty() && Integer.valueOf(0).equals(rounds.getFirst().round()) ? rounds.getFirst().judgments() : null;
+        report = new RunReport("Self-taught evaluator run (" + String.join(", ", cfg.eval().benchmarks()) + ")",
+                rounds.stream().map(r -> r.toReport(seedJudgments)).toList(),
+                baselines.stream().map(r -> r.toReport(seedJudgments)).toList());
         ReportWriter.write(report, runDir);
         listener.after("report");
         return summary;
@@ -280,17 +301,25 @@ public final class RunLoop {
      *
      * @param metrics    benchmark name → metrics.json; the first benchmark is the headline
      * @param pairOrders the round's annotate counts (null: seed and baselines)
+     * @param judgments  the headline benchmark's judgments.jsonl (its intervals), or null
+     * @param pairs      the pairs the round was annotated from, or null
+     * @param checkpoint the checkpoint selection kept ("final", "checkpoint-STEP"), or null
+     * @param validation its validation score, or null
      */
     private record ScoreRow(Integer round, String name, String model, Map<String, JsonNode> metrics,
-                            Map<String, Object> pairOrders) {
+                            Map<String, Object> pairOrders, Path judgments, Long pairs, String checkpoint, Double validation) {
         static final List<String> DROP_REASONS = List.of("no_correct", "below_majority", "model_error", "dropped_by_balancing");
 
         static ScoreRow round(int round, String model, Map<String, JsonNode> metrics, Map<String, Object> pairOrders) {
-            return new ScoreRow(round, round == 0 ? "seed" : "iteration " + round, model, metrics, pairOrders);
+            return new ScoreRow(round, round == 0 ? "seed" : "iteration " + round, model, metrics, pairOrders, null, null, null, null);
         }
 
         static ScoreRow baseline(String name, String model, Map<String, JsonNode> metrics) {
-            return new ScoreRow(null, name, model, metrics, null);
+            return new ScoreRow(null, name, model, metrics, null, null, null, null, null);
+        }
+
+        ScoreRow with(Path judgmentsFile, Long pairCount, String chosen, Double score) {
+            return new ScoreRow(round, name, model, metrics, pairOrders, judgmentsFile, pairCount, chosen, score);
         }
 
         private JsonNode primary() { return metrics.isEmpty() ? null : metrics.values().iterator().next(); }
@@ -308,8 +337,8 @@ public final class RunLoop {
             return dropped;
         }
 
-        /** The row as summary.json has it. */
-        Map<String, Object> toSummary() {
+        /** The row as summary.json has it (paths relative to the run directory). */
+        Map<String, Object> toSummary(Path runDir) {
             Map<String, Object> row = new LinkedHashMap<>();
             if (round != null) row.put("round", round);
             row.put("model", model);
@@ -325,12 +354,16 @@ public final class RunLoop {
             row.put("benchmarks", per);
             row.put("kept", kept());
             row.put("dropped", pairOrders == null ? Map.of() : dropped());
+            if (pairs != null) row.put("pairs", pairs);
+            if (checkpoint != null) row.put("checkpoint", checkpoint);
+            if (validation != null) row.put("validation", validation);
+            if (judgments != null) row.put("judgments", runDir.relativize(judgments).toString());
             if (round == null) row.put("name", name);
             return row;
         }
 
-        /** The row as the shared report has it. */
-        RunReport.Row toReport() {
+        /** The row as the shared report has it, with its intervals and paired difference from the seed's judgments. */
+        RunReport.Row toReport(Path seedJudgments) {
             Map<String, Double> cats = new LinkedHashMap<>();
             if (primary() != null) primary().path("categories").properties().forEach(e -> cats.put(e.getKey(), e.getValue().asDouble()));
             Map<String, Long> dropped = new LinkedHashMap<>();
@@ -338,19 +371,27 @@ public final class RunLoop {
                 if (v instanceof Number num) dropped.put(k, num.longValue());
             });
             Long keptCount = kept() instanceof Number k ? k.longValue() : null;
-            return new RunReport.Row(round, name, overall(), cats, keptCount, dropped);
+            return new RunReport.Row(round, name, overall(), cats, keptCount, dropped).withPairs(pairs)
+                    .withSelection(checkpoint, validation).withUncertainty(judgments, seedJudgments);
         }
     }
 
-    private void printSummary(List<ScoreRow> rounds, List<ScoreRow> baselines, double seconds) {
+    private void printSummary(RunReport r, double seconds) {
         err.printf("%nrun finished in %.1f s (%s)%n", seconds, runDir);
-        err.printf("%-14s %8s %8s%n", "", "overall", "kept");
-        for (ScoreRow r : rounds) {
-            err.printf("%-14s %8s %8s%n", "round " + r.round(), pct(r.overall()), r.kept() == null ? "-" : r.kept());
-        }
-        for (ScoreRow b : baselines) err.printf("%-14s %8s %8s%n", b.name(), pct(b.overall()), "-");
+        err.printf("%-14s %8s %16s %20s %8s%n", "", "overall", "95% interval", "vs seed", "kept");
+        for (RunReport.Row row : r.rounds()) summaryLine("round " + row.round(), row);
+        for (RunReport.Row row : r.baselines()) summaryLine(row.name(), row);
         err.printf("report: %s, %s, %s%n", runDir.resolve(ReportWriter.JSON), runDir.resolve(ReportWriter.MARKDOWN),
                 runDir.resolve(ReportWriter.HTML));
+    }
+
+    private void summaryLine(String name, RunReport.Row r) {
+        var ci = r.ci().get(RunReport.OVERALL);
+        var d = r.vsSeed().get(RunReport.OVERALL);
+        err.printf("%-14s %8s %16s %20s %8s%n", name, pct(r.overall()),
+                ci == null ? "-" : String.format("[%.1f, %.1f]", 100 * ci.lo(), 100 * ci.hi()),
+                d == null ? "-" : String.format("%+.1f [%+.1f, %+.1f]", 100 * d.diff(), 100 * d.ci().lo(), 100 * d.ci().hi()),
+                r.kept() == null ? "-" : r.kept());
     }
 
     private static String pct(Object o) {
@@ -360,14 +401,19 @@ public final class RunLoop {
     /**
      * Which checkpoint a round keeps, and why.
      *
-     * @param candidates each candidate's spec and validation accuracy (empty without a validation set)
+     * @param candidates each candidate's name, spec and validation accuracy (empty without a validation set)
+     * @param checkpoint  the winner's name ("final" = the trainer's result, "checkpoint-STEP"), or null without validation
+     * @param validation  the winner's validation score, or null
      */
-    private record CheckpointChoice(String selected, String rule, List<Map<String, Object>> candidates) {
+    private record CheckpointChoice(String selected, String rule, List<Map<String, Object>> candidates, String checkpoint,
+                                    Double validation) {
         /** As selection.json and the manifest's {@code selection} have it. */
         Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             if (!candidates.isEmpty()) m.put("candidates", candidates);
             m.put("selected", selected);
+            if (checkpoint != null) m.put("checkpoint", checkpoint);
+            if (validation != null) m.put("validation", validation);
             m.put("rule", rule);
             return m;
         }
@@ -375,34 +421,38 @@ public final class RunLoop {
 
     /**
      * Checkpoint selection (spec §2.5, issue #22): with a validation set, every candidate (the
-     * trainer's result and any {@code checkpoint*} directory beside it) is evaluated on it and the
-     * most accurate is kept (ties: the trainer's result, then the earlier checkpoint).
+     * trainer's result, "final", and every {@code checkpoint-STEP} directory the trainer saved beside
+     * it, in step order) is evaluated on it and the most accurate is kept (ties: the trainer's
+     * result, then the earlier checkpoint). The choice names the winner and its validation score.
      */
     private CheckpointChoice selectCheckpoint(RunDirectory dir, Path rd, String trained) {
         if (cfg.eval().validation() == null) {
-            return new CheckpointChoice(trained, "no validation set: the trainer's final model", List.of());
+            return new CheckpointChoice(trained, "no validation set: the trainer's final model", List.of(), null, null);
         }
         List<String> candidates = checkpointCandidates(rd, trained);
         List<Map<String, Object>> rows = new ArrayList<>();
-        String best = null;
+        String best = null, bestName = null;
         double bestAcc = Double.NEGATIVE_INFINITY;
         for (int k = 0; k < candidates.size(); k++) {
             String c = candidates.get(k);
-            Path out = rd.resolve("validation").resolve(k == 0 ? "final" : Path.of(c.substring(c.lastIndexOf('/') + 1)).toString());
+            String name = k == 0 ? "final" : Path.of(c.substring(c.lastIndexOf('/') + 1)).toString();
+            Path out = rd.resolve("validation").resolve(name);
             JsonNode m = evaluateOne(dir, c, cfg.eval().validation(), out);
             release(c);
             double acc = m.path("overall").asDouble(Double.NaN);
             Map<String, Object> row = new LinkedHashMap<>();
+            row.put("checkpoint", name);
             row.put("model", c);
             row.put("overall", acc);
             rows.add(row);
             if (acc > bestAcc) {
                 bestAcc = acc;
                 best = c;
+                bestName = name;
             }
         }
         CheckpointChoice choice = new CheckpointChoice(best == null ? trained : best,
-                "highest overall on " + cfg.eval().validation(), rows);
+                "highest overall on " + cfg.eval().validation(), rows, bestName, best == null ? null : bestAcc);
         PipelineIo.writeJson(rd.resolve("selection.json"), choice.toJson());
         return choice;
     }
@@ -415,12 +465,23 @@ public final class RunLoop {
         if (Files.isDirectory(modelDir)) {
             try (Stream<Path> s = Files.list(modelDir)) {
                 s.filter(Files::isDirectory).filter(p -> p.getFileName().toString().startsWith("checkpoint"))
-                        .sorted().forEach(p -> candidates.add("embedded:" + p.toAbsolutePath()));
+                        .sorted(java.util.Comparator.comparingLong(RunLoop::checkpointStep).thenComparing(Path::toString))
+                        .forEach(p -> candidates.add("embedded:" + p.toAbsolutePath()));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         return candidates;
+    }
+
+    /** The step in a {@code checkpoint-STEP} name (HF layout), for ordering; other names sort last. */
+    static long checkpointStep(Path p) {
+        String n = p.getFileName().toString();
+        try {
+            return Long.parseLong(n.substring(n.lastIndexOf('-') + 1));
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     private Map<String, JsonNode> evaluateAll(RunDirectory dir, String spec, Path evalDir) {

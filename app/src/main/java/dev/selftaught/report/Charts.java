@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * PNG charts drawn with Java2D (headless): accuracy per category per round, and training examples
- * kept per round. Each chart has a title, labelled axes with ticks, grid lines and a legend.
+ * PNG charts drawn with Java2D (headless): accuracy per category per round with error bars, and
+ * training examples kept per round. Each chart has a title, labelled axes with ticks, grid lines and a legend.
  */
 public final class Charts {
 
@@ -38,50 +38,110 @@ public final class Charts {
             new Color(0x9467bd), new Color(0x8c564b)};
     static final Color[] BASELINE = {new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf), new Color(0xe377c2)};
 
-    /** Accuracy (%) per category and overall, one line per series, rounds on the x axis; baselines' overall as dashed lines. */
-    public static byte[] accuracyChart(RunReport r) {
+    /**
+     * One error bar of the accuracy chart, in data units: x in rounds (with the series' small
+     * horizontal offset), value and bar ends in percent. The bar is the row's 95% interval, or
+     * mean ± sd for rows that summarize replicates.
+     */
+    record ErrorBar(String series, double x, double value, double lo, double hi) {}
+
+    /** The accuracy chart's series: Overall, then each category present. */
+    static List<String> accuracySeries(RunReport r) {
         List<RunReport.Row> rounds = r.rounds().stream().filter(x -> x.round() != null).toList();
         List<String> names = new ArrayList<>();
-        List<double[][]> series = new ArrayList<>(); // points {round, value%}
-        names.add("Overall");
-        series.add(points(rounds, null));
-        for (String c : MarkdownReport.CATEGORIES) {
-            double[][] p = points(rounds, c);
-            if (p.length > 0) {
-                names.add(c);
-                series.add(p);
+        names.add(RunReport.OVERALL);
+        for (String c : MarkdownReport.CATEGORIES) if (points(rounds, c, 0).length > 0) names.add(c);
+        return names;
+    }
+
+    /** Horizontal offset of series i (Overall in the middle), so bars at the same round do not overlap. */
+    static double offset(int i) {
+        return i == 0 ? 0 : ((i + 1) / 2) * 0.05 * (i % 2 == 1 ? -1 : 1);
+    }
+
+    /** Every error bar the accuracy chart draws (the chart's data model, also for tests). */
+    static List<ErrorBar> errorBars(RunReport r) {
+        List<RunReport.Row> rounds = r.rounds().stream().filter(x -> x.round() != null).toList();
+        List<String> names = accuracySeries(r);
+        List<ErrorBar> out = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            for (double[] p : points(rounds, names.get(i), offset(i))) {
+                if (!Double.isNaN(p[2])) out.add(new ErrorBar(names.get(i), p[0], p[1], p[2], p[3]));
             }
         }
+        return out;
+    }
+
+    /** The accuracy chart's data-to-pixel mapping. */
+    static Plot accuracyPlot(RunReport r) {
+        List<RunReport.Row> rounds = r.rounds().stream().filter(x -> x.round() != null).toList();
         double lo = 100, hi = 0;
-        for (double[][] s : series) for (double[] p : s) { lo = Math.min(lo, p[1]); hi = Math.max(hi, p[1]); }
-        for (RunReport.Row b : r.baselines()) if (b.overall() != null) { lo = Math.min(lo, 100 * b.overall()); hi = Math.max(hi, 100 * b.overall()); }
+        for (String name : accuracySeries(r)) {
+            for (double[] p : points(rounds, name, 0)) {
+                lo = Math.min(lo, Double.isNaN(p[2]) ? p[1] : p[2]);
+                hi = Math.max(hi, Double.isNaN(p[3]) ? p[1] : p[3]);
+            }
+        }
+        for (RunReport.Row b : r.baselines()) {
+            if (b.overall() == null) continue;
+            double[] e = ends(b, RunReport.OVERALL);
+            lo = Math.min(lo, Double.isNaN(e[0]) ? 100 * b.overall() : e[0]);
+            hi = Math.max(hi, Double.isNaN(e[1]) ? 100 * b.overall() : e[1]);
+        }
         if (lo > hi) { lo = 0; hi = 100; }
         double yMin = Math.max(0, Math.floor((lo - 3) / 10) * 10), yMax = Math.min(100, Math.ceil((hi + 3) / 10) * 10);
         if (yMax - yMin < 10) yMax = Math.min(100, yMin + 10);
         int xMin = rounds.stream().mapToInt(RunReport.Row::round).min().orElse(0);
         int xMax = Math.max(xMin + 1, rounds.stream().mapToInt(RunReport.Row::round).max().orElse(1));
+        return new Plot(xMin - 0.3, xMax + 0.3, yMin, yMax);
+    }
+
+    /**
+     * Accuracy (%) per category and overall, one line per series with error bars (95% interval,
+     * or ± sd over replicates), rounds on the x axis; baselines' overall as dashed lines with their
+     * interval as a shaded band.
+     */
+    public static byte[] accuracyChart(RunReport r) {
+        List<RunReport.Row> rounds = r.rounds().stream().filter(x -> x.round() != null).toList();
+        List<String> names = accuracySeries(r);
+        List<double[][]> series = new ArrayList<>(); // points {round, value%, lo%, hi%}
+        for (int i = 0; i < names.size(); i++) series.add(points(rounds, names.get(i), offset(i)));
+        Plot plot = accuracyPlot(r);
+        int xMin = (int) Math.round(plot.x0 + 0.3), xMax = (int) Math.round(plot.x1 - 0.3);
 
         BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = setup(img);
-        Plot plot = new Plot(xMin - 0.3, xMax + 0.3, yMin, yMax);
         title(g, "Judge accuracy per round (RewardBench-style)");
-        grid(g, plot, ticks(yMin, yMax, 5), v -> String.format(Locale.ROOT, "%.0f", v));
+        grid(g, plot, ticks(plot.y0, plot.y1, 5), v -> String.format(Locale.ROOT, "%.0f", v));
         for (int x = xMin; x <= xMax; x++) xTick(g, plot, x, x == 0 ? "0 (seed)" : String.valueOf(x));
         axes(g, plot, "Round", "Accuracy (%)");
 
         List<String> legend = new ArrayList<>(names);
         List<Color> colors = new ArrayList<>();
         List<Boolean> dashed = new ArrayList<>();
+        int bi = 0;
+        List<Object[]> baselineLines = new ArrayList<>();
+        for (RunReport.Row b : r.baselines()) {
+            if (b.overall() == null) continue;
+            Color c = BASELINE[bi++ % BASELINE.length];
+            double[] e = ends(b, RunReport.OVERALL);
+            if (!Double.isNaN(e[0])) { // the interval as a light band under everything else
+                g.setColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), 40));
+                double top = plot.py(e[1]), bottom = plot.py(e[0]);
+                g.fill(new java.awt.geom.Rectangle2D.Double(plot.px(plot.x0), top, plot.px(plot.x1) - plot.px(plot.x0), bottom - top));
+            }
+            baselineLines.add(new Object[]{b, c});
+        }
         for (int i = 0; i < series.size(); i++) {
             Color c = i == 0 ? Color.BLACK : SERIES[(i - 1) % SERIES.length];
             colors.add(c);
             dashed.add(false);
+            errorBars(g, plot, series.get(i), c);
             line(g, plot, series.get(i), c, i == 0 ? 3.2f : 2f);
         }
-        int bi = 0;
-        for (RunReport.Row b : r.baselines()) {
-            if (b.overall() == null) continue;
-            Color c = BASELINE[bi++ % BASELINE.length];
+        for (Object[] bl : baselineLines) {
+            RunReport.Row b = (RunReport.Row) bl[0];
+            Color c = (Color) bl[1];
             double y = plot.py(100 * b.overall());
             g.setColor(c);
             g.setStroke(new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[]{8f, 6f}, 0f));
@@ -91,8 +151,28 @@ public final class Charts {
             dashed.add(true);
         }
         legend(g, legend, colors, dashed);
+        boolean anyBars = series.stream().anyMatch(sr -> java.util.Arrays.stream(sr).anyMatch(p -> !Double.isNaN(p[2])));
+        if (anyBars) {
+            g.setColor(Color.DARK_GRAY);
+            g.setFont(g.getFont().deriveFont(11f));
+            boolean sd = r.rounds().stream().anyMatch(x -> !x.sd().isEmpty()) && r.rounds().stream().allMatch(x -> x.ci().isEmpty());
+            g.drawString(sd ? "error bars: ± 1 sd over replicates" : "error bars: 95% bootstrap interval over items", W - RIGHT + 24, H - BOTTOM);
+        }
         g.dispose();
         return png(img);
+    }
+
+    /** Vertical bars with caps from lo to hi at each point. */
+    private static void errorBars(Graphics2D g, Plot p, double[][] pts, Color c) {
+        g.setColor(c);
+        g.setStroke(new BasicStroke(1.6f));
+        for (double[] pt : pts) {
+            if (Double.isNaN(pt[2])) continue;
+            double x = p.px(pt[0]), y0 = p.py(pt[2]), y1 = p.py(pt[3]);
+            g.draw(new Line2D.Double(x, y0, x, y1));
+            g.draw(new Line2D.Double(x - 5, y0, x + 5, y0));
+            g.draw(new Line2D.Double(x - 5, y1, x + 5, y1));
+        }
     }
 
     /** Training examples kept and dropped per round (grouped bars with their values). */
@@ -286,13 +366,26 @@ public final class Charts {
         g.drawString(s, (float) (cx - fm.stringWidth(s) / 2.0), (float) baseline);
     }
 
-    private static double[][] points(List<RunReport.Row> rounds, String category) {
+    /** {round + dx, value%, lo%, hi%} per evaluated round; lo and hi NaN without an interval. */
+    private static double[][] points(List<RunReport.Row> rounds, String column, double dx) {
         List<double[]> pts = new ArrayList<>();
         for (RunReport.Row r : rounds) {
-            Double v = category == null ? r.overall() : r.categories().get(category);
-            if (v != null && !v.isNaN()) pts.add(new double[]{r.round(), 100 * v});
+            Double v = r.score(column);
+            if (v != null && !v.isNaN()) {
+                double[] e = ends(r, column);
+                pts.add(new double[]{r.round() + dx, 100 * v, e[0], e[1]});
+            }
         }
         return pts.toArray(new double[0][]);
+    }
+
+    /** The bar of one cell in percent: its 95% interval, else mean ± sd, else NaNs. */
+    private static double[] ends(RunReport.Row r, String column) {
+        var ci = r.ci().get(column);
+        if (ci != null) return new double[]{100 * ci.lo(), 100 * ci.hi()};
+        Double sd = r.sd().get(column), v = r.score(column);
+        if (sd != null && v != null) return new double[]{100 * (v - sd), 100 * (v + sd)};
+        return new double[]{Double.NaN, Double.NaN};
     }
 
     /** Round tick values from lo to hi with about n steps of 1, 2 or 5 × 10^k. */

@@ -1,6 +1,6 @@
 package dev.selftaught.train;
 
-import dev.selftaught.config.DidYouMean;
+import dev.selftaught.data.DidYouMean;
 import dev.selftaught.data.InputError;
 
 import java.util.List;
@@ -36,20 +36,45 @@ import java.util.Map;
  * @param dtype          tensor type of the written safetensors: f32, f16 or bf16
  * @param truncation     what happens to a row longer than max_seq_len: drop (default) or cut_end;
  *                       see {@link dev.selftaught.engine.train.SftPlan.Truncation}
+ * @param saveEvery      also save the model as DIR/checkpoint-STEP every this many steps (0: no)
+ * @param saveEpochs     also save the model as DIR/checkpoint-STEP at the end of every this many epochs (0: no)
  */
 public record EmbeddedTrainSettings(double lr, int epochs, int batchTokens, int accumSteps, int warmup, double finalLrRatio,
                                     double weightDecay, double gradClip, long seed, Integer threads, int evalEvery,
                                     int patience, int checkpointEvery, Integer maxSeqLen, int loraRank, Double loraAlpha,
-                                    double loraDropout, String loraTargets, String gguf, String dtype, String truncation) {
+                                    double loraDropout, String loraTargets, String gguf, String dtype, String truncation,
+                                    int saveEvery, int saveEpochs) {
 
     /** Every key, in the order of the record (as written in a config). */
     public static final List<String> KEYS = List.of("lr", "epochs", "batch_tokens", "accum_steps", "warmup",
             "final_lr_ratio", "weight_decay", "grad_clip", "seed", "threads", "eval_every", "patience",
             "checkpoint_every", "max_seq_len", "lora_rank", "lora_alpha", "lora_dropout", "lora_targets", "gguf",
-            "dtype", "truncation");
+            "dtype", "truncation", "save_every", "save_epochs");
 
-    public static final EmbeddedTrainSettings DEFAULTS = new EmbeddedTrainSettings(1e-4, 1, 4096, 1, 10, 0.1, 0.0, 1.0,
-            1234, null, 0, 0, 20, null, 0, null, 0.0, "q,k,v,o,gate,up,down", "", "f32", "drop");
+    // The defaults, defined once: DEFAULTS and the train command's options use these.
+    public static final double LR = 1e-4;
+    public static final int EPOCHS = 1;
+    public static final int BATCH_TOKENS = 4096;
+    public static final int ACCUM_STEPS = 1;
+    public static final int WARMUP = 10;
+    public static final double FINAL_LR_RATIO = 0.1;
+    public static final double WEIGHT_DECAY = 0.0;
+    public static final double GRAD_CLIP = 1.0;
+    public static final long SEED = 1234;
+    public static final int EVAL_EVERY = 0;
+    public static final int PATIENCE = 0;
+    public static final int CHECKPOINT_EVERY = 20;
+    public static final int LORA_RANK = 0;
+    public static final double LORA_DROPOUT = 0.0;
+    public static final String LORA_TARGETS = "q,k,v,o,gate,up,down";
+    public static final String DTYPE = "f32";
+    public static final String TRUNCATION = "drop";
+    public static final int SAVE_EVERY = 0;
+    public static final int SAVE_EPOCHS = 0;
+
+    public static final EmbeddedTrainSettings DEFAULTS = new EmbeddedTrainSettings(LR, EPOCHS, BATCH_TOKENS, ACCUM_STEPS,
+            WARMUP, FINAL_LR_RATIO, WEIGHT_DECAY, GRAD_CLIP, SEED, null, EVAL_EVERY, PATIENCE, CHECKPOINT_EVERY, null,
+            LORA_RANK, null, LORA_DROPOUT, LORA_TARGETS, "", DTYPE, TRUNCATION, SAVE_EVERY, SAVE_EPOCHS);
 
     public EmbeddedTrainSettings {
         gguf = gguf.toLowerCase(Locale.ROOT);
@@ -60,6 +85,8 @@ public record EmbeddedTrainSettings(double lr, int epochs, int batchTokens, int 
         if (!List.of("f32", "f16", "bf16").contains(dtype)) {
             throw new InputError("training setting dtype must be f32, f16 or bf16, got '" + dtype + "'");
         }
+        if (saveEvery < 0) throw new InputError("training setting save_every must be >= 0, got " + saveEvery);
+        if (saveEpochs < 0) throw new InputError("training setting save_epochs must be >= 0, got " + saveEpochs);
         truncation = truncation.toLowerCase(Locale.ROOT);
         if (!truncation.equals("drop") && !truncation.equals("cut_end")) {
             throw new InputError("training setting truncation must be drop or cut_end, got '" + truncation + "'");
@@ -90,7 +117,7 @@ public record EmbeddedTrainSettings(double lr, int epochs, int batchTokens, int 
                 v.integer("checkpoint_every", d.checkpointEvery), v.optionalInteger("max_seq_len"),
                 v.integer("lora_rank", d.loraRank), v.optionalReal("lora_alpha"), v.real("lora_dropout", d.loraDropout),
                 v.text("lora_targets", d.loraTargets), v.text("gguf", d.gguf), v.text("dtype", d.dtype),
-                v.text("truncation", d.truncation));
+                v.text("truncation", d.truncation), v.integer("save_every", d.saveEvery), v.integer("save_epochs", d.saveEpochs));
     }
 
     /** Worker threads: the setting, or every core. */

@@ -33,6 +33,12 @@ import java.util.Set;
  * writes the adapter in PEFT layout under {@code DIR/adapter} and the merged model in DIR. The
  * resumable state lives in {@code DIR/train-state}; running the same job again resumes it.
  *
+ * <p>Intermediate checkpoints, as HF trainers save them: with {@code save_every: N} (steps) and/or
+ * {@code save_epochs: E} (every E epochs), the model at those optimizer steps is written as an HF
+ * checkpoint in {@code DIR/checkpoint-STEP} (LoRA: merged), each directory atomically; the final
+ * model stays in DIR. The run loop's checkpoint selection evaluates all of them on the validation
+ * set. A fresh (not resumed) run removes checkpoint directories an earlier run left.
+ *
  * <p>Settings (TrainJob.settings, all optional, unknown keys refused): see {@link EmbeddedTrainSettings}.
  * A row longer than max_seq_len is dropped (default) or has its judgment's end cut, never its
  * prompt; the counts are in {@link #lastStats()}.
@@ -47,7 +53,7 @@ public final class EmbeddedTrainer implements TrainerBackend {
 
     /** What the last {@link #train} call did, for summaries. */
     public record Summary(String modelSpec, long steps, double finalLoss, Trainer.Evaluation best, int examples,
-                          int truncated, long trainableParameters, double seconds, boolean resumed) {}
+                          int truncated, long trainableParameters, double seconds, boolean resumed, List<Long> checkpoints) {}
 
     private final Trainer.Listener listener;
     private final CheckpointMetric metric;
@@ -127,9 +133,28 @@ public final class EmbeddedTrainer implements TrainerBackend {
         LlamaWeights weights = base.weights();
         Trainer.Metric hook = metric == null ? null : (w, step) -> metric.evaluate(
                 new LoadedModel(w.config, w, base.tokenizer(), base.chatTemplate(), base.files()), step);
+        long totalSteps = (plan.size() + s.accumSteps() - 1) / s.accumSteps();
+        java.util.TreeSet<Long> saveAt = saveSteps(s.saveEvery(), s.saveEpochs(), plan.epochEnds(), s.accumSteps(), totalSteps);
         try (Trainer trainer = new Trainer(weights, o)) {
             Files.createDirectories(out);
-            Trainer.Result r = trainer.train(plan, val, hook, out.resolve("train-state"), listener);
+            Trainer.Listener saving = new Trainer.Listener() {
+                boolean first = true;
+                @Override public void onStep(Trainer.Step st) {
+                    if (first) { // steps from here on are (re)computed: drop what a killed or earlier run left
+                        first = false;
+                        removeCheckpoints(out, st.step(), saveAt);
+                    }
+                    if (saveAt.contains(st.step())) {
+                        LlamaWeights now = trainer.adapter() == null ? weights : trainer.adapter().mergeInto(weights);
+                        saveCheckpoint(out.resolve("checkpoint-" + st.step()), now, base, templateSource, dtype);
+                    }
+                    if (listener != null) listener.onStep(st);
+                }
+                @Override public void onEvaluation(Trainer.Evaluation e) {
+                    if (listener != null) listener.onEvaluation(e);
+                }
+            };
+            Trainer.Result r = trainer.train(plan, val, hook, out.resolve("train-state"), saving);
             LlamaWeights result = trainer.adapter() == null ? weights : trainer.adapter().mergeInto(weights);
             if (trainer.adapter() != null) PeftAdapter.write(out.resolve("adapter"), trainer.adapter(), PeftAdapter.baseModelName(basePath(job.baseModel())));
             HfCheckpoint.write(out, result, base.tokenizer(), templateSource, dtype);
@@ -139,11 +164,69 @@ public final class EmbeddedTrainer implements TrainerBackend {
             }
             long trainable = dev.selftaught.engine.train.Params.count(trainer.parameters());
             last = new Summary("embedded:" + out, r.steps(), r.finalLoss(), r.best(), rows.size(), plan.truncated(), trainable,
-                    (System.nanoTime() - t0) / 1e9, r.resumed());
+                    (System.nanoTime() - t0) / 1e9, r.resumed(), List.copyOf(saveAt));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the trained model to " + out + ": " + e.getMessage(), e);
         }
         return "embedded:" + out;
+    }
+
+    /**
+     * The optimizer steps after which an intermediate checkpoint is saved: every {@code every}
+     * steps and at the end of every {@code epochs}-th epoch, never the last step (the final model).
+     */
+    static java.util.TreeSet<Long> saveSteps(int every, int epochs, List<Integer> epochEnds, int accum, long totalSteps) {
+        if (every < 0) throw new InputError("training setting save_every must be >= 0, got " + every);
+        if (epochs < 0) throw new InputError("training setting save_epochs must be >= 0, got " + epochs);
+        java.util.TreeSet<Long> at = new java.util.TreeSet<>();
+        if (every > 0) for (long k = every; k < totalSteps; k += every) at.add(k);
+        if (epochs > 0) {
+            for (int e = epochs; e <= epochEnds.size(); e += epochs) {
+                long step = (epochEnds.get(e - 1) + accum - 1) / accum; // the step that consumes the epoch's last batch
+                if (step < totalSteps) at.add(step);
+            }
+        }
+        return at;
+    }
+
+    /** Deletes {@code checkpoint-STEP} directories for steps at or after {@code from}, or not planned. */
+    private static void removeCheckpoints(Path out, long from, java.util.Set<Long> planned) {
+        try (var s = Files.list(out)) {
+            for (Path p : s.filter(Files::isDirectory).toList()) {
+                String n = p.getFileName().toString();
+                if (!n.startsWith("checkpoint-")) continue;
+                long step;
+                try {
+                    step = Long.parseLong(n.substring("checkpoint-".length()));
+                } catch (NumberFormatException e) {
+                    continue; // not ours
+                }
+                if (step >= from || !planned.contains(step)) deleteTree(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean old checkpoints in " + out, e);
+        }
+    }
+
+    /** Writes an HF checkpoint into {@code dir} atomically: a temporary sibling, then a rename. */
+    private static void saveCheckpoint(Path dir, LlamaWeights w, LoadedModel base, String templateSource, SafetensorsWriter.DType dtype) {
+        Path tmp = dir.resolveSibling("." + dir.getFileName() + ".tmp");
+        try {
+            deleteTree(tmp);
+            Files.createDirectories(tmp);
+            HfCheckpoint.write(tmp, w, base.tokenizer(), templateSource, dtype);
+            deleteTree(dir);
+            Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (var s = Files.walk(p)) {
+            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(q);
+        }
     }
 
     /** An over-long-row policy that left nothing to train on is the user's to change, not a crash. */

@@ -80,6 +80,42 @@ class EvalCommandTest {
     }
 
     @Test
+    void categoryColumnGivesPerCategoryScoresEachWithAnInterval(@TempDir Path dir) throws Exception {
+        Path bench = dir.resolve("cats.jsonl");
+        StringBuilder sb = new StringBuilder();
+        // Chat: 12 items the judge gets right (chosen says GOOD); Safety: 12 items, 6 right.
+        for (int i = 0; i < 12; i++) {
+            sb.append("{\"id\": \"c").append(i).append("\", \"subset\": \"chat-x\", \"category\": \"Chat\", \"prompt\": \"q")
+                    .append(i).append("\", \"chosen\": \"GOOD ").append(i).append("\", \"rejected\": \"meh\"}\n");
+            sb.append("{\"id\": \"s").append(i).append("\", \"subset\": \"safe-y\", \"category\": \"Safety\", \"prompt\": \"r")
+                    .append(i).append("\", \"chosen\": \"").append(i % 2 == 0 ? "GOOD" : "plain").append("\", \"rejected\": \"")
+                    .append(i % 2 == 0 ? "meh" : "GOOD bad").append("\"}\n");
+        }
+        Files.writeString(bench, sb.toString());
+        Path outDir = dir.resolve("out");
+        try (JudgeServer server = new JudgeServer(EvalCommandTest::picksGood)) {
+            assertEquals(0, run("eval", "--judge", server.spec(), "--benchmark", bench.toString(), "--output", outDir.toString(),
+                    "--order", "both"), err.toString());
+        }
+        JsonNode m = JSON.readTree(outDir.resolve("metrics.json").toFile());
+        assertEquals(1.0, m.at("/categories/Chat").asDouble());
+        assertEquals(0.5, m.at("/categories/Safety").asDouble());
+        assertEquals(0.75, m.get("overall").asDouble(), 1e-12);
+        assertEquals("categories", m.get("overall_basis").asText());
+        JsonNode safety = m.at("/ci95/categories/Safety"), overall = m.at("/ci95/overall");
+        assertTrue(safety.get(0).asDouble() < 0.5 && safety.get(1).asDouble() > 0.5, safety.toString());
+        assertTrue(overall.get(0).asDouble() < 0.75 && overall.get(1).asDouble() > 0.75 && overall.get(1).asDouble() <= 1, overall.toString());
+        assertEquals(List.of(1.0, 1.0), List.of(m.at("/ci95/categories/Chat/0").asDouble(), m.at("/ci95/categories/Chat/1").asDouble()));
+        assertTrue(out.toString().contains("category Safety") && out.toString().contains("[") , out.toString());
+        assertTrue(Files.readString(outDir.resolve("judgments.jsonl")).contains("\"category\":\"Safety\""));
+
+        // A subset may not change category between records: one error naming file, line and field.
+        Files.writeString(bench, sb + "{\"subset\": \"chat-x\", \"category\": \"Safety\", \"prompt\": \"z\", \"chosen\": \"a\", \"rejected\": \"b\"}\n");
+        assertEquals(2, run("eval", "--judge", "http://127.0.0.1:9/v1#x", "--benchmark", bench.toString(), "--output", dir.resolve("o2").toString()));
+        assertTrue(err.toString().contains(bench + ":25: field 'category'"), err.toString());
+    }
+
+    @Test
     void namedBenchmarkWithRandomOrder(@TempDir Path dir) throws Exception {
         Path outDir = dir.resolve("o");
         try (JudgeServer server = new JudgeServer(u -> "I always pick the first. [[A]]")) {

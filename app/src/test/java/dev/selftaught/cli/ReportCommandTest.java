@@ -34,10 +34,10 @@ class ReportCommandTest {
         assertEquals(json, Files.readString(run.resolve("report.json")));
         String md = Files.readString(run.resolve("report.md"));
         assertTrue(md.startsWith("# Tiny run"), md);
-        assertTrue(md.contains("| Seed (round 0): embedded:seed | 50.0 | – | 50.0 | – | – |"), md);
-        assertTrue(md.contains("| Iteration 1: run/round-1/model | 62.5 | – | 62.5 | – | – |"), md);
-        assertTrue(md.contains("| http://x/v1#big (baseline) | 70.0 |"), md);
-        assertTrue(md.contains("| Round | Kept | Dropped: no_correct | Dropped: dropped_by_balancing |"), md);
+        assertTrue(md.contains("| Seed (round 0): embedded:seed | – | – | 50.0 | – | 50.0 | – | – |"), md);
+        assertTrue(md.contains("| Iteration 1: run/round-1/model | – | 12 | 62.5 | – | 62.5 | – | – |"), md);
+        assertTrue(md.contains("| http://x/v1#big (baseline) | – | – | 70.0 |"), md);
+        assertTrue(md.contains("| Round | Pairs | Kept | Dropped: no_correct | Dropped: dropped_by_balancing |"), md);
         assertTrue(Files.size(run.resolve("charts/accuracy.png")) > 1000);
         assertTrue(Files.readString(run.resolve("report.html")).contains("data:image/png;base64,"));
         assertTrue(out.toString().contains("rendered 2 rounds and 1 baselines"), out.toString());

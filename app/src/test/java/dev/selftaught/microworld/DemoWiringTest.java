@@ -150,5 +150,26 @@ class DemoWiringTest {
         double last = r.path("rounds").get(2).path("categories").path("Overall").asDouble();
         assertTrue(last > seed, seed + " -> " + last);
         assertEquals(((List<?>) report.get("rounds")).size(), r.path("rounds").size());
+
+        // Uncertainty everywhere: every row's overall and categories carry a 95% interval around the
+        // value; every row but the seed a paired difference from it; every trained row its pairs and kept rows.
+        List<JsonNode> all = new ArrayList<>();
+        r.path("rounds").forEach(all::add);
+        r.path("baselines").forEach(all::add);
+        for (JsonNode row : all) {
+            for (String c : List.of("Overall", "Chat", "Chat Hard", "Safety", "Reasoning")) {
+                double v = row.path("categories").path(c).asDouble();
+                JsonNode ci = row.path("ci").path(c);
+                assertTrue(ci.get(0).asDouble() <= v + 1e-9 && v <= ci.get(1).asDouble() + 1e-9, c + " in " + row);
+            }
+            if (row.path("round").asInt(-1) != 0) {
+                JsonNode d = row.at("/vs_seed/Overall");
+                assertEquals(row.at("/categories/Overall").asDouble() - seed, d.path("diff").asDouble(), 1e-6, row.toString());
+                assertTrue(row.path("pairs").asInt() > 0 && row.path("kept").asInt() > 0, "pairs and kept in " + row);
+            }
+        }
+        assertTrue(r.path("ci_method").asText().contains("bootstrap"));
+        assertTrue(table.contains("Overall [95% CI]") && table.contains("vs seed [95% CI]") && table.contains("Pairs"), table);
+        assertTrue(md.contains("Difference from the seed") && md.contains("direct bad response"), md);
     }
 }

@@ -180,6 +180,22 @@ class RunLoopTest {
         JsonNode s1 = PipelineIo.readJson(runA.resolve("round-1/selection.json"));
         assertEquals(2, s1.path("candidates").size());
         assertTrue(s1.path("selected").asText().endsWith("round-1/model"), s1.toString());
+        // The report names the winner and its validation score, the pairs and kept rows, and every
+        // score's interval and paired difference from the seed (from the judgments files).
+        JsonNode r1 = rep.path("rounds").get(1);
+        assertEquals("final", r1.path("checkpoint").asText(), r1.toString());
+        assertEquals(s1.at("/candidates/0/overall").asDouble(), r1.path("validation").asDouble(), 1e-12);
+        assertEquals(PipelineIo.readJsonl(runA.resolve("pairs/pairs.jsonl"), java.util.Map.class).size(), r1.path("pairs").asInt());
+        for (JsonNode row : rep.path("rounds")) {
+            JsonNode ci = row.at("/ci/Overall");
+            double v = row.path("overall").asDouble();
+            assertTrue(ci.get(0).asDouble() <= v && v <= ci.get(1).asDouble(), row.toString());
+        }
+        JsonNode d1 = r1.at("/vs_seed/Overall");
+        assertEquals(r1.path("overall").asDouble() - rep.at("/rounds/0/overall").asDouble(), d1.path("diff").asDouble(), 1e-12);
+        assertTrue(rep.at("/rounds/0/vs_seed").isMissingNode(), "the seed is not compared with itself");
+        String md = Files.readString(runA.resolve("report.md"));
+        assertTrue(md.contains("Difference from the seed") && md.contains("Selected checkpoint"), md);
         // Round 1 is annotated by the annotator, round 2 by the round-1 model.
         assertEquals("scripted:mixtral@0.7", PipelineIo.readJson(runA.resolve("round-1/stats.json")).path("judge").asText());
         long callsA = a.calls.values().stream().mapToLong(AtomicLong::get).sum();

@@ -88,7 +88,7 @@ class HtmlReportBrowserTest {
         String[] dom = browse(chrome, probed.toUri().toString(), "--dump-dom");
         assertFalse(dom[1].contains("CONSOLE"), "console messages: " + dom[1]);
         assertEquals(2, count(dom[0], "<table>"), "both tables");
-        assertTrue(dom[0].contains("<td>Iteration 3</td><td class=\"n\">88.3</td>"), dom[0]);
+        assertTrue(dom[0].contains("<td>Iteration 3</td><td class=\"n\">–</td><td class=\"n\">6101</td><td class=\"n\">88.3</td>"), dom[0]);
         Matcher img = Pattern.compile("<img alt=\"([^\"]+)\" src=\"data:image/png;base64,").matcher(dom[0]);
         List<String> alts = new ArrayList<>();
         while (img.find()) alts.add(img.group(1));

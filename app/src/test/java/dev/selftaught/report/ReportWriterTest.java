@@ -66,13 +66,13 @@ class ReportWriterTest {
         assertEquals(r, RunReport.read(dir.resolve("report.json")));
 
         String md = Files.readString(dir.resolve("report.md"));
-        assertTrue(md.contains("| Model | Overall | Chat | Chat Hard | Safety | Reasoning |"), md);
-        assertTrue(md.contains("| Seed (round 0) | 76.1 | 97.6 | 58.9 | 69.2 | 78.5 |"), md);
-        assertTrue(md.contains("| Iteration 3 | 88.3 | 96.6 | 84.2 | 91.5 | 81.0 |"), md);
-        assertTrue(md.contains("| GPT-4-0125 (baseline) | 84.3 | 95.3 | 74.3 | 87.6 | 86.9 |"), md);
-        assertTrue(md.contains("| Round | Kept | Dropped: no verdict | Dropped: wrong | Dropped: balancing |"), md);
-        assertTrue(md.contains("| Iteration 1 | 4012 | 120 | 800 | 64 |"), md);
-        assertTrue(md.contains("| Iteration 3 | 6101 | 0 | 301 | 0 |"), md);
+        assertTrue(md.contains("| Model | Pairs | Kept | Overall | Chat | Chat Hard | Safety | Reasoning |"), md);
+        assertTrue(md.contains("| Seed (round 0) | – | – | 76.1 | 97.6 | 58.9 | 69.2 | 78.5 |"), md);
+        assertTrue(md.contains("| Iteration 3 | – | 6101 | 88.3 | 96.6 | 84.2 | 91.5 | 81.0 |"), md);
+        assertTrue(md.contains("| GPT-4-0125 (baseline) | – | – | 84.3 | 95.3 | 74.3 | 87.6 | 86.9 |"), md);
+        assertTrue(md.contains("| Round | Pairs | Kept | Dropped: no verdict | Dropped: wrong | Dropped: balancing |"), md);
+        assertTrue(md.contains("| Iteration 1 | – | 4012 | 120 | 800 | 64 |"), md);
+        assertTrue(md.contains("| Iteration 3 | – | 6101 | 0 | 301 | 0 |"), md);
 
         for (String png : List.of("charts/accuracy.png", "charts/kept.png")) {
             BufferedImage img = ImageIO.read(dir.resolve(png).toFile());
@@ -86,7 +86,7 @@ class ReportWriterTest {
         assertTrue(countColour(acc, Charts.BASELINE[0].getRGB()) > 100, "baseline line");
 
         String html = Files.readString(dir.resolve("report.html"));
-        assertTrue(html.contains("<td>Iteration 3</td><td class=\"n\">88.3</td>"), html);
+        assertTrue(html.contains("<td>Iteration 3</td><td class=\"n\">–</td><td class=\"n\">6101</td><td class=\"n\">88.3</td>"), html);
         Matcher m = Pattern.compile("src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"").matcher(html);
         assertTrue(m.find());
         assertArrayEquals(Files.readAllBytes(dir.resolve("charts/accuracy.png")), Base64.getDecoder().decode(m.group(1)));
@@ -102,7 +102,7 @@ class ReportWriterTest {
         RunReport r = new RunReport(null, List.of(new RunReport.Row(0, "seed", 0.61, c, null, Map.of())), List.of());
         ReportWriter.write(r, dir);
         String md = Files.readString(dir.resolve("report.md"));
-        assertTrue(md.contains("| Seed (round 0) | 61.0 | – | 61.0 | – | – |"), md);
+        assertTrue(md.contains("| Seed (round 0) | – | – | 61.0 | – | 61.0 | – | – |"), md);
         assertFalse(md.contains("Training data per round"));
         BufferedImage kept = ImageIO.read(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("charts/kept.png"))));
         assertEquals(Charts.W, kept.getWidth());

@@ -114,6 +114,26 @@ class ServeAbuseTest {
     }
 
     @Test
+    void healthIs503OnlyWhenTheModelCanNoLongerAnswer() throws Exception {
+        var dead = new java.util.concurrent.atomic.AtomicBoolean();
+        LanguageModel wrapper = new LanguageModel() {
+            @Override public String identity() { return model.identity(); }
+            @Override public dev.selftaught.llm.ModelResponse complete(dev.selftaught.llm.ModelRequest r) { return model.complete(r); }
+            @Override public boolean healthy() { return !dead.get() && model.healthy(); }
+        };
+        try (OpenAiServer s = OpenAiServer.start(wrapper, ServerOptions.defaults("stories"))) {
+            // A request that fails is not death.
+            error(call(s, RawHttp.post("/v1/completions", "{\"prompt\": \"" + "a b ".repeat(2000) + "\", \"max_tokens\": 2}")), 400, null);
+            RawHttp.Response ok = call(s, "GET /health HTTP/1.1\r\nHost: t\r\n\r\n");
+            assertEquals(200, ok.status());
+            dead.set(true);
+            RawHttp.Response down = call(s, "GET /health HTTP/1.1\r\nHost: t\r\n\r\n");
+            assertEquals(503, down.status());
+            assertEquals("unhealthy", Json.MAPPER.readTree(down.body()).get("status").asText());
+        }
+    }
+
+    @Test
     void aPromptOverTheContextIs400NamingTheLimit() throws Exception {
         String longPrompt = "Once upon a time there was a little cat. ".repeat(200);
         JsonNode e = error(call(server, RawHttp.post("/v1/completions", "{\"prompt\": \"" + longPrompt + "\", \"max_tokens\": 4}")),

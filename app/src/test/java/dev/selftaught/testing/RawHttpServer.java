@@ -31,7 +31,12 @@ public final class RawHttpServer implements AutoCloseable {
     private final ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor();
 
     public RawHttpServer(Handler handler) throws IOException {
-        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        server = listen(exec, s -> serve(s, handler));
+    }
+
+    /** A server socket on 127.0.0.1 (any free port) whose connections {@code exec} hands to {@code each}. */
+    static ServerSocket listen(ExecutorService exec, java.util.function.Consumer<Socket> each) throws IOException {
+        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         exec.submit(() -> {
             while (!server.isClosed()) {
                 Socket s;
@@ -40,9 +45,10 @@ public final class RawHttpServer implements AutoCloseable {
                 } catch (IOException e) {
                     return;
                 }
-                exec.submit(() -> serve(s, handler));
+                exec.submit(() -> each.accept(s));
             }
         });
+        return server;
     }
 
     public int port() { return server.getLocalPort(); }

@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -29,18 +28,7 @@ public final class TinyProxy implements AutoCloseable {
     private final ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor();
 
     public TinyProxy() throws IOException {
-        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        exec.submit(() -> {
-            while (!server.isClosed()) {
-                Socket s;
-                try {
-                    s = server.accept();
-                } catch (IOException e) {
-                    return;
-                }
-                exec.submit(() -> handle(s));
-            }
-        });
+        server = RawHttpServer.listen(exec, this::handle);
     }
 
     public String url() { return "http://127.0.0.1:" + server.getLocalPort(); }

@@ -60,6 +60,64 @@ class EmbeddedTrainerTest {
     }
 
     @Test
+    void savesIntermediateCheckpointsPerEpochThatLoadAndFreshRunsReplaceStaleOnes(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("ckpt");
+        Path data = rows(dir);
+        Map<String, Object> settings = Map.of("epochs", 6, "lr", 3e-3, "warmup", 2, "threads", 2, "batch_tokens", 256,
+                "save_epochs", 2, "seed", 5);
+        EmbeddedTrainer t = new EmbeddedTrainer();
+        t.train(new TrainJob(data, null, "embedded:" + BASE, out, settings));
+        List<Long> steps = t.lastSummary().checkpoints();
+        long total = t.lastSummary().steps();
+        // Epochs 2 and 4 (epoch 6 is the final model): two checkpoints, in order, before the last step.
+        assertEquals(2, steps.size(), steps.toString());
+        assertTrue(0 < steps.get(0) && steps.get(0) < steps.get(1) && steps.get(1) < total, steps + " of " + total);
+        List<String> dirs;
+        try (var s = Files.list(out)) {
+            dirs = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("checkpoint")).sorted().toList();
+        }
+        assertEquals(steps.stream().map(k -> "checkpoint-" + k).sorted().toList(), dirs);
+        byte[] fin = Files.readAllBytes(out.resolve("model.safetensors"));
+        byte[] c1 = Files.readAllBytes(out.resolve("checkpoint-" + steps.get(0)).resolve("model.safetensors"));
+        byte[] c2 = Files.readAllBytes(out.resolve("checkpoint-" + steps.get(1)).resolve("model.safetensors"));
+        assertEquals(fin.length, c1.length);
+        assertFalse(java.util.Arrays.equals(fin, c1) || java.util.Arrays.equals(c1, c2) || java.util.Arrays.equals(fin, c2),
+                "three different models");
+        LoadedModel m = ModelLoader.load(out.resolve("checkpoint-" + steps.get(0)));
+        assertEquals(ModelLoader.load(BASE).config().dim(), m.config().dim());
+
+        // The same job again resumes a finished run: the checkpoints stay as they are.
+        t.train(new TrainJob(data, null, "embedded:" + BASE, out, settings));
+        assertArrayEquals(c1, Files.readAllBytes(out.resolve("checkpoint-" + steps.get(0)).resolve("model.safetensors")));
+
+        // A fresh run with other settings in the same directory (its state deleted, as the trainer asks)
+        // leaves no stale checkpoint behind.
+        try (var w = Files.walk(out.resolve("train-state"))) {
+            for (Path p : w.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+        java.util.HashMap<String, Object> other = new java.util.HashMap<>(settings);
+        other.put("save_epochs", 0);
+        other.put("save_every", 5);
+        other.put("lr", 2e-3);
+        t.train(new TrainJob(data, null, "embedded:" + BASE, out, other));
+        try (var s = Files.list(out)) {
+            dirs = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("checkpoint") || n.endsWith(".tmp")).sorted().toList();
+        }
+        List<String> want = new java.util.ArrayList<>();
+        for (long k = 5; k < t.lastSummary().steps(); k += 5) want.add("checkpoint-" + k);
+        assertEquals(want.stream().sorted().toList(), dirs);
+    }
+
+    @Test
+    void saveStepsFromEpochEnds() {
+        // 4 epochs of 10 micro-batches, 3 per optimizer step: epochs end in steps 4, 7, 10 and 14 (the last: the final model)
+        assertEquals(java.util.List.of(7L), List.copyOf(EmbeddedTrainer.saveSteps(0, 2, List.of(10, 20, 30, 40), 3, 14)));
+        assertEquals(java.util.List.of(4L, 5L, 7L, 10L), List.copyOf(EmbeddedTrainer.saveSteps(5, 1, List.of(10, 20, 30, 40), 3, 14)));
+        assertTrue(EmbeddedTrainer.saveSteps(0, 0, List.of(10), 1, 10).isEmpty());
+        assertThrows(InputError.class, () -> EmbeddedTrainer.saveSteps(-1, 0, List.of(10), 1, 10));
+    }
+
+    @Test
     void loraWritesAPeftAdapterWhoseMergeIsTheSavedModel(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("lora");
         EmbeddedTrainer t = new EmbeddedTrainer();

@@ -31,7 +31,9 @@ import java.util.Set;
  *   <li>{@code chosen}, {@code rejected} (strings) — the better and the worse final answer;</li>
  *   <li>{@code subset} (optional) — subset name; RewardBench names map to their category;
  *       default: the file name without extension;</li>
- *   <li>{@code id} (optional, string or number) — default: {@code subset/N}, N the record's index.</li>
+ *   <li>{@code id} (optional, string or number) — default: {@code subset/N}, N the record's index;</li>
+ *   <li>{@code category} (optional) — the category the item's subset scores in (e.g. "Chat Hard"), for
+ *       subsets that are not RewardBench's; a subset's items must all name the same category.</li>
  * </ul>
  * Other fields (e.g. RewardBench's {@code chosen_model}) are ignored. Files: JSONL
  * ({@code .jsonl}, {@code .jsonl.gz}), a JSON array ({@code .json}) or Parquet
@@ -52,10 +54,16 @@ public final class PairwiseFileLoader {
         String defaultSubset = stem(file.getFileName().toString());
         List<PairwiseItem> items = new ArrayList<>(records.size());
         Set<String> ids = new HashSet<>();
+        java.util.Map<String, String> categoryOfSubset = new java.util.HashMap<>();
         int index = 0;
         for (Json.Located r : records) {
             PairwiseItem item = item(file, r, defaultSubset, index++);
             if (!ids.add(item.id())) throw InputError.at(file, r.line(), "id", "duplicate id '" + item.id() + "'");
+            String known = categoryOfSubset.putIfAbsent(item.subset(), String.valueOf(item.category()));
+            if (known != null && !known.equals(String.valueOf(item.category()))) {
+                throw InputError.at(file, r.line(), "category", "subset '" + item.subset() + "' is in category '" + known
+                        + "' in an earlier record, here '" + item.category() + "' (a subset belongs to one category)");
+            }
             items.add(item);
         }
         if (items.isEmpty()) throw new InputError(file + ": no pairs in the file");
@@ -76,7 +84,9 @@ public final class PairwiseFileLoader {
         } else {
             throw InputError.at(file, r.line(), "prompt", "missing (give 'prompt' or 'messages')");
         }
-        return new PairwiseItem(id, context, chosen, rejected, subset);
+        String category = n.hasNonNull("category") ? Json.text(file, r, "category") : null;
+        if (category != null && category.isBlank()) throw InputError.at(file, r.line(), "category", "empty");
+        return new PairwiseItem(id, context, chosen, rejected, subset, category);
     }
 
     private static List<ChatMessage> messages(Path file, Json.Located r) {

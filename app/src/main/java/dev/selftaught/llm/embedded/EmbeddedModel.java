@@ -145,6 +145,9 @@ public final class EmbeddedModel implements LanguageModel {
     /** Tokens the engine has sampled so far over all requests (for load tests and benchmarks). */
     public long tokensSampled() { return generator.tokensSampled(); }
 
+    /** Forward passes the engine has run so far (tokens sampled per pass = the running batch's size). */
+    public long forwardPasses() { return generator.forwardPasses(); }
+
     @Override
     public ModelStats stats() {
         return new ModelStats(calls.get(), 0, failures.get(), promptTokens.get(), completionTokens.get(), null, 0);

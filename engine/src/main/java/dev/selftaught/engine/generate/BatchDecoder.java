@@ -78,6 +78,11 @@ public final class BatchDecoder {
     /** Tokens sampled so far over all sequences; safe to read from any thread. */
     public long tokensSampled() { return sampled.get(); }
 
+    /** Forward passes run so far; tokensSampled / forwardPasses is the mean batch of sampled rows. */
+    public long forwardPasses() { return passes.get(); }
+
+    private final java.util.concurrent.atomic.AtomicLong passes = new java.util.concurrent.atomic.AtomicLong();
+
     /** Sequences being decoded or waiting. */
     public int pending() { return active.size() + waiting.size(); }
 
@@ -141,6 +146,7 @@ public final class BatchDecoder {
         }
         float[] logits = model.logits();
         sampled.addAndGet(nl);
+        passes.incrementAndGet();
         for (int i = 0; i < nl; i++) {
             Sequence s = logitSeq[i];
             logitSeq[i] = null;

@@ -144,6 +144,9 @@ public final class Generator implements AutoCloseable {
     /** Tokens sampled so far over all sequences (cancelled ones stop adding to it). */
     public long tokensSampled() { return decoder.tokensSampled(); }
 
+    /** Forward passes so far (tokensSampled / forwardPasses = mean sequences sampled per pass). */
+    public long forwardPasses() { return decoder.forwardPasses(); }
+
     /** True while the decoding thread runs and accepts work. */
     public boolean healthy() { return !closed && loop.isAlive(); }
 

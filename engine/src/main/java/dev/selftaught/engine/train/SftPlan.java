@@ -85,8 +85,14 @@ public final class SftPlan implements BatchPlan {
             for (int i = 0; i < rows.size(); i += rowsPerBatch) {
                 batches.add(build(rows.subList(i, Math.min(rows.size(), i + rowsPerBatch))));
             }
+            epochEnds.add(batches.size());
         }
     }
+
+    private final List<Integer> epochEnds = new ArrayList<>();
+
+    /** For each epoch, the number of micro-batches up to and including it (epoch e ends before batch epochEnds[e]). */
+    public List<Integer> epochEnds() { return java.util.Collections.unmodifiableList(epochEnds); }
 
     /** Inputs and targets of one example, at most seqLen long: {tokens, targets}; null when dropped. */
     private int[][] fit(Example e) {

@@ -1,4 +1,4 @@
-package dev.selftaught.config;
+package dev.selftaught.data;
 
 import java.util.Collection;
 import java.util.Optional;
