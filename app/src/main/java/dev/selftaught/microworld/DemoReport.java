@@ -53,7 +53,7 @@ public final class DemoReport {
      */
     public static String table(RunReport r) {
         StringBuilder sb = new StringBuilder();
-        String fmt = "%-56s %6s %6s %20s %22s %7s %9s %7s %9s%n";
+        String fmt = "%-62s %6s %6s %20s %22s %7s %9s %7s %9s%n";
         String head = String.format(java.util.Locale.ROOT, fmt, "Judge", "Pairs", "Kept", "Overall [95% CI]", "vs seed [95% CI]",
                 "Chat", "Chat Hard", "Safety", "Reasoning");
         sb.append(head).append("-".repeat(head.length() - 1)).append('\n');
@@ -77,7 +77,7 @@ public final class DemoReport {
                 + (ci != null ? String.format(java.util.Locale.ROOT, " [%.1f, %.1f]", 100 * ci.lo(), 100 * ci.hi()) : "");
         var d = row.vsSeed().get(RunReport.OVERALL);
         String delta = d == null ? "-" : String.format(java.util.Locale.ROOT, "%+.1f [%+.1f, %+.1f]", 100 * d.diff(), 100 * d.ci().lo(), 100 * d.ci().hi());
-        sb.append(String.format(java.util.Locale.ROOT, fmt, name.length() > 56 ? name.substring(0, 55) + "…" : name,
+        sb.append(String.format(java.util.Locale.ROOT, fmt, name.length() > 62 ? name.substring(0, 61) + "…" : name,
                 row.pairs() == null ? "-" : row.pairs(), row.kept() == null ? "-" : row.kept(), overall, delta,
                 pct(cat(row, "Chat")), pct(cat(row, "Chat Hard")), pct(cat(row, "Safety")), pct(cat(row, "Reasoning"))));
     }
