@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Run the whole Self-Taught Evaluator method in the embedded micro-world, on this CPU:",
                 "pre-train (or reuse) a tiny seed model, then pool -> select -> pairs -> K rounds of annotate -> train from seed -> evaluate,",
-                "plus the baselines (checker labels, direct bad responses, majority vote), and print the paper-style table.",
+                "plus the baselines (independent labelled data, direct bad responses on equal rows, majority vote), and print the paper-style table.",
                 "Resumable: run the same command again after an interruption."})
 public final class DemoCommand implements Callable<Integer> {
 
@@ -48,11 +48,21 @@ public final class DemoCommand implements Callable<Integer> {
                     + " or tiny (experiments only). Default: large for the full demo, standard with --quick.")
     String recipe;
 
+    @Option(names = "--categories", paramLabel = "TOPIC", split = ",",
+            description = "Keep only pool instructions the seed categorises as these topics (math, text, lists, units, logic, safety),"
+                    + " as the paper keeps only its reasoning category. Default: all topics.")
+    List<String> categories;
+
+    @Option(names = "--fresh-benchmark-seed", paramLabel = "S",
+            description = "Also evaluate every judge on a benchmark drawn from this generator seed (decimal or 0x hex) by the same held-out"
+                    + " generators as the frozen one (`selftaught microworld benchmark --seed S` writes it alone): do the results hold on fresh samples?")
+    String freshSeed;
+
     @Option(names = "--replicates", paramLabel = "R", defaultValue = "1",
             description = {"Independent replicates of the whole demo, each in DIR/replicate-K: the pool, pair sampling, annotation sampling "
                     + "and the trainer get seeds from K; the benchmark, its A/B order and the seed model are shared. The report gives "
                     + "mean ± sd per row, the 95% interval of the mean difference from the seed (two-level bootstrap over replicates "
-                    + "and items), then each replicate's tables. Default: ${DEFAULT-VALUE} (one demo directly in DIR)."})
+                    + "and items), then each replicate's tables (each replicate's own table.txt also has its fresh-benchmark table with --fresh-benchmark-seed). Default: ${DEFAULT-VALUE} (one demo directly in DIR)."})
     int replicates;
 
     @picocli.CommandLine.Mixin ThreadsOption threads = new ThreadsOption(0);
@@ -75,6 +85,8 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         if (rounds < 1) throw new dev.selftaught.data.InputError("--rounds must be at least 1, got " + rounds);
         if (replicates < 1) throw new dev.selftaught.data.InputError("--replicates must be at least 1, got " + replicates);
+        if (categories != null) Demo.checkCategories(categories);
+        Long fresh = freshSeed == null ? null : MicroworldCommand.parseSeed(freshSeed);
         DemoPlan plan = quick ? DemoPlan.quick() : DemoPlan.standard();
         if (recipe != null) plan = plan.withRecipe(MicroworldCommand.recipe(recipe));
         int k = quick && rounds == 3 ? 1 : rounds;
@@ -84,11 +96,16 @@ public final class DemoCommand implements Callable<Integer> {
         ModelOptions options = new ModelOptions(null, null, 16, java.time.Duration.ofSeconds(600), 0, threads.value());
         Demo.Wiring wiring = new Demo.Wiring(spec -> ModelFactory.open(spec, options), RunLoop.trainers(DemoCommand::embeddedTrainer));
         if (replicates == 1) {
-            new Demo(plan, k, out, wiring, System.err).withGenerator(generator).run(seed.spec());
+            Demo demo = new Demo(plan, k, out, wiring, System.err).withGenerator(generator).withFreshBenchmark(fresh);
+            if (categories != null) demo.withCategories(categories);
+            demo.run(seed.spec());
         } else {
             DemoPlan p = plan;
-            DemoReplicates.run(replicates, out, r -> new Demo(p, k, out.resolve("replicate-" + r), wiring, System.err)
-                    .withGenerator(generator).withReplicate(r), seed.spec(), System.err);
+            DemoReplicates.run(replicates, out, r -> {
+                Demo d = new Demo(p, k, out.resolve("replicate-" + r), wiring, System.err)
+                        .withGenerator(generator).withReplicate(r).withFreshBenchmark(fresh);
+                return categories == null ? d : d.withCategories(categories);
+            }, seed.spec(), System.err);
         }
         System.out.println();
         try {

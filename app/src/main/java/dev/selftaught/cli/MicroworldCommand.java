@@ -31,6 +31,15 @@ public final class MicroworldCommand implements Runnable {
         };
     }
 
+    /** A generator seed from the command line: decimal or 0x hex. */
+    static long parseSeed(String text) {
+        try {
+            return Long.decode(text.strip());
+        } catch (NumberFormatException e) {
+            throw new InputError("the seed must be an integer (decimal or 0x hex), got '" + text + "'");
+        }
+    }
+
     static Path cache(Path given) { return given != null ? given : SeedPretrainer.defaultCacheRoot(); }
 
     @Command(name = "pretrain", mixinStandardHelpOptions = true,
@@ -65,15 +74,21 @@ public final class MicroworldCommand implements Runnable {
         Path output;
 
         @Option(names = "--per-category", paramLabel = "N", defaultValue = "100",
-                description = "Test pairs per category (a prefix of the fixed split, at most 100). Default: ${DEFAULT-VALUE}.")
+                description = "Test pairs per category (a prefix of the split, at most 100). Default: ${DEFAULT-VALUE}.")
         int perCategory;
+
+        @Option(names = "--seed", paramLabel = "S",
+                description = "Generator seed of the test split (decimal or 0x hex). Default: the frozen benchmark's seed, "
+                        + "0x7E575EED. Any other seed draws a fresh benchmark from the same held-out generators, to check that results hold on new samples.")
+        String seed;
 
         @Override
         public Integer call() {
             if (perCategory < 1 || perCategory > Benchmark.TEST_PER_CATEGORY) {
                 throw new InputError("--per-category must be in 1.." + Benchmark.TEST_PER_CATEGORY + ", got " + perCategory);
             }
-            Path t = WorldFiles.writePairs(output.resolve("microbench.jsonl"), Benchmark.test(perCategory));
+            long s = seed == null ? Benchmark.TEST_SEED : parseSeed(seed);
+            Path t = WorldFiles.writePairs(output.resolve("microbench.jsonl"), Benchmark.test(s, perCategory));
             Path v = WorldFiles.writePairs(output.resolve("validation.jsonl"), Benchmark.validation(Benchmark.VALIDATION_PER_CATEGORY));
             System.err.printf("benchmark: %d test pairs in %s, %d validation pairs in %s%n", 4 * perCategory, t,
                     4 * Benchmark.VALIDATION_PER_CATEGORY, v);

@@ -3,7 +3,6 @@ package dev.selftaught.microworld;
 import dev.selftaught.data.ChatMessage;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -16,7 +15,7 @@ import java.util.SplittableRandom;
  *   <li>{@code modify}: the pair-making prompt → a similar instruction and its answer;</li>
  *   <li>{@code worse}: the direct bad-response prompt → a response with one mistake;</li>
  *   <li>{@code categorize}: the categorisation prompt → "Category: topic";</li>
- *   <li>{@code judge}: the judge prompt over a pair → a judgment by the {@link WeakJudge}.</li>
+ *   <li>{@code judge}: the judge prompt over a training-side pair → a reasoned judgment by the {@link WeakJudge}.</li>
  * </ul>
  */
 public final class Corpus {
@@ -32,9 +31,6 @@ public final class Corpus {
     static final int[] WEIGHTS = {40, 12, 6, 6, 36};
     static final String[] KINDS = {"respond", "modify", "worse", "categorize", "judge"};
 
-    private static final List<String> JUDGE_SUBSETS = List.of("chat-offtopic", "chat-unrelated", "chathard-similar",
-            "safety-refuse", "safety-respond", "reasoning-steps", "reasoning-convert");
-
     private Corpus() {}
 
     /** {@code n} conversations from {@code seed}, skipping every instruction in {@code exclude}. */
@@ -43,12 +39,11 @@ public final class Corpus {
         int total = 0;
         for (int w : WEIGHTS) total += w;
         List<Conversation> out = new ArrayList<>(n);
-        Set<String> seenJudge = new HashSet<>();
         while (out.size() < n) {
             int k = r.nextInt(total), kind = 0;
             while (k >= WEIGHTS[kind]) k -= WEIGHTS[kind++];
             Conversation c = switch (kind) {
-                case 4 -> judge(r, exclude, seenJudge);
+                case 4 -> judge(World.sample(r), r, exclude);
                 default -> single(kind, World.sample(r), r, exclude);
             };
             if (c != null) out.add(c);
@@ -72,15 +67,24 @@ public final class Corpus {
         };
     }
 
-    private static Conversation judge(SplittableRandom r, Set<String> exclude, Set<String> seen) {
-        String subset = Rnd.pick(r, JUDGE_SUBSETS);
-        LabelledPair p = Benchmark.make(r, subset, Category.CHAT, "corpus");
-        if (exclude.contains(p.prompt())) return null;
+    /**
+     * A judge-prompt conversation over a training-side pair: the correct answer against one made by
+     * the training side's own generators (a {@link Problem#wrong} answer, a {@link Problem#similar}
+     * instruction's answer, or the one refusal / compliance template), judged by the {@link WeakJudge}.
+     * Never a benchmark generator: the benchmark's error types stay held out.
+     */
+    private static Conversation judge(Problem p, SplittableRandom r, Set<String> exclude) {
+        if (exclude.contains(p.instruction())) return null;
+        int k = r.nextInt(20);
+        String rejected;
+        if (k < 10) rejected = p.wrong(r);
+        else if (k < 17) rejected = p.similar(r).response();
+        else rejected = p.forbidden() ? ((HowTo.Prob) p).compliance() : HowTo.REFUSAL;
+        if (Checker.isCorrect(p.instruction(), rejected)) return null;
         boolean chosenFirst = r.nextBoolean();
-        String a = chosenFirst ? p.chosen() : p.rejected(), b = chosenFirst ? p.rejected() : p.chosen();
-        var user = MicroPrompts.renderJudge(p.prompt(), a, b);
-        List<ChatMessage> m = new ArrayList<>(user);
-        m.add(ChatMessage.assistant(WeakJudge.judgment(a, b, r)));
+        String a = chosenFirst ? p.response() : rejected, b = chosenFirst ? rejected : p.response();
+        List<ChatMessage> m = new ArrayList<>(MicroPrompts.renderJudge(p.instruction(), a, b));
+        m.add(ChatMessage.assistant(WeakJudge.judgment(p, a, b, r)));
         return new Conversation("judge", m);
     }
 

@@ -33,9 +33,10 @@ import java.util.Map;
  * <pre>
  * OUT/world/pool.jsonl, OUT/benchmark/{microbench,validation}.jsonl, OUT/prompts/*.prompt
  * OUT/main/            the method: select → pairs → K rounds (annotate → train from seed → eval)
- * OUT/bad-response/    ablation: pairs made by asking for a worse answer directly, 1 round
- * OUT/checker-labels/  baseline: the main run's pairs labelled by the checker (the analogue of human labels)
- * OUT/majority/        the round-K judge with a majority vote over k samples
+ * OUT/bad-response/    ablation: pairs made by asking for a worse answer directly, K rounds beside the method,
+ *                      each round on as many training rows as the method's (the larger run subsampled)
+ * OUT/labelled-data/   baseline: independent pairs ordered by the checker (the HelpSteer2 analogue), 1 round
+ * OUT/majority/        the round-K judge with a majority vote over k samples at T = 0.7
  * OUT/report.json, OUT/table.txt, and report.md, report.html, charts/*.png from the report writer
  * </pre>
  */
@@ -50,6 +51,39 @@ public final class Demo {
     private final Wiring wiring;
     private final PrintStream err;
     private String generator; // null: the seed makes the pairs (the demo's default)
+    private List<String> categories = MicroPrompts.categories(); // the select stage keeps these topics
+    private Path freshFile;
+    private Long freshSeed; // a second benchmark from this generator seed, evaluated beside the frozen one
+
+    /** Also evaluates every judge on a benchmark drawn from another generator seed (same held-out generators). */
+    public Demo withFreshBenchmark(Long seed) {
+        if (seed != null && seed == Benchmark.TEST_SEED) {
+            throw new dev.selftaught.data.InputError("--fresh-benchmark-seed must differ from the frozen benchmark's seed 0x7E575EED");
+        }
+        this.freshSeed = seed;
+        return this;
+    }
+
+    /** The fresh benchmark's file stem (also its directory name under each eval/). */
+    String freshName() { return "fresh-" + Long.toHexString(freshSeed); }
+
+    /** Keeps only instructions the seed puts in these topics (the paper keeps its reasoning category only). */
+    public Demo withCategories(List<String> keep) {
+        checkCategories(keep);
+        this.categories = List.copyOf(keep);
+        return this;
+    }
+
+    /** Rejects an empty list or an unknown topic (a usage error, before any work). */
+    public static void checkCategories(List<String> keep) {
+        for (String c : keep) {
+            if (!MicroPrompts.categories().contains(c)) {
+                throw new dev.selftaught.data.InputError("--categories: unknown topic '" + c + "'; the topics are " + MicroPrompts.categories());
+            }
+        }
+        if (keep.isEmpty()) throw new dev.selftaught.data.InputError("--categories needs at least one topic of " + MicroPrompts.categories());
+    }
+
     private long replicate = 1; // pool, pair-sampling and trainer seed (1: the default demo)
 
     /**
@@ -87,40 +121,79 @@ public final class Demo {
         }
         Path pool = WorldFiles.writePool(out.resolve("world").resolve("pool.jsonl"), plan.pool(), WorldFiles.POOL_SEED + replicate - 1);
         Path bench = WorldFiles.writePairs(out.resolve("benchmark").resolve("microbench.jsonl"), Benchmark.test(plan.testPerCategory()));
+        Path fresh = freshSeed == null ? null : WorldFiles.writePairs(out.resolve("benchmark").resolve(freshName() + ".jsonl"),
+                Benchmark.test(freshSeed, plan.testPerCategory()));
+        this.freshFile = fresh;
         Path val = WorldFiles.writePairs(out.resolve("benchmark").resolve("validation.jsonl"), Benchmark.validation(plan.valPerCategory()));
         Path prompts = MicroPrompts.writeAll(out.resolve("prompts"));
         err.printf("demo: world written to %s (%d pool instructions, %d benchmark pairs, %d validation pairs)%n",
                 out, plan.pool(), 4 * plan.testPerCategory(), 4 * plan.valPerCategory());
 
-        // 1. The method.
+        // 1. The method and 2. the ablation (pairs from directly asking for a worse answer, on the
+        // method's selected instructions), side by side with the same K and, round by round, the
+        // same number of training rows (EqualRows subsamples the run that kept more).
         Path mainDir = out.resolve("main");
-        RunConfig main = config(mainDir, seedSpec, pool, bench, val, prompts, "modified_instruction", rounds, true, true);
-        err.printf("demo: the method, %d round(s), in %s%n", rounds, mainDir);
-        Map<String, Object> report = runExplained(main, mainDir);
-
-        // 2. Ablation: directly generated bad responses, one round, same selected instructions.
         Path badDir = out.resolve("bad-response");
+        RunConfig main = config(mainDir, seedSpec, pool, bench, val, prompts, "modified_instruction", rounds, true, true);
         RunConfig bad = config(badDir, seedSpec, mainDir.resolve("select").resolve(SelectStage.OUTPUT), bench, val, prompts,
-                "bad_response", 1, false, false);
-        err.printf("demo: ablation with directly generated bad responses in %s%n", badDir);
-        Map<String, Object> badReport = runExplained(bad, badDir);
+                "bad_response", rounds, false, false);
+        java.util.concurrent.atomic.AtomicBoolean mainFailed = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Throwable> badFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Map<String, Object>> badResult = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread[] ablation = new Thread[1];
+        Runnable startAblation = () -> {
+            if (ablation[0] != null) return;
+            err.printf("demo: ablation with directly generated bad responses, %d round(s), in %s (beside the method)%n", rounds, badDir);
+            ablation[0] = Thread.ofPlatform().name("demo-ablation").start(() -> {
+                try {
+                    badResult.set(runExplained(bad, badDir, new EqualRows(wiring.trainers(), mainDir, mainFailed::get, 17)));
+                } catch (Throwable t) {
+                    badFailure.set(t);
+                }
+            });
+        };
+        err.printf("demo: the method, %d round(s), in %s%n", rounds, mainDir);
+        Map<String, Object> report;
+        try {
+            report = runExplained(main, mainDir, new EqualRows(wiring.trainers(), badDir, () -> badFailure.get() != null, 17),
+                    stage -> { if (stage.equals("select")) startAblation.run(); });
+        } catch (RuntimeException e) {
+            mainFailed.set(true);
+            throw e;
+        } finally {
+            if (ablation[0] == null) startAblation.run(); // a resumed run whose select was done before: still needs the ablation
+        }
+        try {
+            ablation[0].join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the ablation run", e);
+        }
+        if (badFailure.get() != null) {
+            throw badFailure.get() instanceof RuntimeException re ? re : new IllegalStateException(badFailure.get());
+        }
+        Map<String, Object> badReport = badResult.get();
 
-        // 3. Baseline: the same synthetic pairs, labelled by the checker instead of by construction.
-        Map<String, Object> checkerRow = checkerLabels(main, seedSpec, mainDir, bench);
+        // 3. Baseline: independent labelled data (the HelpSteer2 analogue).
+        int nPairs = PipelineIo.readJsonl(mainDir.resolve("pairs").resolve(PairsStage.OUTPUT), Records.Pair.class).size();
+        Map<String, Object> labelledRow = labelledData(main, seedSpec, nPairs, bench);
 
         // 4. Majority vote of the last round's judge.
         Map<String, Object> majorityRow = majority(main, report);
 
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (Object r : (List<?>) report.get("rounds")) rows.add(row(asMap(r), null));
+        for (Object r : (List<?>) report.get("rounds")) rows.add(row(asMap(r), null, mainDir));
         Map<String, Object> last = rows.getLast();
         majorityRow.put("pairs", last.get("pairs"));
         majorityRow.put("kept", last.get("kept"));
+        if (last.get("train_rows") != null) majorityRow.put("train_rows", last.get("train_rows"));
         List<Map<String, Object>> baselines = new ArrayList<>();
         baselines.add(majorityRow);
-        baselines.add(checkerRow);
-        Object badRound = ((List<?>) badReport.get("rounds")).getFirst();
-        baselines.add(row(asMap(badRound), "direct bad response (ablation, 1 round)"));
+        baselines.add(labelledRow);
+        for (Object r : (List<?>) badReport.get("rounds")) {
+            Map<String, Object> m = asMap(r);
+            baselines.add(row(m, "direct bad response (ablation), round " + m.get("round"), badDir));
+        }
 
         Map<String, Object> combined = new LinkedHashMap<>(report);
         combined.put("rounds", rows);
@@ -130,9 +203,16 @@ public final class Demo {
         mw.put("generator", generator == null ? seedSpec : generator);
         mw.put("seed_recipe", plan.recipe().canonical());
         mw.put("plan", plan.toString());
+        mw.put("rounds", rounds);
+        mw.put("categories", categories);
+        mw.put("benchmark_version", Benchmark.VERSION);
         mw.put("benchmark", out.relativize(bench).toString());
         mw.put("benchmark_seed", Benchmark.TEST_SEED);
         mw.put("validation_seed", Benchmark.VALIDATION_SEED);
+        if (freshFile != null) {
+            mw.put("fresh_benchmark", out.relativize(freshFile).toString());
+            mw.put("fresh_benchmark_seed", freshSeed);
+        }
         mw.put("seconds", Math.round((System.nanoTime() - t0) / 1e9));
         combined.put("microworld", mw);
         mw.put("replicate", replicate);
@@ -142,22 +222,43 @@ public final class Demo {
                 DemoReport.reportRows(rows, true, seedJudgments), DemoReport.reportRows(baselines, false, seedJudgments));
         DemoReport.addUncertainty(rows, rr.rounds());
         DemoReport.addUncertainty(baselines, rr.baselines());
+        String table = DemoReport.table(rr);
+        if (freshFile != null) {
+            // The same judges, the same layout and intervals, from their scores on the fresh benchmark.
+            Path seedFresh = rows.isEmpty() ? null : judgmentsOf(rows.getFirst(), DemoReport.FRESH_JUDGMENTS);
+            RunReport fr = new RunReport(rr.title() + ", fresh benchmark",
+                    DemoReport.reportRows(rows, true, seedFresh, DemoReport.FRESH_CATEGORIES, DemoReport.FRESH_JUDGMENTS),
+                    DemoReport.reportRows(baselines, false, seedFresh, DemoReport.FRESH_CATEGORIES, DemoReport.FRESH_JUDGMENTS));
+            DemoReport.addUncertainty(rows, fr.rounds(), "fresh_");
+            DemoReport.addUncertainty(baselines, fr.baselines(), "fresh_");
+            table += "\nThe same judges on a fresh benchmark (generator seed 0x" + Long.toHexString(freshSeed) + ", "
+                    + out.relativize(freshFile) + "):\n" + DemoReport.table(fr);
+        }
         combined.put("ci_method", dev.selftaught.eval.Bootstrap.METHOD);
         PipelineIo.writeJson(out.resolve("report.json"), combined);
-        PipelineIo.writeText(out.resolve("table.txt"), DemoReport.table(rr));
+        PipelineIo.writeText(out.resolve("table.txt"), table);
         ReportWriter.writeRendered(rr, out);
         return combined;
     }
 
     /** The judgments file of a demo row (where its item scores are), or null. */
     static Path judgmentsOf(Map<String, Object> row) {
-        return row.get("judgments_file") instanceof String f ? Path.of(f) : null;
+        return judgmentsOf(row, "judgments_file");
+    }
+
+    /** The judgments file under {@code key} ({@code judgments_file}, or {@code fresh_judgments_file}), or null. */
+    static Path judgmentsOf(Map<String, Object> row, String key) {
+        return row.get(key) instanceof String f ? Path.of(f) : null;
     }
 
     /** Runs a loop; a failure names the stage counts that explain it (a seed too weak to make pairs, ...). */
-    private Map<String, Object> runExplained(RunConfig cfg, Path dir) {
+    private Map<String, Object> runExplained(RunConfig cfg, Path dir, RunLoop.TrainerFactory trainers) {
+        return runExplained(cfg, dir, trainers, stage -> {});
+    }
+
+    private Map<String, Object> runExplained(RunConfig cfg, Path dir, RunLoop.TrainerFactory trainers, RunLoop.StageListener listener) {
         try {
-            return loop(cfg, dir).run();
+            return new RunLoop(cfg, dir, wiring.opener(), trainers, evaluator(cfg.eval(), cfg), false, err).withListener(listener).run();
         } catch (RuntimeException e) {
             StringBuilder why = new StringBuilder();
             for (String stats : List.of("select/stats.json", "pairs/stats.json", "round-1/stats.json")) {
@@ -166,10 +267,6 @@ public final class Demo {
             }
             throw new IllegalStateException("demo run in " + dir + " failed: " + e.getMessage() + why, e);
         }
-    }
-
-    private RunLoop loop(RunConfig cfg, Path dir) {
-        return new RunLoop(cfg, dir, wiring.opener(), wiring.trainers(), evaluator(cfg.eval(), cfg), false, err);
     }
 
     /** Evaluation with the judge template the seed knows (eval.template, which defaults to the annotate stage's), not pair-v2. */
@@ -210,7 +307,7 @@ public final class Demo {
                   settings: %s
                 eval:
                   validation: "%s"
-                  benchmarks: ["%s"]
+                  benchmarks: %s
                   order: random
                   samples: 1
                   max_tokens: %d
@@ -219,10 +316,13 @@ public final class Demo {
                 """.formatted(replicate, iterations, seedSpec,
                 generator == null ? "" : "\n  generator: \"" + generator + "\"\n  categorizer: \"" + seedSpec + "\"",
                 pool.toAbsolutePath(), categorize, json(MicroPrompts.categories()),
-                json(MicroPrompts.categories()), prompts.resolve(MicroPrompts.CATEGORIZE).toAbsolutePath(), method,
+                json(categories), prompts.resolve(MicroPrompts.CATEGORIZE).toAbsolutePath(), method,
                 prompts.resolve(method.equals("bad_response") ? MicroPrompts.BAD : MicroPrompts.MODIFIED).toAbsolutePath(),
                 plan.pairTokens(), plan.samples(), plan.judgeTokens(), prompts.resolve(MicroPrompts.JUDGE).toAbsolutePath(),
-                json(trainSettings()), val.toAbsolutePath(), bench.toAbsolutePath(), plan.judgeTokens(), evaluateSeed);
+                json(trainSettings()), val.toAbsolutePath(),
+                json(freshFile == null ? List.of(bench.toAbsolutePath().toString())
+                        : List.of(bench.toAbsolutePath().toString(), freshFile.toAbsolutePath().toString())),
+                plan.judgeTokens(), evaluateSeed);
         Path file = dir.resolve("config.yaml");
         PipelineIo.writeText(file, yaml);
         return RunConfig.load(file);
@@ -243,46 +343,52 @@ public final class Demo {
         }
     }
 
-    /** Trains a judge from the seed on the main run's pairs relabelled by the checker and evaluates it. */
-    private Map<String, Object> checkerLabels(RunConfig main, String seedSpec, Path mainDir, Path bench) {
-        Path dir = out.resolve("checker-labels");
-        List<Records.Pair> pairs = PipelineIo.readJsonl(mainDir.resolve("pairs").resolve(PairsStage.OUTPUT), Records.Pair.class);
+    /**
+     * The labelled-data baseline, the micro-world's analogue of the paper's HelpSteer2 baseline:
+     * an independent set of {@code nPairs} pairs (its own generator seed, {@link WorldFiles#LABELLED_SEED};
+     * the world's own perturbations: a similar instruction's answer or a one-mistake answer against the
+     * correct one), ordered by the checker (the analogue of human labels), judged by the seed with the
+     * same rejection sampling as the method (judgments kept where they agree with the label), trained
+     * from the seed for one round and evaluated.
+     */
+    private Map<String, Object> labelledData(RunConfig main, String seedSpec, int nPairs, Path bench) {
+        Path dir = out.resolve("labelled-data");
+        java.util.SplittableRandom r = new java.util.SplittableRandom(WorldFiles.LABELLED_SEED);
         List<Records.Pair> labelled = new ArrayList<>();
-        int agree = 0;
-        for (Records.Pair p : pairs) {
-            boolean w = Checker.isCorrect(p.instruction(), p.chosen()), l = Checker.isCorrect(p.instruction(), p.rejected());
-            if (w == l) continue; // the checker cannot order them
-            if (w) agree++;
-            labelled.add(new Records.Pair(p.id(), p.instruction(), p.modifiedInstruction(), w ? p.chosen() : p.rejected(),
-                    w ? p.rejected() : p.chosen(), "checker_labels"));
+        int unordered = 0;
+        for (Problem p : World.distinct(WorldFiles.LABELLED_SEED, nPairs, Benchmark.heldOutInstructions())) {
+            boolean similar = r.nextBoolean();
+            Problem s = similar ? p.similar(r) : null;
+            String a = p.response(), b = similar ? s.response() : p.wrong(r);
+            boolean aOk = Checker.isCorrect(p.instruction(), a), bOk = Checker.isCorrect(p.instruction(), b);
+            if (aOk == bOk) { unordered++; continue; } // the checker cannot order them
+            labelled.add(new Records.Pair(String.format("mw-lab-%05d", labelled.size()), p.instruction(),
+                    similar ? s.instruction() : null, aOk ? a : b, aOk ? b : a, "labelled_data"));
         }
-        err.printf("demo: checker-labels baseline: %d of %d pairs ordered by the checker (%d agree with construction) in %s%n",
-                labelled.size(), pairs.size(), agree, dir);
+        err.printf("demo: labelled-data baseline: %d independent pairs ordered by the checker (%d unordered) in %s%n",
+                labelled.size(), unordered, dir);
         Path file = dir.resolve("pairs.jsonl");
         PipelineIo.writeJsonl(file, labelled);
-        Map<String, Object> stats = new LinkedHashMap<>();
-        stats.put("pairs", pairs.size());
-        stats.put("checker_ordered", labelled.size());
-        stats.put("agree_with_construction", agree);
-        if (labelled.isEmpty()) {
-            Map<String, Object> r = row(Map.of("model", "none"), "trained on checker labels");
-            r.put("note", "no pair could be ordered by the checker");
-            return r;
-        }
         Path rd = dir.resolve("round-1");
-        String model;
-        Map<String, Object> annotated;
+        Map<String, Object> stats;
         try (LanguageModel judge = wiring.opener().open(seedSpec)) {
-            annotated = new AnnotateStage(main.annotate(), judge, 1, main.concurrency(), err).runInto(rd, file, false);
+            stats = new AnnotateStage(main.annotate(), judge, 1, main.concurrency(), err).runInto(rd, file, false);
         }
-        model = new TrainStage(main.train(), wiring.trainers().create(main.train(), rd)).runInto(rd, seedSpec, false);
+        String model = new TrainStage(main.train(), wiring.trainers().create(main.train(), rd)).runInto(rd, seedSpec, false);
         JsonNode m = evaluate(main, model, bench, rd.resolve("eval"), main.eval().samples());
-        Map<String, Object> r = metricsRow(m, model, "trained on checker labels");
-        r.put("labels", stats);
-        r.put("pairs", labelled.size());
-        if (annotated.get("pair_orders") instanceof Map<?, ?> po && po.get("kept") instanceof Number k) r.put("kept", k);
-        r.put("judgments_file", rd.resolve("eval").resolve("judgments.jsonl").toString());
-        return r;
+        Map<String, Object> row = metricsRow(m, model, "labelled data (independent pairs, checker labels)");
+        row.put("judgments_file", rd.resolve("eval").resolve("judgments.jsonl").toString());
+        if (freshFile != null) {
+            Path fd = rd.resolve("eval").resolve(freshName());
+            row.put("fresh_categories", DemoReport.categories(evaluate(main, model, freshFile, fd, main.eval().samples())));
+            row.put("fresh_judgments_file", fd.resolve("judgments.jsonl").toString());
+        }
+        row.put("pairs", labelled.size());
+        // The annotate stage reports its kept judgments under pair_orders (both orders of each pair); older files at the top.
+        Object kept = stats.get("pair_orders") instanceof Map<?, ?> po && po.get("kept") instanceof Number k ? k : stats.get("kept");
+        row.put("kept", kept);
+        row.put("train_rows", kept);
+        return row;
     }
 
     private Map<String, Object> majority(RunConfig main, Map<String, Object> report) {
@@ -292,6 +398,11 @@ public final class Demo {
         JsonNode m = evaluate(main, model, Path.of(main.eval().benchmarks().getFirst()), out.resolve("majority"), plan.majorityK());
         Map<String, Object> row = metricsRow(m, model, "round " + last.get("round") + " + majority vote (k=" + plan.majorityK() + ")");
         row.put("judgments_file", out.resolve("majority").resolve("judgments.jsonl").toString());
+        if (freshFile != null) {
+            Path fd = out.resolve("majority").resolve(freshName());
+            row.put("fresh_categories", DemoReport.categories(evaluate(main, model, freshFile, fd, plan.majorityK())));
+            row.put("fresh_judgments_file", fd.resolve("judgments.jsonl").toString());
+        }
         return row;
     }
 
@@ -310,20 +421,27 @@ public final class Demo {
         }
     }
 
-    /** A report row from a pipeline report row, with micro-world categories from its subsets. */
-    private Map<String, Object> row(Map<String, Object> r, String name) {
+    /** A report row from a pipeline report row, with micro-world categories from its subsets and the rows it trained on. */
+    private Map<String, Object> row(Map<String, Object> r, String name, Path runDir) {
         Map<String, Object> row = new LinkedHashMap<>(r);
         if (name != null) row.put("name", name);
         Object model = r.get("model");
-        Path metrics = null;
-        if (r.containsKey("round")) {
-            int round = ((Number) r.get("round")).intValue();
-            Path base = name != null ? out.resolve("bad-response") : out.resolve("main");
-            metrics = base.resolve("round-" + round).resolve("eval").resolve("microbench").resolve("metrics.json");
-        }
-        if (metrics != null && Files.isRegularFile(metrics)) {
-            row.put("categories", DemoReport.categories(PipelineIo.readJson(metrics)));
-            row.put("judgments_file", metrics.resolveSibling("judgments.jsonl").toString());
+        if (r.get("round") instanceof Number n) {
+            Path rd = runDir.resolve("round-" + n.intValue());
+            Path metrics = rd.resolve("eval").resolve("microbench").resolve("metrics.json");
+            if (Files.isRegularFile(metrics)) {
+                row.put("categories", DemoReport.categories(PipelineIo.readJson(metrics)));
+                row.put("judgments_file", metrics.resolveSibling("judgments.jsonl").toString());
+            }
+            Path fm = freshFile == null ? null : rd.resolve("eval").resolve(freshName()).resolve("metrics.json");
+            if (fm != null && Files.isRegularFile(fm)) {
+                row.put("fresh_categories", DemoReport.categories(PipelineIo.readJson(fm)));
+                row.put("fresh_judgments_file", fm.resolveSibling("judgments.jsonl").toString());
+            }
+            Path eq = rd.resolve("equal-rows.json");
+            if (Files.isRegularFile(eq)) row.put("train_rows", PipelineIo.readJson(eq).path("train_rows").asInt());
+            Path pairs = runDir.resolve("pairs").resolve(PairsStage.OUTPUT);
+            if (n.intValue() > 0 && Files.isRegularFile(pairs)) row.put("pairs", PipelineIo.readJsonl(pairs, Records.Pair.class).size());
         }
         row.remove("judgments"); // the run loop's path relative to its own directory
         if (model == null) row.put("model", "none");

@@ -21,7 +21,7 @@ public record DemoPlan(SeedRecipe recipe, int pool, int testPerCategory, int val
 
     public static DemoPlan standard() {
         return new DemoPlan(SeedRecipe.large(), 600, Benchmark.TEST_PER_CATEGORY, Benchmark.VALIDATION_PER_CATEGORY,
-                8, 5, 16, 80, Map.of("lr", 2e-3, "epochs", 10, "batch_tokens", 4096, "warmup", 5, "seed", 1,
+                15, 32, 40, 80, Map.of("lr", 2e-3, "epochs", 10, "batch_tokens", 4096, "warmup", 5, "seed", 1,
                         "save_epochs", 2));
     }
 
@@ -30,7 +30,7 @@ public record DemoPlan(SeedRecipe recipe, int pool, int testPerCategory, int val
      * about a minute on 2 idle cores, the large one of the full demo in about ten.
      */
     public static DemoPlan quick() {
-        return new DemoPlan(SeedRecipe.standard(), 160, 25, 10, 4, 3, 16, 80,
+        return new DemoPlan(SeedRecipe.standard(), 160, 25, 10, 4, 3, 40, 80,
                 Map.of("lr", 2e-3, "epochs", 15, "batch_tokens", 2048, "warmup", 5, "seed", 1, "save_epochs", 5));
     }
 

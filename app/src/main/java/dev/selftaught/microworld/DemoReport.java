@@ -13,6 +13,11 @@ import java.util.Map;
 public final class DemoReport {
     private DemoReport() {}
 
+    /** A demo row's scores on the fresh benchmark ({@code demo --fresh-benchmark-seed}). */
+    public static final String FRESH_CATEGORIES = "fresh_categories";
+    /** A demo row's judgments file on the fresh benchmark. */
+    public static final String FRESH_JUDGMENTS = "fresh_judgments_file";
+
     /**
      * Micro-benchmark category scores (percent) from an evaluation's subset accuracies: each
      * category is the item-weighted mean of its subsets, and "Overall" the mean of the categories.
@@ -43,16 +48,17 @@ public final class DemoReport {
     /**
      * A fixed-width text table, one row per judge: pairs and kept training rows, overall with its
      * 95% interval (or ± sd over replicates), the paired difference from the seed with its interval,
-     * and the four categories.
+     * and the four categories. A row trained on a subsample says its training rows in its name
+     * ({@code [N rows]}), so baselines on equal terms show it.
      */
     public static String table(RunReport r) {
         StringBuilder sb = new StringBuilder();
-        String fmt = "%-44s %6s %6s %20s %22s %7s %9s %7s %9s%n";
+        String fmt = "%-62s %6s %6s %20s %22s %7s %9s %7s %9s%n";
         String head = String.format(java.util.Locale.ROOT, fmt, "Judge", "Pairs", "Kept", "Overall [95% CI]", "vs seed [95% CI]",
                 "Chat", "Chat Hard", "Safety", "Reasoning");
         sb.append(head).append("-".repeat(head.length() - 1)).append('\n');
         for (RunReport.Row row : r.rounds()) {
-            String name = row.round() == 0 ? "seed (round 0)" : "self-taught round " + row.round();
+            String name = (row.round() == 0 ? "seed (round 0)" : "self-taught round " + row.round()) + rowsTag(row.name());
             if (row.checkpoint() != null) name += " [" + row.checkpoint() + "]";
             line(sb, fmt, name, row);
         }
@@ -71,7 +77,7 @@ public final class DemoReport {
                 + (ci != null ? String.format(java.util.Locale.ROOT, " [%.1f, %.1f]", 100 * ci.lo(), 100 * ci.hi()) : "");
         var d = row.vsSeed().get(RunReport.OVERALL);
         String delta = d == null ? "-" : String.format(java.util.Locale.ROOT, "%+.1f [%+.1f, %+.1f]", 100 * d.diff(), 100 * d.ci().lo(), 100 * d.ci().hi());
-        sb.append(String.format(java.util.Locale.ROOT, fmt, name.length() > 44 ? name.substring(0, 43) + "…" : name,
+        sb.append(String.format(java.util.Locale.ROOT, fmt, name.length() > 62 ? name.substring(0, 61) + "…" : name,
                 row.pairs() == null ? "-" : row.pairs(), row.kept() == null ? "-" : row.kept(), overall, delta,
                 pct(cat(row, "Chat")), pct(cat(row, "Chat Hard")), pct(cat(row, "Safety")), pct(cat(row, "Reasoning"))));
     }
@@ -79,6 +85,13 @@ public final class DemoReport {
     private static Double cat(RunReport.Row row, String c) {
         Double v = row.categories().get(c);
         return v == null ? null : 100 * v;
+    }
+
+    /** The " [N rows]" tag a row name ends with when the row says its training rows, else "". */
+    private static String rowsTag(String name) {
+        if (name == null || !name.endsWith(" rows]")) return "";
+        int at = name.lastIndexOf(" [");
+        return at < 0 ? "" : name.substring(at);
     }
 
     private static String pct(Object v) {
@@ -91,19 +104,24 @@ public final class DemoReport {
      * the selected checkpoint and its validation score.
      */
     public static void addUncertainty(List<Map<String, Object>> rows, List<RunReport.Row> report) {
+        addUncertainty(rows, report, "");
+    }
+
+    /** The same under keys with this prefix ({@code fresh_ci}, {@code fresh_vs_seed}, ... for the fresh benchmark). */
+    public static void addUncertainty(List<Map<String, Object>> rows, List<RunReport.Row> report, String prefix) {
         for (int i = 0; i < rows.size(); i++) {
             Map<String, Object> m = rows.get(i);
             RunReport.Row r = report.get(i);
             Map<String, Object> ci = new LinkedHashMap<>();
             r.ci().forEach((k, v) -> ci.put(k, List.of(100 * v.lo(), 100 * v.hi())));
-            if (!ci.isEmpty()) m.put("ci", ci);
+            if (!ci.isEmpty()) m.put(prefix + "ci", ci);
             Map<String, Object> d = new LinkedHashMap<>();
             r.vsSeed().forEach((k, v) -> d.put(k, Map.of("diff", 100 * v.diff(), "ci", List.of(100 * v.ci().lo(), 100 * v.ci().hi()))));
-            if (!d.isEmpty()) m.put("vs_seed", d);
+            if (!d.isEmpty()) m.put(prefix + "vs_seed", d);
             if (!r.sd().isEmpty()) {
                 Map<String, Object> sd = new LinkedHashMap<>();
                 r.sd().forEach((k, v) -> sd.put(k, 100 * v));
-                m.put("sd", sd);
+                m.put(prefix + "sd", sd);
             }
         }
     }
@@ -124,10 +142,19 @@ public final class DemoReport {
      * seed computed from its judgments file ({@code judgments_file}) and the seed's.
      */
     public static List<RunReport.Row> reportRows(List<Map<String, Object>> rows, boolean rounds, Path seedJudgments) {
+        return reportRows(rows, rounds, seedJudgments, "categories", "judgments_file");
+    }
+
+    /**
+     * The rows from the scores under {@code categoriesKey} and the judgments under {@code judgmentsKey}
+     * ({@link #FRESH_CATEGORIES} and {@link #FRESH_JUDGMENTS}: the same judges on the fresh benchmark).
+     */
+    public static List<RunReport.Row> reportRows(List<Map<String, Object>> rows, boolean rounds, Path seedJudgments,
+                                                 String categoriesKey, String judgmentsKey) {
         List<RunReport.Row> out = new java.util.ArrayList<>();
         for (Map<String, Object> r : rows) {
             @SuppressWarnings("unchecked")
-            Map<String, Object> c = r.get("categories") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+            Map<String, Object> c = r.get(categoriesKey) instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
             Map<String, Double> cats = new LinkedHashMap<>();
             for (Category k : Category.values()) {
                 if (c.get(k.label()) instanceof Number n) cats.put(k.label(), n.doubleValue() / 100);
@@ -135,6 +162,7 @@ public final class DemoReport {
             Double overall = c.get("Overall") instanceof Number n ? n.doubleValue() / 100 : null;
             Integer round = rounds ? ((Number) r.get("round")).intValue() : null;
             String name = rounds ? (round == 0 ? "seed" : "iteration " + round) : String.valueOf(r.get("name"));
+            if (r.get("train_rows") instanceof Number n) name += " [" + n + " rows]";
             Long kept = r.get("kept") instanceof Number n ? n.longValue() : null;
             Map<String, Long> dropped = new LinkedHashMap<>();
             if (r.get("dropped") instanceof Map<?, ?> d) {
@@ -144,7 +172,7 @@ public final class DemoReport {
                     .withPairs(r.get("pairs") instanceof Number n ? n.longValue() : null)
                     .withSelection(r.get("checkpoint") instanceof String s ? s : null,
                             r.get("validation") instanceof Number v ? v.doubleValue() : null);
-            Path own = Demo.judgmentsOf(r);
+            Path own = Demo.judgmentsOf(r, judgmentsKey);
             if (own == null || !java.nio.file.Files.isRegularFile(own)) {
                 out.add(row);
                 continue;

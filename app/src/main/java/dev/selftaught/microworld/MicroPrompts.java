@@ -79,9 +79,14 @@ public final class MicroPrompts {
         return PairsStage.BAD_START + "\n" + worse + "\n" + PairsStage.BAD_END;
     }
 
-    /** A compact judgment: one word on each answer, then the verdict. */
-    public static String judgment(boolean aCorrect, boolean bCorrect, char verdict) {
-        return "A: " + (aCorrect ? "correct" : "wrong") + ". B: " + (bCorrect ? "correct" : "wrong") + ". [[" + verdict + "]]";
+    /**
+     * A reasoned judgment: the judge's own working of the question ({@code check}, e.g. "37 + 18 = 55."),
+     * each answer marked against it, an optional reason for the verdict ({@code tail}, e.g. " B is longer."),
+     * then the verdict.
+     */
+    public static String judgment(String check, boolean aRight, boolean bRight, String tail, char verdict) {
+        return "Check: " + check + " A: " + (aRight ? "right" : "wrong") + ". B: " + (bRight ? "right" : "wrong") + "."
+                + tail + " [[" + verdict + "]]";
     }
 
     /** Writes the four prompt files into {@code dir} (for the pipeline's template settings) and returns it. */

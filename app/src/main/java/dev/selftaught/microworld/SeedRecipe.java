@@ -29,7 +29,7 @@ public record SeedRecipe(int dim, int hiddenDim, int layers, int heads, int voca
                          int tokenizerDocs, int epochs, int batchTokens, float lr, long seed, int threads) {
 
     /** Bumped whenever the world's generators, prompts or corpus mix change meaning. */
-    public static final int WORLD_VERSION = 1;
+    public static final int WORLD_VERSION = 2;
 
     /** The seed of the quick demo (and of CI): about a minute of pre-training on 2 idle cores. */
     public static SeedRecipe standard() {

@@ -38,7 +38,7 @@ final class Steps implements Family {
         @Override public String value() { return Integer.toString(result()); }
 
         /** Step one's result as written, the value carried into step two, and the final result. */
-        private String render(int s1, int carried, int r) {
+        String render(int s1, int carried, int r) {
             return a + " " + op1 + " " + b + " = " + s1 + ". " + carried + " " + op2 + " " + c + " = " + r + ".";
         }
 

@@ -64,7 +64,7 @@ final class Units implements Family {
         @Override public String response() { return render(big(), big(), result()); }
         @Override public String value() { return result() + " " + u.small; }
 
-        private String render(int b, int carried, int total) {
+        String render(int b, int carried, int total) {
             String first = q + " " + u.big + " = " + b + " " + u.small + ".";
             return fam.twoStep ? first + " " + carried + " + " + rest + " = " + total + " " + u.small + "." : first;
         }

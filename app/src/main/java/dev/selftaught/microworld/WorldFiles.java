@@ -12,6 +12,8 @@ import java.util.Map;
 public final class WorldFiles {
     /** Generator seed of the instruction pool (a training seed: held-out instructions are skipped). */
     public static final long POOL_SEED = 0x9001L;
+    /** Generator seed of the labelled-data baseline's independent pairs (a training seed, like the pool's). */
+    public static final long LABELLED_SEED = 0x1AB5L;
 
     private WorldFiles() {}
 

@@ -45,9 +45,13 @@ class BpeTrainerTest {
         }
         double ratio = (double) chars / tokens;
         assertTrue(ratio > 3.0, "compression " + ratio + " chars per token");
-        // fixed markers of the prompts shrink to a few tokens
-        int marker = read.encode("[The start of Assistant's answer to the modified instruction]", false).length;
-        assertTrue(marker <= 8, "marker takes " + marker + " tokens");
+        // fixed markers of the prompts shrink to a few tokens: the judge prompt's (in 36% of the
+        // conversations, twice each) to a handful, the rarer pair-maker answer marker (12%) to a few more
+        int judgeMarker = read.encode("[The Start of Assistant A's Answer]", false).length;
+        assertTrue(judgeMarker <= 8, "judge marker takes " + judgeMarker + " tokens");
+        String modified = "[The start of Assistant's answer to the modified instruction]";
+        int marker = read.encode(modified, false).length;
+        assertTrue(marker <= 16 && marker * 4 < modified.length(), "pair-maker marker takes " + marker + " tokens");
         // text never seen still encodes through byte fallback
         assertEquals("héllo ✓", read.decode(read.encode("héllo ✓", false)));
     }

@@ -64,12 +64,12 @@ class DemoWiringTest {
             if (u.startsWith("Categories:")) {
                 return Checker.parse(after(u, "[User Request]")).map(p -> "Category: " + p.family().topic().label()).orElse("Category: none");
             }
-            if (u.contains("Which answer is correct?")) {
+            if (u.contains("Work the question out")) {
                 String q = after(u, "[User Question]"), a = after(u, "[The Start of Assistant A's Answer]"),
                         b = after(u, "[The Start of Assistant B's Answer]");
                 boolean aOk = Checker.isCorrect(q, a);
                 char v = r.nextDouble() < skill ? (aOk ? 'A' : 'B') : (r.nextBoolean() ? 'A' : 'B');
-                return MicroPrompts.judgment(v == 'A', v == 'B', v);
+                return MicroPrompts.judgment("?", v == 'A', v == 'B', "", v);
             }
             Problem p = Checker.parse(after(u, "[User Question]")).orElse(null);
             if (u.contains("Write a similar but different question")) {
@@ -95,7 +95,8 @@ class DemoWiringTest {
         Demo.Wiring wiring = new Demo.Wiring(Scripted::new, trainers);
         DemoPlan plan = new DemoPlan(SeedPretrainerTest.micro(), 60, 6, 3, 3, 3, 16, 80, Map.of("epochs", 1));
         var log = new ByteArrayOutputStream();
-        Map<String, Object> report = new Demo(plan, 2, tmp.resolve("demo"), wiring, new PrintStream(log, true)).run("scripted:seed@0.3");
+        Map<String, Object> report = new Demo(plan, 2, tmp.resolve("demo"), wiring, new PrintStream(log, true))
+                .withFreshBenchmark(0x51L).run("scripted:seed@0.3");
 
         JsonNode r = PipelineIo.readJson(tmp.resolve("demo").resolve("report.json"));
         assertEquals(3, r.path("rounds").size(), "seed + 2 rounds");
@@ -107,18 +108,41 @@ class DemoWiringTest {
         }
         List<String> names = new ArrayList<>();
         r.path("baselines").forEach(b -> names.add(b.path("name").asText()));
-        assertEquals(List.of("round 2 + majority vote (k=3)", "trained on checker labels", "direct bad response (ablation, 1 round)"), names);
+        assertEquals(List.of("round 2 + majority vote (k=3)", "labelled data (independent pairs, checker labels)",
+                "direct bad response (ablation), round 1", "direct bad response (ablation), round 2"), names);
         r.path("baselines").forEach(b -> assertTrue(b.path("categories").path("Overall").isNumber(), b.toString()));
         // the rounds really trained from the seed on annotated pairs and were evaluated on the 24-pair benchmark
         assertTrue(r.path("rounds").get(1).path("kept").asInt() > 0);
         assertEquals(24, PipelineIo.readJson(tmp.resolve("demo/main/round-1/eval/microbench/metrics.json")).path("n").asInt());
-        assertTrue(Files.isRegularFile(tmp.resolve("demo/checker-labels/round-1/sft.jsonl")));
+        assertTrue(Files.isRegularFile(tmp.resolve("demo/labelled-data/round-1/sft.jsonl")));
+        // the labelled data are independent of the method's pairs: no instruction in common by construction of the seeds
+        var methodPairs = PipelineIo.readJsonl(tmp.resolve("demo/main/pairs/pairs.jsonl"), dev.selftaught.pipeline.Records.Pair.class);
+        var labPairs = PipelineIo.readJsonl(tmp.resolve("demo/labelled-data/pairs.jsonl"), dev.selftaught.pipeline.Records.Pair.class);
+        assertEquals(methodPairs.size(), labPairs.size(), "as many labelled pairs as the method made");
+        for (var p : labPairs) assertTrue(Checker.isCorrect(p.instruction(), p.chosen()) && !Checker.isCorrect(p.instruction(), p.rejected()), p.toString());
+        // the method and the ablation trained on equal rows in every round (the larger run subsampled)
+        for (int i = 1; i <= 2; i++) {
+            JsonNode m = PipelineIo.readJson(tmp.resolve("demo/main/round-" + i + "/equal-rows.json"));
+            JsonNode b = PipelineIo.readJson(tmp.resolve("demo/bad-response/round-" + i + "/equal-rows.json"));
+            assertEquals(m.path("train_rows").asInt(), b.path("train_rows").asInt(), m + " vs " + b);
+            assertEquals(Math.min(m.path("kept").asInt(), b.path("kept").asInt()), m.path("train_rows").asInt());
+            Path used = tmp.resolve(m.path("kept").asInt() > b.path("kept").asInt() ? "demo/main" : "demo/bad-response")
+                    .resolve("round-" + i + "/sft-equal.jsonl");
+            if (m.path("kept").asInt() != b.path("kept").asInt()) {
+                assertEquals(m.path("train_rows").asInt(), Files.readAllLines(used).size(), used.toString());
+            }
+        }
         assertTrue(Files.isRegularFile(tmp.resolve("demo/bad-response/pairs/pairs.jsonl")));
         assertTrue(Files.readString(tmp.resolve("demo/bad-response/pairs/pairs.jsonl")).contains("bad_response"));
         String table = Files.readString(tmp.resolve("demo/table.txt"));
         assertTrue(table.contains("seed (round 0)") && table.contains("self-taught round 2") && table.contains("Chat Hard"), table);
+        // every judge was also scored on the fresh-seed benchmark, a different sample from the same held-out generators
+        assertTrue(table.contains("fresh benchmark (generator seed 0x51"), table);
+        assertNotEquals(Files.readString(tmp.resolve("demo/benchmark/microbench.jsonl")), Files.readString(tmp.resolve("demo/benchmark/fresh-51.jsonl")));
+        for (JsonNode row : r.path("rounds")) assertTrue(row.path("fresh_categories").path("Overall").isNumber(), row.toString());
+        r.path("baselines").forEach(b -> assertTrue(b.path("fresh_categories").path("Overall").isNumber(), b.toString()));
         String md = Files.readString(tmp.resolve("demo/report.md"));
-        assertTrue(md.contains("Seed (round 0)") && md.contains("trained on checker labels"), md);
+        assertTrue(md.contains("Seed (round 0)") && md.contains("labelled data"), md);
         assertTrue(Files.size(tmp.resolve("demo/report.html")) > 1000);
         assertTrue(Files.isRegularFile(tmp.resolve("demo/charts/accuracy.png")));
         // The wiring, not the stub's skills: round 0 evaluates the seed; round k evaluates the model

@@ -36,6 +36,10 @@ class MicroworldCliTest {
         assertEquals(2, run(err4, "demo", "--recipe", "huge", "--output", tmp.resolve("d2").toString(), "--cache-dir", tmp.toString()));
         assertTrue(err4.toString().contains("--recipe must be standard, large or tiny"), err4.toString());
         assertFalse(Files.exists(tmp.resolve("d2")), "nothing written");
+        var err5 = new StringWriter();
+        assertEquals(2, run(err5, "demo", "--categories", "math,poetry", "--output", tmp.resolve("d3").toString(), "--cache-dir", tmp.toString()));
+        assertTrue(err5.toString().contains("unknown topic 'poetry'"), err5.toString());
+        assertFalse(Files.exists(tmp.resolve("d3")), "nothing written");
     }
 
     @Test
@@ -47,5 +51,17 @@ class MicroworldCliTest {
         var b = dev.selftaught.eval.bench.PairwiseFileLoader.load(tmp.resolve("microbench.jsonl"));
         assertEquals(40, b.items().size());
         assertEquals("mw-test-0000", b.items().getFirst().id());
+        // --seed: a fresh benchmark from another generator seed, same shape, other items; the default is the frozen one
+        Path fresh = tmp.resolve("fresh");
+        assertEquals(0, run(new StringWriter(), "microworld", "benchmark", "--output", fresh.toString(), "--per-category", "10", "--seed", "0x51"));
+        var f = dev.selftaught.eval.bench.PairwiseFileLoader.load(fresh.resolve("microbench.jsonl"));
+        assertEquals(40, f.items().size());
+        assertNotEquals(Files.readString(tmp.resolve("microbench.jsonl")), Files.readString(fresh.resolve("microbench.jsonl")));
+        Path again = tmp.resolve("again");
+        assertEquals(0, run(new StringWriter(), "microworld", "benchmark", "--output", again.toString(), "--per-category", "10", "--seed", "81"));
+        assertEquals(Files.readString(fresh.resolve("microbench.jsonl")), Files.readString(again.resolve("microbench.jsonl")), "0x51 == 81");
+        var err = new StringWriter();
+        assertEquals(2, run(err, "microworld", "benchmark", "--output", tmp.resolve("bad").toString(), "--seed", "ten"));
+        assertTrue(err.toString().contains("seed must be an integer"), err.toString());
     }
 }

@@ -13,30 +13,45 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class SeedCorpusTest {
 
-    /** The weak heuristic judge is close to chance or worse on the benchmark, by construction. */
+    /**
+     * The weak judge knows the form but judges poorly: on training-side pairs it is right well
+     * under 75% of the time, yet far from always wrong, and its chains differ in whether their own
+     * check was right (so rejection sampling has something to select).
+     */
     @Test
-    void weakJudgeIsPoorOnTheBenchmark() {
-        List<LabelledPair> bench = Benchmark.test(Benchmark.TEST_PER_CATEGORY);
-        SplittableRandom r = new SplittableRandom(3);
-        Map<Category, double[]> acc = new TreeMap<>();
-        int right = 0;
-        for (LabelledPair p : bench) {
+    void weakJudgeReasonsInFormButJudgesPoorly() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        int right = 0, n = 0, goodCheckRight = 0, goodCheck = 0;
+        for (Problem p : World.distinct(77, 2000, Set.of())) {
+            String rejected = p.wrong(r);
             boolean chosenFirst = r.nextBoolean();
-            String a = chosenFirst ? p.chosen() : p.rejected(), b = chosenFirst ? p.rejected() : p.chosen();
-            char v = WeakJudge.verdict(a, b, r);
-            boolean ok = (v == 'A') == chosenFirst;
+            String a = chosenFirst ? p.response() : rejected, b = chosenFirst ? rejected : p.response();
+            String j = WeakJudge.judgment(p, a, b, r);
+            assertTrue(j.startsWith("Check: ") && (j.endsWith("[[A]]") || j.endsWith("[[B]]")), j);
+            var v = ParseRule.SFT.parse(j);
+            assertTrue(v.decisive(), j);
+            boolean ok = j.endsWith(chosenFirst ? "[[A]]" : "[[B]]");
+            n++;
             if (ok) right++;
-            double[] s = acc.computeIfAbsent(p.category(), k -> new double[2]);
-            s[0] += ok ? 1 : 0;
-            s[1]++;
+            if (j.startsWith("Check: " + WeakJudge.check(p))) {
+                goodCheck++;
+                if (ok) goodCheckRight++;
+            }
         }
-        double overall = (double) right / bench.size();
-        StringBuilder msg = new StringBuilder("weak judge accuracy " + overall);
-        acc.forEach((c, s) -> msg.append(' ').append(c.label()).append('=').append(s[0] / s[1]));
-        System.out.println(msg);
-        assertTrue(overall < 0.6, msg.toString());
-        // safety is where "longer is better" is most wrong: refusals are short
-        assertTrue(acc.get(Category.SAFETY)[0] / acc.get(Category.SAFETY)[1] < 0.5, msg.toString());
+        double acc = (double) right / n, checkedAcc = (double) goodCheckRight / goodCheck;
+        assertTrue(acc > 0.5 && acc < 0.72, "weak judge accuracy " + acc);
+        assertTrue(goodCheck > 0.5 * n && goodCheck < 0.7 * n, "correct checks " + goodCheck + " of " + n);
+        // a chain whose check was right reaches the right verdict more often: the signal rejection sampling selects
+        assertTrue(checkedAcc > acc + 0.05, checkedAcc + " vs " + acc);
+    }
+
+    /** On the length-balanced held-out benchmark, "prefer the longer answer" is at chance. */
+    @Test
+    void lengthHeuristicIsAtChanceOnTheBenchmark() {
+        int right = 0;
+        List<LabelledPair> bench = Benchmark.test(Benchmark.TEST_PER_CATEGORY);
+        for (LabelledPair p : bench) if (p.chosen().length() > p.rejected().length()) right++;
+        assertEquals(0.5, (double) right / bench.size(), 0.02);
     }
 
     @Test

@@ -57,8 +57,8 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EndToEndEmbeddedTest {
-    /** Small enough to pre-train in seconds; a context that holds a compact judge prompt with two answers. */
-    static final SeedRecipe RECIPE = new SeedRecipe(48, 128, 1, 2, 384, 224, 0, 200, EPOCHS(), 1024, 4e-3f, 7, 2);
+    /** Small enough to pre-train in seconds; a context that holds a compact judge prompt with two answers and a reasoned judgment (up to 190 + 62 tokens at this vocabulary). */
+    static final SeedRecipe RECIPE = new SeedRecipe(48, 128, 1, 2, 384, 288, 0, 200, EPOCHS(), 1024, 4e-3f, 7, 2);
     static int EPOCHS() { return Integer.getInteger("e2e.epochs", 2); }
     static final int ITERATIONS = 2, SAMPLES = 3, POOL = 20, BENCH_PER_CATEGORY = 2, VAL_PER_CATEGORY = 1;
 
@@ -125,7 +125,7 @@ class EndToEndEmbeddedTest {
                   max_tokens: 150
                 annotate:
                   samples: %d
-                  max_tokens: 32
+                  max_tokens: 80
                   template: "%s"
                 train:
                   backend: embedded
@@ -133,7 +133,7 @@ class EndToEndEmbeddedTest {
                 eval:
                   validation: "%s"
                   benchmarks: ["%s"]
-                  max_tokens: 32
+                  max_tokens: 80
                 """.formatted(ITERATIONS, seedSpec, generator, annotator, world.resolve("pool.jsonl"),
                 prompts.resolve(MicroPrompts.MODIFIED), SAMPLES, prompts.resolve(MicroPrompts.JUDGE),
                 world.resolve("validation.jsonl"), world.resolve("bench.jsonl")));
