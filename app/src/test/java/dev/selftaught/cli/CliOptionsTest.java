@@ -39,6 +39,7 @@ class CliOptionsTest {
             Map.entry("--base", "the model training starts from: train (a checkpoint), train-round (a spec)"),
             Map.entry("--limit", "convert: records copied; eval: items judged"),
             Map.entry("--warmup", "untimed runs/calls/steps of each benchmark; the LR warm-up steps of train"),
+            Map.entry("--categories", "select: the category names offered to the categoriser (--keep picks the kept ones); demo: the micro-world topics kept, whose categoriser is fixed"),
             Map.entry("--recipe", "the seed recipe of demo (default by --quick) and microworld"),
             Map.entry("--concurrency", "requests in flight: of every model (ModelOptionsMixin), of the client benchmark"),
             Map.entry("--api-key-env", "the key a client sends (ModelOptionsMixin); the key serve requires"),
