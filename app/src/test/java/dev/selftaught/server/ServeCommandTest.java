@@ -3,27 +3,22 @@ package dev.selftaught.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.selftaught.cli.Main;
 import dev.selftaught.data.Json;
+import dev.selftaught.testing.ServeProcess;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -77,28 +72,11 @@ class ServeCommandTest {
                 "--api-key-env", "SELFTAUGHT_TEST_SERVE_KEY", "--shutdown-grace", "10s"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("SELFTAUGHT_TEST_SERVE_KEY", "k-123456");
-        Process p = pb.start();
-        LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread reader = Thread.ofPlatform().daemon().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-                for (String l; (l = r.readLine()) != null; ) lines.add(l);
-            } catch (Exception ignored) {
-                // process ended
-            }
-        });
-        try {
-            String url = null;
-            Pattern listening = Pattern.compile("on (http://127\\.0\\.0\\.1:\\d+/v1)");
-            StringBuilder seen = new StringBuilder();
-            while (url == null) {
-                String l = lines.poll(30, TimeUnit.SECONDS);
-                assertNotNull(l, "server did not start; stderr so far:\n" + seen);
-                seen.append(l).append('\n');
-                Matcher m = listening.matcher(l);
-                if (m.find()) url = m.group(1);
-            }
-            assertTrue(seen.toString().contains("(API key required)"));
-            assertFalse(seen.toString().contains("k-123456"), "the key is never printed");
+        try (ServeProcess serve = ServeProcess.start(pb, Duration.ofSeconds(30))) {
+            Process p = serve.process;
+            String url = serve.url;
+            assertTrue(serve.startupLog.contains("(API key required)"));
+            assertFalse(serve.startupLog.contains("k-123456"), "the key is never printed");
 
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             HttpRequest models = HttpRequest.newBuilder(URI.create(url + "/models")).header("Authorization", "Bearer k-123456").build();
@@ -119,12 +97,9 @@ class ServeCommandTest {
             assertTrue(p.waitFor(20, TimeUnit.SECONDS), "process exits after SIGTERM");
             long exitMillis = (System.nanoTime() - t0) / 1_000_000;
             assertTrue(exitMillis < 8000, "exits soon after the last request, not after the whole 10 s grace: " + exitMillis + " ms");
-            reader.join(10_000);
-            String all = seen + String.join("\n", lines) + "\n(exit code " + p.exitValue() + ", response " + r.body() + ")";
+            String all = serve.startupLog + serve.laterLog(Duration.ofSeconds(10)) + "\n(exit code " + p.exitValue() + ", response " + r.body() + ")";
             assertTrue(all.contains("stopping"), all);
             assertTrue(all.contains("stopped"), all);
-        } finally {
-            p.destroyForcibly();
         }
     }
 }

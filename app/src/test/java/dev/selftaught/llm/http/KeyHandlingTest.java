@@ -9,12 +9,11 @@ import dev.selftaught.llm.ModelRequest;
 import dev.selftaught.llm.ModelSpec;
 import dev.selftaught.llm.SamplingParams;
 import dev.selftaught.pipeline.RunConfig;
+import dev.selftaught.testing.ServeProcess;
 import dev.selftaught.testing.RawHttpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -29,10 +28,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -179,26 +174,8 @@ class KeyHandlingTest {
         pb.environment().put("OPENAI_API_KEY", "op-secret");
         pb.environment().put("SERVE_KEY", "serve-secret");
         pb.environment().put("UP_KEY", "up-secret");
-        Process p = pb.start();
-        LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread.ofPlatform().daemon().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-                for (String l; (l = r.readLine()) != null; ) lines.add(l);
-            } catch (Exception ignored) {
-                // process ended
-            }
-        });
-        try {
-            String url = null;
-            Pattern listening = Pattern.compile("on (http://127\\.0\\.0\\.1:\\d+/v1)");
-            StringBuilder seen = new StringBuilder();
-            while (url == null) {
-                String l = lines.poll(60, TimeUnit.SECONDS);
-                assertNotNull(l, "serve did not start:\n" + seen);
-                seen.append(l).append('\n');
-                Matcher mm = listening.matcher(l);
-                if (mm.find()) url = mm.group(1);
-            }
+        try (ServeProcess serve = ServeProcess.start(pb, Duration.ofSeconds(60))) {
+            String url = serve.url;
             int before = upstream.heads.size();
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             HttpRequest r = HttpRequest.newBuilder(URI.create(url + "/chat/completions")).header("Authorization", "Bearer serve-secret")
@@ -207,9 +184,6 @@ class KeyHandlingTest {
             HttpResponse<String> resp = client.send(r, HttpResponse.BodyHandlers.ofString());
             assertEquals(200, resp.statusCode(), resp.body());
             assertTrue(upstream.heads.size() > before, "the request was relayed");
-        } finally {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
         }
     }
 }
