@@ -35,7 +35,7 @@ def rope(x, pos, theta):
     return out.flatten(-2)
 
 
-def forward(cfg, P, tokens, targets, positions, segments, B, T, lora=None):
+def forward(cfg, P, tokens, targets, positions, segments, B, T, lora=None, reduction="mean"):
     d, H, KV = cfg["dim"], cfg["heads"], cfg["kv_heads"]
     hs = d // H
     N = B * T
@@ -76,7 +76,7 @@ def forward(cfg, P, tokens, targets, positions, segments, B, T, lora=None):
     x = rms_norm(x, P["norm"], cfg["eps"])
     head = P["tok_embeddings"] if cfg["tied"] else P["output"]
     logits = x @ head.T
-    return torch.nn.functional.cross_entropy(logits, targets, ignore_index=-1, reduction="mean")
+    return torch.nn.functional.cross_entropy(logits, targets, ignore_index=-1, reduction=reduction)
 
 
 def make_params(cfg, gen):

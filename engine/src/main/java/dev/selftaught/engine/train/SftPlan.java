@@ -96,19 +96,34 @@ public final class SftPlan implements BatchPlan {
 
     /** Inputs and targets of one example, at most seqLen long: {tokens, targets}; null when dropped. */
     private int[][] fit(Example e) {
+        Fitted f = fit(e, seqLen, truncation);
+        if (f == null) {
+            dropped++;
+            return null;
+        }
+        if (f.cut()) cut++;
+        return new int[][] {f.tokens(), f.targets()};
+    }
+
+    /** An example laid out for training: input tokens, next-token targets (IGNORE on the prompt), and whether its end was cut. */
+    record Fitted(int[] tokens, int[] targets, boolean cut) {}
+
+    /**
+     * Inputs and targets of one example at most {@code seqLen} long, or null when it is too long
+     * and {@code truncation} drops it (or the prompt alone leaves no completion token to predict).
+     */
+    static Fitted fit(Example e, int seqLen, Truncation truncation) {
         int[] seq = new int[e.length()];
         System.arraycopy(e.prompt(), 0, seq, 0, e.prompt().length);
         System.arraycopy(e.completion(), 0, seq, e.prompt().length, e.completion().length);
         int firstTarget = Math.max(e.prompt().length, 1); // index in seq of the first token to predict
         int to = seq.length;
+        boolean cut = false;
         if (to - 1 > seqLen) {
             // too long: drop it, or keep the prompt whole and cut the completion's end, as long as
             // at least one completion token is still predicted
-            if (truncation == Truncation.DROP || firstTarget > seqLen) {
-                dropped++;
-                return null;
-            }
-            cut++;
+            if (truncation == Truncation.DROP || firstTarget > seqLen) return null;
+            cut = true;
             to = seqLen + 1;
         }
         int n = to - 1;
@@ -118,7 +133,7 @@ public final class SftPlan implements BatchPlan {
             int target = i + 1;
             tgt[i] = target >= firstTarget ? seq[target] : TokenBatch.IGNORE;
         }
-        return new int[][] {tok, tgt};
+        return new Fitted(tok, tgt, cut);
     }
 
     private TokenBatch build(List<List<int[][]>> rows) {

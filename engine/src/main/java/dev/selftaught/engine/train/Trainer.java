@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -93,6 +92,17 @@ public final class Trainer implements AutoCloseable {
      * @param stateDir    directory for the resumable state ({@code trainer-state.bin}, {@code best.bin}), or null
      */
     public Result train(BatchPlan data, BatchPlan validation, Metric metric, Path stateDir, Listener listener) {
+        return train(Objective.tokens(data), validation, metric, stateDir, listener);
+    }
+
+    /** The model being trained, for objectives that need its forward pass (e.g. reference log-probabilities before training). */
+    public TrainingModel model() { return model; }
+
+    /**
+     * Trains on any objective (SFT's token loss, DPO, ...): the same steps, schedule, clipping,
+     * evaluation, checkpoint selection and resumable state as {@link #train(BatchPlan, BatchPlan, Metric, Path, Listener)}.
+     */
+    public Result train(Objective data, BatchPlan validation, Metric metric, Path stateDir, Listener listener) {
         Listener ls = listener == null ? new Listener() {} : listener;
         int accum = opt.accumSteps();
         long totalSteps = (data.size() + accum - 1) / accum;
@@ -105,7 +115,7 @@ public final class Trainer implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create training state directory " + stateDir, e);
             }
-            resumed = state.load(stateDir, opt.fingerprint() + "|" + data.size(), params, adam);
+            resumed = state.load(stateDir, opt.fingerprint() + "|" + data.size() + data.fingerprint(), params, adam);
         }
         boolean selecting = validation != null || metric != null;
         long startStep = state.step;
@@ -116,20 +126,19 @@ public final class Trainer implements AutoCloseable {
         for (long step = state.step; step < totalSteps && !stopped; step++) {
             Params.zeroGrads(params);
             int first = (int) (step * accum), last = (int) Math.min(data.size(), first + accum);
-            long targets = 0, tokens = 0;
-            List<TokenBatch> micro = new ArrayList<>(last - first);
+            double units = 0;
+            long tokens = 0;
             for (int i = first; i < last; i++) {
-                TokenBatch b = data.get(i);
-                micro.add(b);
-                targets += b.targetCount();
+                TokenBatch b = data.batch(i);
+                units += data.weight(i);
                 tokens += (long) b.batch() * b.seqLen();
             }
             double lossSum = 0;
-            float scale = targets == 0 ? 0f : 1f / targets;
-            for (int i = 0; i < micro.size(); i++) lossSum += model.forwardBackward(micro.get(i), scale, opt.seed() * 1_000_003L + first + i);
+            for (int i = first; i < last; i++) lossSum += data.forwardBackward(model, i, units, opt.seed() * 1_000_003L + i);
             float lr = schedule.at(step);
             double norm = adam.step(lr, step + 1, opt.gradClip(), workers);
-            lastLoss = targets == 0 ? Double.NaN : lossSum / targets;
+            data.stepDone(step + 1);
+            lastLoss = units == 0 ? Double.NaN : lossSum / units;
             tokensThisSession += tokens;
             double secs = (System.nanoTime() - startNanos) / 1e9;
             double tps = tokensThisSession / Math.max(secs, 1e-9);
@@ -146,7 +155,7 @@ public final class Trainer implements AutoCloseable {
             state.lastLoss = lastLoss;
             state.stopped = stopped;
             if (stateDir != null && ((opt.checkpointEvery() > 0 && (step + 1) % opt.checkpointEvery() == 0) || lastStep || stopped)) {
-                state.save(stateDir, opt.fingerprint() + "|" + data.size(), params, adam);
+                state.save(stateDir, opt.fingerprint() + "|" + data.size() + data.fingerprint(), params, adam);
             }
         }
         if (selecting && state.bestStep > 0) state.restoreBest(stateDir, params);

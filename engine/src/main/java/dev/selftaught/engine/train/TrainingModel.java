@@ -124,6 +124,47 @@ public final class TrainingModel {
     }
 
     private double lastLoss;
+    private TokenWeights weigher;
+
+    /**
+     * Per-token loss weights chosen after the forward pass (losses whose gradient weights depend on
+     * whole sequences, e.g. DPO: each token's weight depends on its sequence's total log-probability).
+     */
+    @FunctionalInterface
+    public interface TokenWeights {
+        /**
+         * @param tokenLoss the loss (nats, = −log p of the target) at each position that has a target; NaN elsewhere
+         * @param scale     filled with the gradient weight of each target position's loss
+         */
+        void weigh(double[] tokenLoss, float[] scale);
+    }
+
+    /**
+     * Forward and backward on one micro-batch: gradients of {@code Σ scale[n] · loss[n]} are added,
+     * the scales chosen by {@code weights} from this very forward pass's token losses (so they are
+     * constants of the backward pass, as the chain rule through a sequence-level loss needs).
+     * Returns the unweighted sum of token losses.
+     */
+    public double forwardBackward(TokenBatch b, TokenWeights weights, long dropoutSeed) {
+        weigher = weights;
+        try {
+            forward(b, 0f, true, dropoutSeed);
+            backward();
+        } finally {
+            weigher = null;
+        }
+        return lastLoss;
+    }
+
+    /** Each position's loss (nats; NaN where no target), without gradients and without dropout. */
+    public double[] tokenLosses(TokenBatch b) {
+        forward(b, 0f, false, 0L);
+        double[] out = new double[N];
+        Arrays.fill(out, Double.NaN);
+        int[] targets = b.targets();
+        for (int n = 0, r = 0; n < N; n++) if (targets[n] != TokenBatch.IGNORE) out[n] = rowLoss[r++];
+        return out;
+    }
 
     // ------------------------------------------------------------------ forward
 
@@ -465,7 +506,9 @@ public final class TrainingModel {
     /**
      * Logits, softmax cross-entropy and (when training) the classifier backward, fused and chunked
      * over rows that carry a target, so the [N][vocab] logits never exist at once and rows without
-     * a target cost nothing. Fills {@link #dxf} and the output-matrix gradient.
+     * a target cost nothing. Fills {@link #dxf} and the output-matrix gradient. With a
+     * {@link TokenWeights} the per-token scales are known only once every token's loss is: a first
+     * pass computes the losses, the weights are chosen, and a second pass takes the gradient.
      */
     private void classifierAndLoss(float lossScale, boolean train) {
         int[] targets = batch.targets();
@@ -473,34 +516,49 @@ public final class TrainingModel {
         for (int n = 0; n < N; n++) if (targets[n] != TokenBatch.IGNORE) ceRows[m++] = n;
         if (train) Arrays.fill(dxf, 0, N * d, 0f);
         Gemm.transpose(workers, weights.output, 0, V, d, wT, 0);
+        float[] scales = null;
+        if (train && weigher != null) {
+            for (int c0 = 0; c0 < m; c0 += CE_ROWS) classifierChunk(c0, Math.min(CE_ROWS, m - c0), false, 0f, null);
+            double[] tokenLoss = new double[N];
+            Arrays.fill(tokenLoss, Double.NaN);
+            for (int r = 0; r < m; r++) tokenLoss[ceRows[r]] = rowLoss[r];
+            scales = new float[N];
+            weigher.weigh(tokenLoss, scales);
+        }
         double total = 0;
         for (int c0 = 0; c0 < m; c0 += CE_ROWS) {
             int rows = Math.min(CE_ROWS, m - c0);
-            int base = c0;
-            for (int r = 0; r < rows; r++) System.arraycopy(xf, ceRows[base + r] * d, xc, r * d, d);
-            Gemm.nn(workers, xc, wT, logits, rows, V, d, false);
-            workers.forRange(rows, 1, (from, to) -> {
-                for (int r = from; r < to; r++) {
-                    int o = r * V;
-                    int tgt = targets[ceRows[base + r]];
-                    if (tgt < 0 || tgt >= V) throw new IllegalArgumentException("target id " + tgt + " outside vocabulary of " + V);
-                    float max = VecMath.max(logits, o, V);
-                    float zt = logits[o + tgt] - max;
-                    float sum = VecMath.expShiftSum(logits, o, V, max);
-                    rowLoss[base + r] = Math.log(sum) - zt;
-                    if (train) {
-                        VecMath.scale(logits, o, V, lossScale / sum);
-                        logits[o + tgt] -= lossScale;
-                    }
-                }
-            });
-            for (int r = 0; r < rows; r++) total += rowLoss[base + r];
-            if (train) {
-                Gemm.nn(workers, logits, weights.output, dxc, rows, d, V, false);
-                for (int r = 0; r < rows; r++) System.arraycopy(dxc, r * d, dxf, ceRows[base + r] * d, d);
-                if (grads != null) Gemm.mul(workers, logits, 0, 1, V, xc, 0, d, grads.output, 0, d, V, d, rows, true);
-            }
+            classifierChunk(c0, rows, train, lossScale, scales);
+            for (int r = 0; r < rows; r++) total += rowLoss[c0 + r];
         }
         lastLoss = total;
+    }
+
+    /** Rows {@code base .. base+rows} of the target rows: their losses, and with {@code grad} their classifier backward. */
+    private void classifierChunk(int base, int rows, boolean grad, float lossScale, float[] scales) {
+        int[] targets = batch.targets();
+        for (int r = 0; r < rows; r++) System.arraycopy(xf, ceRows[base + r] * d, xc, r * d, d);
+        Gemm.nn(workers, xc, wT, logits, rows, V, d, false);
+        workers.forRange(rows, 1, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int o = r * V;
+                int tgt = targets[ceRows[base + r]];
+                if (tgt < 0 || tgt >= V) throw new IllegalArgumentException("target id " + tgt + " outside vocabulary of " + V);
+                float max = VecMath.max(logits, o, V);
+                float zt = logits[o + tgt] - max;
+                float sum = VecMath.expShiftSum(logits, o, V, max);
+                rowLoss[base + r] = Math.log(sum) - zt;
+                if (grad) {
+                    float sc = scales == null ? lossScale : scales[ceRows[base + r]];
+                    VecMath.scale(logits, o, V, sc / sum);
+                    logits[o + tgt] -= sc;
+                }
+            }
+        });
+        if (grad) {
+            Gemm.nn(workers, logits, weights.output, dxc, rows, d, V, false);
+            for (int r = 0; r < rows; r++) System.arraycopy(dxc, r * d, dxf, ceRows[base + r] * d, d);
+            if (grads != null) Gemm.mul(workers, logits, 0, 1, V, xc, 0, d, grads.output, 0, d, V, d, rows, true);
+        }
     }
 }

@@ -23,24 +23,31 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class TorchGoldenTest {
 
+    /** One golden case; {@code extra} holds the lines of a golden file's own kinds (e.g. DPO's "dpo", "pair", "reference"). */
     record Case(String name, LlamaConfig config, String lora, TokenBatch batch, double loss,
-                Map<String, float[]> tensors, Map<String, float[]> grads) {}
+                Map<String, float[]> tensors, Map<String, float[]> grads, Map<String, List<String[]>> extra) {}
 
     static List<Case> load() throws IOException {
+        return load("/train/torch_golden.txt", List.of());
+    }
+
+    /** Reads a golden file; lines starting with one of {@code extraKinds} are kept per case, any other unknown line is an error. */
+    static List<Case> load(String resource, List<String> extraKinds) throws IOException {
         List<Case> cases = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                TorchGoldenTest.class.getResourceAsStream("/train/torch_golden.txt"), StandardCharsets.UTF_8))) {
+                TorchGoldenTest.class.getResourceAsStream(resource), StandardCharsets.UTF_8))) {
             String line, name = null, lora = null;
             LlamaConfig cfg = null;
             int B = 0, T = 0;
             int[][] arrays = new int[4][];
             double loss = 0;
             Map<String, float[]> tensors = new HashMap<>(), grads = new HashMap<>();
+            Map<String, List<String[]>> extra = new HashMap<>();
             while ((line = r.readLine()) != null) {
                 if (line.startsWith("#") || line.isBlank()) continue;
                 String[] f = line.split(" ");
                 switch (f[0]) {
-                    case "case" -> { name = f[1]; lora = null; tensors = new HashMap<>(); grads = new HashMap<>(); }
+                    case "case" -> { name = f[1]; lora = null; tensors = new HashMap<>(); grads = new HashMap<>(); extra = new HashMap<>(); }
                     case "config" -> cfg = new LlamaConfig(i(f[1]), i(f[2]), i(f[3]), i(f[4]), i(f[5]), i(f[6]), i(f[7]),
                             Float.parseFloat(f[8]), Float.parseFloat(f[9]), null, f[10].equals("1"), f[11].equals("1"));
                     case "lora" -> lora = f[1] + " " + f[2] + " " + f[3];
@@ -53,8 +60,11 @@ class TorchGoldenTest {
                     case "tensor" -> tensors.put(f[1], floats(f));
                     case "grad" -> grads.put(f[1], floats(f));
                     case "end" -> cases.add(new Case(name, cfg, lora,
-                            new TokenBatch(B, T, arrays[0], arrays[1], arrays[2], arrays[3]), loss, tensors, grads));
-                    default -> throw new IOException("unexpected line " + f[0]);
+                            new TokenBatch(B, T, arrays[0], arrays[1], arrays[2], arrays[3]), loss, tensors, grads, extra));
+                    default -> {
+                        if (!extraKinds.contains(f[0])) throw new IOException("unexpected line " + f[0]);
+                        extra.computeIfAbsent(f[0], k -> new ArrayList<>()).add(f);
+                    }
                 }
             }
         }
@@ -83,34 +93,48 @@ class TorchGoldenTest {
         assertEquals(3, cases.size());
         try (Workers w = new Workers(2)) {
             for (Case c : cases) {
-                LlamaWeights weights = new LlamaWeights(c.config());
-                for (Params.Param p : Params.of(weights, weights)) {
-                    float[] src = c.tensors().get(p.name());
-                    assertNotNull(src, c.name() + ": golden file lacks " + p.name());
-                    System.arraycopy(src, 0, p.value(), 0, src.length);
-                }
-                LoraAdapter lora = null;
-                if (c.lora() != null) {
-                    String[] l = c.lora().split(" ");
-                    lora = new LoraAdapter(new LoraConfig(Integer.parseInt(l[0]), Float.parseFloat(l[1]), 0f, LoraConfig.parseTargets(l[2])), c.config());
-                    for (Params.Param p : Params.of(lora, lora)) System.arraycopy(c.tensors().get(p.name()), 0, p.value(), 0, p.value().length);
-                }
-                TrainingModel m = new TrainingModel(weights, lora == null, lora, w);
+                Built built = build(c, w);
+                TrainingModel m = built.model();
                 int n = c.batch().targetCount();
                 double loss = m.forwardBackward(c.batch(), 1f / n, 0L) / n;
                 assertEquals(c.loss(), loss, 1e-5 * c.loss(), c.name() + " loss");
-                List<Params.Param> trained = lora == null ? Params.of(weights, m.grads) : Params.of(lora, m.loraGrads);
-                assertEquals(c.grads().size(), trained.size(), c.name() + ": number of trained tensors");
-                for (Params.Param p : trained) {
-                    float[] ref = c.grads().get(p.name());
-                    assertNotNull(ref, c.name() + ": no reference gradient for " + p.name());
-                    float scale = 0;
-                    for (float x : ref) scale = Math.max(scale, Math.abs(x));
-                    assertTrue(scale > 0, p.name());
-                    for (int k = 0; k < ref.length; k++) {
-                        assertEquals(ref[k], p.grad()[k], 5e-4f * scale, c.name() + " " + p.name() + "[" + k + "]");
-                    }
-                }
+                assertGradients(c, built);
+            }
+        }
+    }
+
+    /** A case's model: its weights (and LoRA adapter) in a training model. */
+    record Built(TrainingModel model, LlamaWeights weights, LoraAdapter lora) {}
+
+    static Built build(Case c, Workers w) {
+        LlamaWeights weights = new LlamaWeights(c.config());
+        for (Params.Param p : Params.of(weights, weights)) {
+            float[] src = c.tensors().get(p.name());
+            assertNotNull(src, c.name() + ": golden file lacks " + p.name());
+            System.arraycopy(src, 0, p.value(), 0, src.length);
+        }
+        LoraAdapter lora = null;
+        if (c.lora() != null) {
+            String[] l = c.lora().split(" ");
+            lora = new LoraAdapter(new LoraConfig(Integer.parseInt(l[0]), Float.parseFloat(l[1]), 0f, LoraConfig.parseTargets(l[2])), c.config());
+            for (Params.Param p : Params.of(lora, lora)) System.arraycopy(c.tensors().get(p.name()), 0, p.value(), 0, p.value().length);
+        }
+        return new Built(new TrainingModel(weights, lora == null, lora, w), weights, lora);
+    }
+
+    /** Every trained tensor's gradient within 5e-4 of the tensor's largest reference gradient magnitude. */
+    static void assertGradients(Case c, Built built) {
+        List<Params.Param> trained = built.lora() == null ? Params.of(built.weights(), built.model().grads)
+                : Params.of(built.lora(), built.model().loraGrads);
+        assertEquals(c.grads().size(), trained.size(), c.name() + ": number of trained tensors");
+        for (Params.Param p : trained) {
+            float[] ref = c.grads().get(p.name());
+            assertNotNull(ref, c.name() + ": no reference gradient for " + p.name());
+            float scale = 0;
+            for (float x : ref) scale = Math.max(scale, Math.abs(x));
+            assertTrue(scale > 0, p.name());
+            for (int k = 0; k < ref.length; k++) {
+                assertEquals(ref[k], p.grad()[k], 5e-4f * scale, c.name() + " " + p.name() + "[" + k + "]");
             }
         }
     }
