@@ -11,7 +11,11 @@ import dev.selftaught.engine.model.LlamaWeights;
 import dev.selftaught.engine.load.LoadedModel;
 import dev.selftaught.engine.model.ModelFormatException;
 import dev.selftaught.engine.load.ModelLoader;
+import dev.selftaught.engine.train.DpoObjective;
+import dev.selftaught.engine.train.DpoPlan;
+import dev.selftaught.engine.train.DpoReference;
 import dev.selftaught.engine.train.LoraConfig;
+import dev.selftaught.engine.train.Objective;
 import dev.selftaught.engine.train.PeftAdapter;
 import dev.selftaught.engine.train.SftPlan;
 import dev.selftaught.engine.train.Trainer;
@@ -81,9 +85,6 @@ public final class EmbeddedTrainer implements TrainerBackend {
 
     @Override
     public String train(TrainJob job) {
-        if (job.method() == TrainMethod.DPO) {
-            throw new InputError("the embedded trainer does not train DPO yet; use train.method: sft, or an external command");
-        }
         long t0 = System.nanoTime();
         EmbeddedTrainSettings s = EmbeddedTrainSettings.from(job.settings());
         LoadedModel base;
@@ -97,16 +98,17 @@ public final class EmbeddedTrainer implements TrainerBackend {
         // and vLLM's chat endpoint build the prompts it was trained on: the base's own, else ours as Jinja.
         String templateSource = base.chatTemplate() instanceof JinjaChatTemplate j ? j.source()
                 : base.chatTemplate() == null ? JinjaChatTemplate.DEFAULT_SOURCE : null;
-        List<SftPlan.Example> rows = TrainRows.read(job.data(), base.tokenizer(), template);
         List<SftPlan.Example> valRows = job.validation() == null ? null : TrainRows.read(job.validation(), base.tokenizer(), template);
 
         int maxSeq = s.maxSeqLen(base.config().maxSeqLen());
         SftPlan.Truncation truncation = s.truncation().equals("cut_end") ? SftPlan.Truncation.CUT_END : SftPlan.Truncation.DROP;
-        SftPlan plan = new SftPlan(rows, maxSeq, s.batchTokens(), s.epochs(), s.seed(), truncation);
-        requireRows(plan, rows.size(), job.data(), maxSeq);
+        Path out = job.outputDir();
+        Data data = job.method() == TrainMethod.DPO
+                ? dpoData(job, s, base, template, maxSeq, truncation, out)
+                : sftData(job, s, base, template, maxSeq, truncation);
         SftPlan val = valRows == null ? null : new SftPlan(valRows, maxSeq, s.batchTokens(), 1, s.seed(), truncation);
-        if (val != null) requireRows(val, valRows.size(), job.validation(), maxSeq);
-        rowStats = rowStats(rows.size(), plan, maxSeq);
+        if (val != null) requireRows(val.size(), valRows.size(), job.validation(), maxSeq);
+        rowStats = data.stats();
 
         TrainOptions o = TrainOptions.defaults()
                 .withLr((float) s.lr())
@@ -132,12 +134,11 @@ public final class EmbeddedTrainer implements TrainerBackend {
         SafetensorsWriter.DType dtype = SafetensorsWriter.DType.valueOf(s.dtype().toUpperCase(Locale.ROOT));
         String gguf = s.gguf();
 
-        Path out = job.outputDir();
         LlamaWeights weights = base.weights();
         Trainer.Metric hook = metric == null ? null : (w, step) -> metric.evaluate(
                 new LoadedModel(w.config, w, base.tokenizer(), base.chatTemplate(), base.files()), step);
-        long totalSteps = (plan.size() + s.accumSteps() - 1) / s.accumSteps();
-        java.util.TreeSet<Long> saveAt = saveSteps(s.saveEvery(), s.saveEpochs(), plan.epochEnds(), s.accumSteps(), totalSteps);
+        long totalSteps = (data.microBatches() + s.accumSteps() - 1) / s.accumSteps();
+        java.util.TreeSet<Long> saveAt = saveSteps(s.saveEvery(), s.saveEpochs(), data.epochEnds(), s.accumSteps(), totalSteps);
         try (Trainer trainer = new Trainer(weights, o)) {
             Files.createDirectories(out);
             Trainer.Listener saving = new Trainer.Listener() {
@@ -157,7 +158,9 @@ public final class EmbeddedTrainer implements TrainerBackend {
                     if (listener != null) listener.onEvaluation(e);
                 }
             };
-            Trainer.Result r = trainer.train(plan, val, hook, out.resolve("train-state"), saving);
+            Objective objective = data.objective().apply(trainer);
+            Trainer.Result r = trainer.train(objective, val, hook, out.resolve("train-state"), saving);
+            if (objective instanceof DpoObjective dpo && dpo.lastStats() != null) rowStats.put("dpo_last_step", dpoStats(dpo.lastStats()));
             LlamaWeights result = trainer.adapter() == null ? weights : trainer.adapter().mergeInto(weights);
             if (trainer.adapter() != null) PeftAdapter.write(out.resolve("adapter"), trainer.adapter(), PeftAdapter.baseModelName(basePath(job.baseModel())));
             HfCheckpoint.write(out, result, base.tokenizer(), templateSource, dtype);
@@ -166,7 +169,7 @@ public final class EmbeddedTrainer implements TrainerBackend {
                         gguf.equals("f32") ? GgufCheckpoint.Precision.F32 : GgufCheckpoint.Precision.F16, out.getFileName().toString());
             }
             long trainable = dev.selftaught.engine.train.Params.count(trainer.parameters());
-            last = new Summary("embedded:" + out, r.steps(), r.finalLoss(), r.best(), rows.size(), plan.truncated(), trainable,
+            last = new Summary("embedded:" + out, r.steps(), r.finalLoss(), r.best(), data.rows(), data.truncated(), trainable,
                     (System.nanoTime() - t0) / 1e9, r.resumed(), List.copyOf(saveAt));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the trained model to " + out + ": " + e.getMessage(), e);
@@ -232,23 +235,90 @@ public final class EmbeddedTrainer implements TrainerBackend {
         }
     }
 
+    /**
+     * What a job trains on: the micro-batches (count and epoch ends, for checkpoint steps), the
+     * objective (made once the trainer exists: DPO's reference pass needs its model), and the rows'
+     * fate for stats.json.
+     */
+    private record Data(int microBatches, List<Integer> epochEnds, java.util.function.Function<Trainer, Objective> objective,
+                        Map<String, Object> stats, int rows, int truncated) {}
+
+    private static Data sftData(TrainJob job, EmbeddedTrainSettings s, LoadedModel base, ChatTemplate template, int maxSeq,
+                                SftPlan.Truncation truncation) {
+        List<SftPlan.Example> rows = TrainRows.read(job.data(), base.tokenizer(), template);
+        SftPlan plan = new SftPlan(rows, maxSeq, s.batchTokens(), s.epochs(), s.seed(), truncation);
+        requireRows(plan.size(), rows.size(), job.data(), maxSeq);
+        Map<String, Object> stats = rowStats(rows.size(), maxSeq, truncation, plan.dropped(), plan.cut());
+        return new Data(plan.size(), plan.epochEnds(), t -> Objective.tokens(plan), stats, rows.size(), plan.truncated());
+    }
+
+    /**
+     * DPO(+NLL) on preference rows: the reference log-probabilities are those of the base model
+     * (the model DPO starts from: the seed, or the SFT result under sft+dpo), computed before the
+     * first step and cached in {@code DIR/train-state/dpo-reference.bin}.
+     */
+    private Data dpoData(TrainJob job, EmbeddedTrainSettings s, LoadedModel base, ChatTemplate template, int maxSeq,
+                         SftPlan.Truncation truncation, Path out) {
+        List<DpoPlan.Pair> pairs = TrainRows.pairs(job.data(), base.tokenizer(), template);
+        DpoPlan plan = new DpoPlan(pairs, maxSeq, s.batchTokens(), s.epochs(), s.seed(), truncation);
+        requireRows(plan.size(), pairs.size(), job.data(), maxSeq);
+        Map<String, Object> stats = rowStats(pairs.size(), maxSeq, truncation, plan.dropped(), plan.cut());
+        stats.put("beta", s.beta());
+        stats.put("nll_scale", s.nllScale());
+        Path cache = out.resolve("train-state").resolve(REFERENCE_CACHE);
+        String identity = referenceIdentity(job.baseModel());
+        return new Data(plan.size(), plan.epochEnds(), trainer -> {
+            double[] ref = DpoReference.compute(trainer.model(), plan, cache, identity, null);
+            return new DpoObjective(plan, ref, s.beta(), s.nllScale());
+        }, stats, pairs.size(), plan.dropped() + plan.cut());
+    }
+
+    /** The reference cache's file name, in the job's train-state directory. */
+    public static final String REFERENCE_CACHE = "dpo-reference.bin";
+
+    /** The reference model as the cache knows it: its path and each file's size and modification time. */
+    static String referenceIdentity(String spec) {
+        Path p = basePath(spec).toAbsolutePath().normalize();
+        StringBuilder sb = new StringBuilder(p.toString());
+        try (var files = Files.isDirectory(p) ? Files.list(p) : java.util.stream.Stream.of(p)) {
+            for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                sb.append('|').append(f.getFileName()).append(':').append(Files.size(f)).append(':').append(Files.getLastModifiedTime(f).toMillis());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the reference model " + p, e);
+        }
+        return sb.toString();
+    }
+
+    private static Map<String, Object> dpoStats(DpoObjective.Stats st) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("step", st.step());
+        m.put("pairs", st.pairs());
+        m.put("loss", st.loss());
+        m.put("dpo_loss", st.dpoLoss());
+        m.put("nll", st.nll());
+        m.put("reward_margin", st.margin());
+        m.put("reward_accuracy", st.accuracy());
+        return m;
+    }
+
     /** An over-long-row policy that left nothing to train on is the user's to change, not a crash. */
-    private static void requireRows(SftPlan plan, int rows, Path file, int maxSeq) {
-        if (plan.size() == 0) {
+    private static void requireRows(int planned, int rows, Path file, int maxSeq) {
+        if (planned == 0) {
             throw new InputError(file + ": all " + rows + " rows are longer than max_seq_len (" + maxSeq
                     + " tokens) and were dropped; raise max_seq_len (up to the model's context) or set truncation: cut_end");
         }
     }
 
     /** The training rows' fate, for the train stage's stats.json. */
-    private static Map<String, Object> rowStats(int rows, SftPlan plan, int maxSeq) {
+    private static Map<String, Object> rowStats(int rows, int maxSeq, SftPlan.Truncation truncation, int dropped, int cut) {
         Map<String, Object> m = new java.util.LinkedHashMap<>();
         m.put("rows", rows);
         m.put("max_seq_len", maxSeq);
-        m.put("truncation", plan.truncation().name().toLowerCase(Locale.ROOT));
-        m.put("too_long_dropped", plan.dropped());
-        m.put("too_long_cut_at_end", plan.cut());
-        m.put("trained", rows - plan.dropped());
+        m.put("truncation", truncation.name().toLowerCase(Locale.ROOT));
+        m.put("too_long_dropped", dropped);
+        m.put("too_long_cut_at_end", cut);
+        m.put("trained", rows - dropped);
         return m;
     }
 

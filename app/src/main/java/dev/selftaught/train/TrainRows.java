@@ -6,6 +6,7 @@ import dev.selftaught.data.InputError;
 import dev.selftaught.data.RecordReader;
 import dev.selftaught.engine.chat.ChatTemplate;
 import dev.selftaught.engine.tokenizer.Tokenizer;
+import dev.selftaught.engine.train.DpoPlan;
 import dev.selftaught.engine.train.SftPlan;
 import dev.selftaught.data.ChatMessage;
 
@@ -67,6 +68,26 @@ public final class TrainRows {
                 out.add(preference(row));
             }
         }
+        return out;
+    }
+
+    /**
+     * Every preference row of {@code file} in tokens for DPO: the prompt rendered as SFT renders it
+     * (turns through the chat template with its generation prompt, or text as-is), each answer
+     * followed by the end-of-sequence token.
+     */
+    public static List<DpoPlan.Pair> pairs(Path file, Tokenizer tok, ChatTemplate template) {
+        List<DpoPlan.Pair> out = new ArrayList<>();
+        for (Preference p : preferences(file)) {
+            boolean chat = p.conversational();
+            String prompt = chat ? template.render(p.promptTurns(), true) : p.promptText();
+            SftPlan.Example c = encode(tok, prompt, p.chosen(), chat), r = encode(tok, prompt, p.rejected(), chat);
+            if (!Arrays.equals(c.prompt(), r.prompt())) {
+                throw InputError.at(p.file(), p.row(), "prompt", "the prompt encodes differently before the chosen and the rejected answer; give a non-empty prompt");
+            }
+            out.add(new DpoPlan.Pair(c.prompt(), c.completion(), r.completion()));
+        }
+        if (out.isEmpty()) throw new InputError(file + ": no preference rows");
         return out;
     }
 

@@ -113,6 +113,24 @@ class RunLoopTest {
         return cfg;
     }
 
+    @Test
+    void theReportSaysWhichMethodTrainedEachRound() throws Exception {
+        RunConfig cfg = RunConfig.load(writeInputs(), List.of("train.method=sft+dpo", "iterations=1")).config();
+        World w = new World();
+        Path run = tmp.resolve("methods");
+        loop(cfg, run, w).run();
+        // SFT from the seed into model-sft, then DPO from (and against) that model into model
+        assertEquals(2, w.trained.size(), w.trained.toString());
+        assertTrue(w.trained.get(1).endsWith(TrainStage.SFT_MODEL), w.trained.toString());
+        JsonNode report = PipelineIo.readJson(run.resolve("report.json"));
+        assertFalse(report.path("rounds").get(0).has("method"), "the seed was not trained by the run");
+        assertEquals("sft+dpo", report.path("rounds").get(1).path("method").asText());
+        assertTrue(Files.readString(run.resolve("report.md")).contains("| Iteration 1 | sft+dpo |"));
+        assertEquals("sft+dpo", PipelineIo.readJson(run.resolve("round-1/manifest.json")).path("method").asText());
+        assertTrue(PipelineIo.readJson(run.resolve("round-1/manifest.json")).path("inputs").has("dpo"));
+        assertEquals("sft+dpo", PipelineIo.readJson(run.resolve("summary.json")).path("rounds").get(1).path("method").asText());
+    }
+
     static RunLoop loop(RunConfig cfg, Path runDir, World w) {
         return new RunLoop(cfg, runDir, w.opener(), w.trainers(), new BenchmarkEvaluator(cfg.eval(), 2, null), false, QUIET);
     }
