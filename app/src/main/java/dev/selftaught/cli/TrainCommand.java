@@ -4,6 +4,7 @@ import dev.selftaught.engine.train.Trainer;
 import dev.selftaught.train.EmbeddedTrainSettings;
 import dev.selftaught.train.EmbeddedTrainer;
 import dev.selftaught.train.TrainJob;
+import dev.selftaught.train.TrainMethod;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,7 +22,8 @@ import java.util.concurrent.Callable;
                 "Rows (JSONL, JSON, Parquet or CSV, optionally .gz) in TRL's shapes: {\"text\": ...} (every token is a target), "
                         + "{\"messages\": [...]} (the last assistant turn is the target; earlier turns are rendered with "
                         + "the base model's chat template), {\"prompt\": ..., \"completion\": ...} as strings or as message lists. "
-                        + "Preference rows (prompt/chosen/rejected) are validated but not trained on yet.",
+                        + "With --method dpo, preference rows {\"prompt\", \"chosen\", \"rejected\"} (strings or message lists, "
+                        + "as TRL's DPOTrainer takes and annotate's dpo.jsonl holds) train by DPO with an NLL term; the reference model is --base.",
                 "Writes an HF checkpoint (config.json, model.safetensors, tokenizer.json, tokenizer_config.json) to --output, "
                         + "loadable as embedded:OUT; LoRA runs also write the PEFT adapter to OUT/adapter. "
                         + "Run the same command again to resume an interrupted run from OUT/train-state."})
@@ -34,6 +36,14 @@ public final class TrainCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--validation", paramLabel = "FILE", description = "Validation rows, same formats as --data; its loss is reported and picks the best checkpoint.")
     Path validation;
+    @Option(names = "--method", defaultValue = "sft", paramLabel = "sft|dpo",
+            description = "sft: supervised fine-tuning on the target turns; dpo: DPO(+NLL) on preference rows, reference = --base "
+                    + "(docs/training.md). Default: ${DEFAULT-VALUE}.")
+    String method;
+    @Option(names = "--beta", defaultValue = "" + EmbeddedTrainSettings.BETA, description = "DPO: beta, the strength of the preference term (default: ${DEFAULT-VALUE}, spec 2.7).")
+    double beta;
+    @Option(names = "--nll-scale", defaultValue = "" + EmbeddedTrainSettings.NLL_SCALE, description = "DPO: scale of the chosen answers' NLL term; 0 = plain DPO (default: ${DEFAULT-VALUE}, spec 2.7).")
+    double nllScale;
     @Option(names = "--epochs", defaultValue = "" + EmbeddedTrainSettings.EPOCHS, description = "Passes over the data (default: ${DEFAULT-VALUE}).")
     int epochs;
     @Option(names = "--lr", defaultValue = "" + EmbeddedTrainSettings.LR, description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
@@ -107,6 +117,15 @@ public final class TrainCommand implements Callable<Integer> {
         s.put("dtype", dtype);
         s.put("truncation", truncation);
         if (gguf != null) s.put("gguf", gguf);
+        TrainMethod m = TrainMethod.named(method);
+        if (m != TrainMethod.SFT && m != TrainMethod.DPO) {
+            throw new dev.selftaught.data.InputError("--method: train runs one method on one file, sft or dpo; got " + method
+                    + " (sft+dpo and grpo are round methods: train-round --method, train.method)");
+        }
+        if (m == TrainMethod.DPO) {
+            s.put("beta", beta);
+            s.put("nll_scale", nllScale);
+        }
         if (loraRank > 0) {
             s.put("lora_rank", loraRank);
             s.put("lora_alpha", loraAlpha != null ? loraAlpha : 2.0 * loraRank);
@@ -115,7 +134,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         try (StepPrinter progress = new StepPrinter(System.err)) {
             EmbeddedTrainer trainer = new EmbeddedTrainer(progress, null);
-            String spec = trainer.train(new TrainJob(data, validation, base, out, s));
+            String spec = trainer.train(new TrainJob(data, validation, base, out, s, m));
             progress.close();
             EmbeddedTrainer.Summary r = trainer.lastSummary();
             PrintStream o = System.out;
@@ -123,6 +142,11 @@ public final class TrainCommand implements Callable<Integer> {
                     spec, r.examples(), r.truncated() > 0 ? " (" + r.truncated() + " longer than the row: " + trainer.lastStats() + ")" : "", r.steps(),
                     r.resumed() ? " (resumed)" : "", r.trainableParameters(), loraRank > 0 ? "LoRA rank " + loraRank : "full",
                     r.finalLoss(), Progress.duration(r.seconds()));
+            if (trainer.lastStats().get("dpo_last_step") instanceof Map<?, ?> dpo) {
+                o.printf(Locale.ROOT, "DPO last step: reward margin %.4f, reward accuracy %.3f, NLL %.4f (beta %s, nll_scale %s)%n",
+                        ((Number) dpo.get("reward_margin")).doubleValue(), ((Number) dpo.get("reward_accuracy")).doubleValue(),
+                        ((Number) dpo.get("nll")).doubleValue(), beta, nllScale);
+            }
             if (r.best() != null) {
                 o.printf(Locale.ROOT, "best checkpoint: step %d, validation loss %.4f (saved)%n", r.best().step(), r.best().validationLoss());
             }

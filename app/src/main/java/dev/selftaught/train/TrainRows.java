@@ -99,7 +99,7 @@ public final class TrainRows {
         if (row.has("chosen") || row.has("rejected")) {
             preference(row); // report a malformed preference row as such
             throw row.error(row.has("chosen") ? "chosen" : "rejected",
-                    "preference rows (prompt/chosen/rejected) are for preference training, which `train` does not do yet;"
+                    "preference rows (prompt/chosen/rejected) train by DPO (train --method dpo, train.method: dpo);"
                             + " supervised fine-tuning takes " + SHAPES.substring(0, SHAPES.lastIndexOf(", or")));
         }
         onlyOneShape(row);

@@ -116,6 +116,32 @@ class EmbeddedDpoTrainerTest {
     }
 
     @Test
+    void theTrainCommandTrainsDpoAndRefusesRoundMethods(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("out");
+        var cl = dev.selftaught.cli.Main.commandLine();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream(), std = new java.io.ByteArrayOutputStream();
+        cl.setErr(new java.io.PrintWriter(err, true));
+        java.io.PrintStream saved = System.out;
+        System.setOut(new java.io.PrintStream(std, true));
+        try {
+            assertEquals(0, cl.execute("train", "--method", "dpo", "--beta", "0.2", "--nll-scale", "0", "--base", BASE.toString(),
+                    "--data", pairs(dir).toString(), "--out", out.toString(), "--epochs", "2", "--threads", "1"), err.toString());
+        } finally {
+            System.setOut(saved);
+        }
+        assertTrue(std.toString().contains("DPO last step: reward margin") && std.toString().contains("beta 0.2"), std.toString());
+        assertTrue(Files.isRegularFile(out.resolve("model.safetensors")));
+        err.reset();
+        assertEquals(2, cl.execute("train", "--method", "sft+dpo", "--base", BASE.toString(), "--data", pairs(dir).toString(),
+                "--out", dir.resolve("o2").toString()));
+        assertTrue(err.toString().contains("train-round --method"), err.toString());
+        err.reset();
+        assertEquals(2, cl.execute("train", "--method", "dop", "--base", BASE.toString(), "--data", pairs(dir).toString(),
+                "--out", dir.resolve("o3").toString()));
+        assertTrue(err.toString().contains("did you mean 'dpo'?"), err.toString());
+    }
+
+    @Test
     void dpoRefusesSftRowsAndBadSettingsClearly(@TempDir Path dir) throws Exception {
         Path sft = dir.resolve("sft.jsonl");
         Files.writeString(sft, "{\"prompt\": \"a\", \"completion\": \"b\"}\n");
