@@ -17,6 +17,10 @@ import java.util.concurrent.Callable;
 public final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "full", description = "full or lora (default: ${DEFAULT-VALUE}).")
     String mode;
+    @Option(names = "--method", defaultValue = "lm", paramLabel = "lm|sft|dpo",
+            description = "lm: every token a target; sft: judge-shaped rows (prompt 3/8 of --seq-len, answer 1/8, loss on the answer); "
+                    + "dpo: the same prompts and answers as DPO+NLL pairs, the reference pass timed apart (default: ${DEFAULT-VALUE}).")
+    String method;
     @Option(names = "--dim", defaultValue = "288", description = "Model width (default: ${DEFAULT-VALUE}).")
     int dim;
     @Option(names = {"--hidden-dim", "--hidden"}, defaultValue = "768", description = "SwiGLU inner width; --hidden is an alias (default: ${DEFAULT-VALUE}).")
@@ -47,7 +51,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
     public Integer call() {
         List<String> a = new ArrayList<>(List.of("mode=" + mode, "dim=" + dim, "hidden=" + hidden, "layers=" + layers,
                 "heads=" + heads, "kv_heads=" + kvHeads, "vocab=" + vocab, "seq=" + seq, "batch=" + batch, "steps=" + steps,
-                "warmup=" + warmup, "threads=" + threads.value(), "lora_rank=" + loraRank, "tied=" + (untied ? 0 : 1)));
+                "warmup=" + warmup, "threads=" + threads.value(), "method=" + method, "lora_rank=" + loraRank, "tied=" + (untied ? 0 : 1)));
         TrainBenchmark.main(a.toArray(String[]::new));
         return Main.EXIT_OK;
     }

@@ -43,6 +43,11 @@ import java.util.Set;
  * model stays in DIR. The run loop's checkpoint selection evaluates all of them on the validation
  * set. A fresh (not resumed) run removes checkpoint directories an earlier run left.
  *
+ * <p>A {@link TrainMethod#DPO} job reads preference rows ({@code dpo.jsonl}) and trains DPO with an
+ * NLL term (settings {@code beta}, {@code nll_scale}); its reference model is the job's base, whose
+ * log-probabilities are computed once before the first step and cached in
+ * {@code DIR/train-state/dpo-reference.bin} (docs/training.md).
+ *
  * <p>Settings (TrainJob.settings, all optional, unknown keys refused): see {@link EmbeddedTrainSettings}.
  * A row longer than max_seq_len is dropped (default) or has its judgment's end cut, never its
  * prompt; the counts are in {@link #lastStats()}.
