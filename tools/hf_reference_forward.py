@@ -19,10 +19,11 @@ code with the Java engine, and reading the files the way transformers/PEFT name 
     base_model.model.<module>.lora_A.weight [r, in] / lora_B.weight [out, r];
     W' = W + scale * B @ A, scale = lora_alpha / r (lora_alpha / sqrt(r) with rsLoRA).
 
-Input on the command line: DIR, token ids (comma-separated), options. Output on stdout: JSON
-{"logits": [[...] per position]}. Errors: a message on stderr, exit 2.
+Input on stdin, so that torch is imported once for many checkpoints: a JSON list of jobs
+{"dir": DIR, "ids": [token ids], "rope": "v4"|"v5", "adapter": DIR or absent}. Output on stdout:
+a JSON list, per job {"logits": [[...] per position]} or {"error": "what is wrong"}.
 
-Run: /usr/bin/python3 tools/hf_reference_forward.py DIR 1,5,7 [--rope v4|v5] [--adapter DIR]
+Run: echo '[{"dir": "out", "ids": [1, 5, 7]}]' | /usr/bin/python3 tools/hf_reference_forward.py
 (Debian: apt-get install -y python3-torch). The Java tests skip when torch is missing.
 """
 import json
@@ -229,28 +230,18 @@ def forward(d, ids, layout, adapter):
 
 
 def main(argv):
-    layout, adapter, rest = "v4", None, []
-    i = 0
-    while i < len(argv):
-        if argv[i] == "--rope":
-            layout = argv[i + 1]
-            i += 2
-        elif argv[i] == "--adapter":
-            adapter = argv[i + 1]
-            i += 2
-        else:
-            rest.append(argv[i])
-            i += 1
-    if len(rest) != 2 or layout not in ("v4", "v5"):
+    if argv:
         print(__doc__, file=sys.stderr)
         return 2
     torch.set_num_threads(1)
-    try:
-        logits = forward(rest[0], [int(t) for t in rest[1].split(",")], layout, adapter)
-    except (Bad, KeyError) as e:
-        print("hf_reference_forward: %s" % (e,), file=sys.stderr)
-        return 2
-    json.dump({"logits": logits.tolist()}, sys.stdout)
+    results = []
+    for job in json.load(sys.stdin):
+        try:
+            logits = forward(job["dir"], job["ids"], job.get("rope", "v4"), job.get("adapter"))
+            results.append({"logits": logits.tolist()})
+        except (Bad, KeyError, OSError, ValueError) as e:
+            results.append({"error": "%s: %s" % (type(e).__name__, e)})
+    json.dump(results, sys.stdout)
     return 0
 
 

@@ -11,13 +11,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -40,24 +38,45 @@ public final class TorchReference {
         return script;
     }
 
-    /** Logits [position][vocab] the script computes for {@code ids} on the checkpoint in {@code dir}. */
-    public static double[][] logits(Path dir, int[] ids, String ropeLayout, Path adapter) throws Exception {
+    /** One forward pass for the script: token ids on the checkpoint in {@code dir} (+ a PEFT adapter), RoPE from the v4 or v5 fields. */
+    public record Job(Path dir, int[] ids, String rope, Path adapter) {}
+
+    /**
+     * Logits [job][position][vocab] the script computes, in one process (importing torch takes
+     * seconds); a job the script refuses fails the test with its message.
+     */
+    public static double[][][] logits(List<Job> jobs) throws Exception {
         Path script = requireTorch();
-        List<String> cmd = new ArrayList<>(List.of(PYTHON.toString(), script.toString(), dir.toString(),
-                IntStream.of(ids).mapToObj(Integer::toString).collect(Collectors.joining(",")), "--rope", ropeLayout));
-        if (adapter != null) { cmd.add("--adapter"); cmd.add(adapter.toString()); }
+        ObjectMapper json = new ObjectMapper();
+        var in = json.createArrayNode();
+        for (Job j : jobs) {
+            var o = in.addObject().put("dir", j.dir().toString()).put("rope", j.rope());
+            var ids = o.putArray("ids");
+            for (int id : j.ids()) ids.add(id);
+            if (j.adapter() != null) o.put("adapter", j.adapter().toString());
+        }
         Path err = Files.createTempFile("torch-ref", ".err");
         try {
-            Process p = command(cmd).redirectError(err.toFile()).start();
-            p.getOutputStream().close();
+            Process p = command(List.of(PYTHON.toString(), script.toString())).redirectError(err.toFile()).start();
+            try (var os = p.getOutputStream()) {
+                os.write(json.writeValueAsBytes(in));
+            }
             byte[] out = p.getInputStream().readAllBytes();
-            assertTrue(p.waitFor(300, TimeUnit.SECONDS), "reference script timed out");
+            assertTrue(p.waitFor(600, TimeUnit.SECONDS), "reference script timed out");
             assertEquals(0, p.exitValue(), () -> "reference script failed: " + read(err));
-            JsonNode rows = new ObjectMapper().readTree(new String(out, StandardCharsets.UTF_8)).get("logits");
-            double[][] r = new double[rows.size()][];
-            for (int i = 0; i < r.length; i++) {
-                r[i] = new double[rows.get(i).size()];
-                for (int j = 0; j < r[i].length; j++) r[i][j] = rows.get(i).get(j).asDouble();
+            JsonNode results = json.readTree(new String(out, StandardCharsets.UTF_8));
+            assertEquals(jobs.size(), results.size());
+            double[][][] r = new double[jobs.size()][][];
+            for (int k = 0; k < r.length; k++) {
+                JsonNode res = results.get(k);
+                final int job = k;
+                assertNull(res.get("error"), () -> "reference script on " + jobs.get(job) + ": " + res.get("error").asText());
+                JsonNode rows = res.get("logits");
+                r[k] = new double[rows.size()][];
+                for (int i = 0; i < r[k].length; i++) {
+                    r[k][i] = new double[rows.get(i).size()];
+                    for (int j = 0; j < r[k][i].length; j++) r[k][i][j] = rows.get(i).get(j).asDouble();
+                }
             }
             return r;
         } finally {
