@@ -96,4 +96,23 @@ class HfTorchReferenceTest {
             assertTrue(rel > 50 * TOLERANCE, mutantNames[k] + " changes the reference logits by only " + rel);
         }
     }
+
+    /** Real trained weights (stories260K: GQA, SentencePiece vocabulary), BF16 shards with the tokenizer files. */
+    @Test
+    @org.junit.jupiter.api.extension.ExtendWith(dev.selftaught.engine.testutil.SharedData.class)
+    void stories260KAsBf16ShardsReadsToOurLogits() throws Exception {
+        TorchReference.requireTorch();
+        var original = dev.selftaught.engine.load.ModelLoader.load(dev.selftaught.engine.testutil.Stories260K.checkpoint());
+        Path dir = tmp.resolve("stories260K-bf16");
+        HfCheckpoint.write(dir, original.weights(), original.tokenizer(), "{{ bos_token }}", SafetensorsWriter.DType.BF16, 100_000);
+        assertTrue(Files.exists(dir.resolve("model.safetensors.index.json")));
+        int[] verified = dev.selftaught.engine.testutil.Stories260K.verifiedGreedyIds();
+        int[] ids = new int[24];
+        ids[0] = original.tokenizer().bos();
+        System.arraycopy(verified, 0, ids, 1, ids.length - 1);
+        float[][] ours = TorchReference.engineLogits(dev.selftaught.engine.load.ModelLoader.load(dir).weights(), ids);
+        double rel = TorchReference.maxRelativeDifference(ours, TorchReference.logits(List.of(new Job(dir, ids, "v5", null)))[0]);
+        System.out.printf("stories260K BF16 shards: max |ours - PyTorch| = %.2e of the largest logit%n", rel);
+        assertTrue(rel < TOLERANCE, "stories260K BF16 shards: our logits differ from PyTorch's by " + rel);
+    }
 }
