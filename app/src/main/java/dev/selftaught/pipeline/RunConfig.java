@@ -187,6 +187,10 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
             throw new InputError(file + ": " + e.getMessage().lines().findFirst().orElse(""), e);
         }
         checkTrainSettings(c.train(), file, lines);
+        if (c.train().method().usesPreferences() && !c.annotate().dpo()) {
+            throw InputError.at(file, lines.lineOf("train.method"), "train.method", "method " + c.train().method()
+                    + " trains on the DPO pairs, which annotate writes only with annotate.dpo: true; set it");
+        }
         return c;
     }
 

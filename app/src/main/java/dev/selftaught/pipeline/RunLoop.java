@@ -6,6 +6,7 @@ import dev.selftaught.report.ReportWriter;
 import dev.selftaught.report.RunReport;
 import dev.selftaught.store.CachedModel;
 import dev.selftaught.store.RunDirectory;
+import dev.selftaught.train.TrainMethod;
 import dev.selftaught.train.TrainerBackend;
 
 import java.io.IOException;
@@ -249,7 +250,9 @@ public final class RunLoop {
         inputs.put("judge", judge);
         inputs.put("base_model", base);
         inputs.put("sft", PipelineIo.sha256(rd.resolve(AnnotateStage.SFT)));
+        if (cfg.train().method().usesPreferences()) inputs.put("dpo", PipelineIo.sha256(rd.resolve(AnnotateStage.DPO)));
         manifest.put("inputs", inputs);
+        manifest.put("method", cfg.train().method().id());
         manifest.put("model", selected);
         manifest.put("counts", counts);
         manifest.put("selection", selection.toJson());
@@ -289,8 +292,8 @@ public final class RunLoop {
         // Every row's 95% interval and its paired difference from round 0, from the judgments files.
         Path seedJudgments = !rounds.isEmpty() && Integer.valueOf(0).equals(rounds.getFirst().round()) ? rounds.getFirst().judgments() : null;
         report = new RunReport("Self-taught evaluator run (" + String.join(", ", cfg.eval().benchmarks()) + ")",
-                rounds.stream().map(r -> r.toReport(seedJudgments)).toList(),
-                baselines.stream().map(r -> r.toReport(seedJudgments)).toList());
+                rounds.stream().map(r -> r.toReport(runDir, seedJudgments)).toList(),
+                baselines.stream().map(r -> r.toReport(runDir, seedJudgments)).toList());
         ReportWriter.write(report, runDir);
         listener.after("report");
         return summary;
@@ -359,11 +362,19 @@ public final class RunLoop {
             if (validation != null) row.put("validation", validation);
             if (judgments != null) row.put("judgments", runDir.relativize(judgments).toString());
             if (round == null) row.put("name", name);
+            TrainMethod method = method(runDir);
+            if (method != null) row.put("method", method.id());
             return row;
         }
 
+        /** How this round's judge was trained (its model.json), or null for the seed and baselines. */
+        TrainMethod method(Path runDir) {
+            return round == null || round == 0 ? null : TrainStage.methodOf(runDir.resolve("round-" + round));
+        }
+
         /** The row as the shared report has it, with its intervals and paired difference from the seed's judgments. */
-        RunReport.Row toReport(Path seedJudgments) {
+        RunReport.Row toReport(Path runDir, Path seedJudgments) {
+            TrainMethod method = method(runDir);
             Map<String, Double> cats = new LinkedHashMap<>();
             if (primary() != null) primary().path("categories").properties().forEach(e -> cats.put(e.getKey(), e.getValue().asDouble()));
             Map<String, Long> dropped = new LinkedHashMap<>();
@@ -372,7 +383,8 @@ public final class RunLoop {
             });
             Long keptCount = kept() instanceof Number k ? k.longValue() : null;
             return new RunReport.Row(round, name, overall(), cats, keptCount, dropped).withPairs(pairs)
-                    .withSelection(checkpoint, validation).withUncertainty(judgments, seedJudgments);
+                    .withSelection(checkpoint, validation).withUncertainty(judgments, seedJudgments)
+                    .withMethod(method == null ? null : method.id());
         }
     }
 

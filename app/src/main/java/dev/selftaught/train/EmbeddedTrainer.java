@@ -81,6 +81,9 @@ public final class EmbeddedTrainer implements TrainerBackend {
 
     @Override
     public String train(TrainJob job) {
+        if (job.method() == TrainMethod.DPO) {
+            throw new InputError("the embedded trainer does not train DPO yet; use train.method: sft, or an external command");
+        }
         long t0 = System.nanoTime();
         EmbeddedTrainSettings s = EmbeddedTrainSettings.from(job.settings());
         LoadedModel base;

@@ -15,8 +15,8 @@ import java.util.Map;
 /**
  * Trains by running an external command (TRL, torchtune, axolotl, fairseq2, torchrun, sbatch...).
  * The command is a template run by {@code /bin/sh -c} in a process group of its own; the
- * placeholders {@code {data}}, {@code {base}}, {@code {output}}, {@code {validation}} and
- * {@code {data_fairseq2}} are replaced by shell-quoted values, and {@code {setting.NAME}} by the
+ * placeholders {@code {data}}, {@code {base}}, {@code {output}}, {@code {validation}},
+ * {@code {data_fairseq2}} and {@code {method}} (the job's phase: sft or dpo) are replaced by shell-quoted values, and {@code {setting.NAME}} by the
  * job setting NAME, in one pass (values are never re-scanned). Its stdout and stderr go to a log
  * file; a non-zero exit stops with the log's tail, and so does an exit 0 that left the output
  * directory empty; a timeout kills the whole process group. The trained model's spec is
@@ -56,6 +56,7 @@ public final class ExternalCommandTrainer implements TrainerBackend {
                 "data", job.data().toAbsolutePath().toString(),
                 "data_fairseq2", f2.toAbsolutePath().toString(),
                 "base", job.baseModel(),
+                "method", job.method().id(),
                 "output", job.outputDir().toAbsolutePath().toString(),
                 "validation", job.validation() == null ? "" : job.validation().toAbsolutePath().toString());
         StringBuilder out = new StringBuilder(command.length() + 256);
@@ -105,6 +106,7 @@ public final class ExternalCommandTrainer implements TrainerBackend {
             env.put("SELFTAUGHT_TRAIN_DATA", job.data().toAbsolutePath().toString());
             env.put("SELFTAUGHT_TRAIN_OUTPUT", job.outputDir().toAbsolutePath().toString());
             env.put("SELFTAUGHT_TRAIN_BASE", job.baseModel());
+            env.put("SELFTAUGHT_TRAIN_METHOD", job.method().id());
             Process p = pb.start();
             boolean finished;
             try {

@@ -75,6 +75,24 @@ class RunConfigTest {
     }
 
     @Test
+    void trainMethodIsATypedValueCheckedWithFileLineAndTheNearestName() throws Exception {
+        assertEquals(dev.selftaught.train.TrainMethod.SFT, RunConfig.load(write("models: {seed: s}\nselect: {pool: p}\n")).train().method(),
+                "the paper's method by default");
+        RunConfig c = RunConfig.load(write("models: {seed: s}\nselect: {pool: p}\nannotate: {dpo: true}\ntrain:\n  method: sft+dpo\n"));
+        assertEquals(dev.selftaught.train.TrainMethod.SFT_DPO, c.train().method());
+        assertTrue(c.canonicalJson().contains("\"method\":\"sft+dpo\""), "run.yaml and the hash name it as written: " + c.canonicalJson());
+        Path typo = write("models: {seed: s}\nselect: {pool: p}\ntrain:\n  backend: embedded\n  method: dpp\n");
+        var e = assertThrows(InputError.class, () -> RunConfig.load(typo));
+        assertTrue(e.getMessage().startsWith(typo + ":5: field 'train.method': train.method must be one of sft, dpo, sft+dpo, grpo; got 'dpp'; did you mean 'dpo'?"),
+                e.getMessage());
+        // DPO trains on pairs annotate writes only when asked: said at the method's line, with the fix
+        Path noPairs = write("models: {seed: s}\nselect: {pool: p}\ntrain:\n  method: dpo\n");
+        e = assertThrows(InputError.class, () -> RunConfig.load(noPairs));
+        assertEquals(noPairs + ":4: field 'train.method': method dpo trains on the DPO pairs, which annotate writes only with "
+                + "annotate.dpo: true; set it", e.getMessage());
+    }
+
+    @Test
     void trainSettingsAreCheckedToo() throws Exception {
         // embedded: a misspelt learning rate is an error, not the default in disguise
         Path typo = write("models: {seed: s}\nselect: {pool: p}\ntrain:\n  settings:\n    epochs: 2\n    lr_: 1.0e-5\n");
