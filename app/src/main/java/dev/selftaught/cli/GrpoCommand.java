@@ -1,6 +1,5 @@
 package dev.selftaught.cli;
 
-import dev.selftaught.engine.train.GrpoTrainer;
 import dev.selftaught.eval.JudgePrompts;
 import dev.selftaught.eval.PairwiseItem;
 import dev.selftaught.eval.ParseRule;
@@ -10,6 +9,7 @@ import dev.selftaught.pipeline.GrpoStage;
 import dev.selftaught.pipeline.PipelineIo;
 import dev.selftaught.pipeline.Records.Pair;
 import dev.selftaught.train.EmbeddedGrpoTrainer;
+import dev.selftaught.train.GrpoProgress;
 import dev.selftaught.train.GrpoSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -72,7 +72,7 @@ public final class GrpoCommand implements Callable<Integer> {
         if (base == null) throw new dev.selftaught.data.InputError("--base is required unless --export-only");
         List<PairwiseItem> val = validation == null ? null : Benchmarks.load(validation, Benchmarks.dataDir(dataDir.dir())).items();
         EmbeddedGrpoTrainer trainer;
-        try (StepPrinter progress = new StepPrinter(System.err)) {
+        try (GrpoProgress progress = new GrpoProgress(System.err, "grpo")) {
             trainer = new EmbeddedGrpoTrainer(progress);
             GrpoStage.train(trainer, rows, prompts, rule, val, base, out, s);
         }
@@ -84,47 +84,5 @@ public final class GrpoCommand implements Callable<Integer> {
                 Double.isNaN(r.lastAccuracy()) ? "" : String.format(Locale.ROOT, ", validation accuracy %.3f", r.lastAccuracy()),
                 Progress.duration(r.seconds()));
         return Main.EXIT_OK;
-    }
-
-    /** Step, reward, KL, sampling and training tokens/s, ETA on stderr: in place on a terminal, a line every 5 s otherwise. */
-    static final class StepPrinter implements EmbeddedGrpoTrainer.Listener, AutoCloseable {
-        private final PrintStream err;
-        private final boolean tty;
-        private long lastPrint;
-        private String pending;
-
-        StepPrinter(PrintStream err) {
-            this.err = err;
-            var console = System.console();
-            this.tty = console != null && console.isTerminal();
-        }
-
-        @Override
-        public synchronized void onStart(long resumedAt, long totalSteps) {
-            if (resumedAt > 0) err.printf(Locale.ROOT, "grpo: resuming after step %d of %d%n", resumedAt, totalSteps);
-        }
-
-        @Override
-        public synchronized void onStep(GrpoTrainer.Step s) {
-            pending = String.format(Locale.ROOT, "grpo step %d/%d %5.1f%% reward %.3f KL %.4f%s sample %.0f tok/s train %.0f tok/s ETA %s",
-                    s.step(), s.totalSteps(), 100.0 * s.step() / s.totalSteps(), s.rewardMean(), s.kl(),
-                    Double.isNaN(s.metric()) ? "" : String.format(Locale.ROOT, " val acc %.3f", s.metric()),
-                    s.sampleTokensPerSecond(), s.trainTokensPerSecond(), Progress.duration(s.etaSeconds()));
-            long now = System.nanoTime();
-            if (tty || now - lastPrint > 5_000_000_000L || s.step() == 1 || !Double.isNaN(s.metric()) || s.step() == s.totalSteps()) {
-                lastPrint = now;
-                err.print(tty ? "\r" + pending + "\033[K" : pending + "\n");
-                err.flush();
-                pending = null;
-            }
-        }
-
-        @Override
-        public synchronized void close() {
-            if (pending != null) err.print(tty ? "\r" + pending + "\033[K" : pending + "\n");
-            if (tty) err.print("\n");
-            err.flush();
-            pending = null;
-        }
     }
 }

@@ -32,8 +32,9 @@ import java.util.Map;
  * parsed with the annotate stage's verdict rule, equals the gold one, 0 otherwise (no verdict or a
  * tie: 0), plus {@code consistency} when the same-index judgment of the other order is correct too.
  *
- * <p>Writes {@code round-i/grpo.jsonl} and {@code round-i/grpo_reward.py} (the TRL GRPOTrainer
- * dataset and reward function, see docs/training.md), then trains: embedded (in-process GRPO,
+ * <p>Runs as the GRPO case of {@link TrainStage} (its marker, inputs plus {@link #inputs}). Writes
+ * {@code round-i/grpo.jsonl} and {@code round-i/grpo_reward.py} (the TRL GRPOTrainer dataset and
+ * reward function, see docs/training.md), then trains: embedded (in-process GRPO,
  * {@link EmbeddedGrpoTrainer}) or external (the configured command with {data} = grpo.jsonl).
  * Outputs as the SFT train stage's: {@code round-i/model.json} (with {@code "method": "grpo"}),
  * {@code round-i/train/stats.json}, plus {@code round-i/train/grpo-steps.jsonl} and the charts
@@ -49,19 +50,18 @@ public final class GrpoStage {
     private final TrainSettings settings;
     private final AnnotateSettings annotate;
     private final List<PairwiseItem> validation;
-    private final TrainerBackend external;
     private final EmbeddedGrpoTrainer.Listener progress;
 
     /**
+     * @param annotate   the judge template and verdict rule (the annotate stage's, so GRPO trains the prompt SFT would)
      * @param validation pairwise items whose greedy accuracy (both orders) is reported every eval_every steps, or null
-     * @param external   the backend for {@code train.backend: external}, or null for the embedded trainer
+     * @param progress   per-step progress, or null
      */
-    public GrpoStage(TrainSettings settings, AnnotateSettings annotate, List<PairwiseItem> validation, TrainerBackend external,
+    public GrpoStage(TrainSettings settings, AnnotateSettings annotate, List<PairwiseItem> validation,
                      EmbeddedGrpoTrainer.Listener progress) {
         this.settings = settings;
         this.annotate = annotate;
         this.validation = validation;
-        this.external = external;
         this.progress = progress;
     }
 
@@ -152,87 +152,59 @@ public final class GrpoStage {
                 (task, texts) -> correctness(rule, texts), baseModel, out, s);
     }
 
-    /** Trains (or reuses a finished result) and returns the trained model's spec. */
-    public String runInto(Path roundDir, Path pairsFile, String baseModel, boolean force) {
-        return Stage.run(new InDir(roundDir, pairsFile, baseModel), force);
+    /** Trains through the train stage (done marker in round-i/train) and returns the trained model's spec. */
+    public String runInto(Path roundDir, Path pairsFile, String baseModel, TrainerBackend backend, boolean force) {
+        return new TrainStage(settings, backend).withGrpo(this, pairsFile).runInto(roundDir, baseModel, force);
     }
 
-    private final class InDir implements Stage<String> {
-        private final Path roundDir, pairsFile;
-        private final String baseModel;
+    /** What the result depends on besides the base and the train settings (the train stage records these). */
+    Map<String, String> inputs(Path pairsFile) {
+        Map<String, String> in = new LinkedHashMap<>();
+        in.put("pairs", PipelineIo.sha256(pairsFile));
+        in.put("grpo_validation", validation == null ? "" : PipelineIo.hashOf(validation.stream().map(PairwiseItem::id).toList()));
+        in.put("judge_prompt", PipelineIo.hashOf(List.of(String.valueOf(annotate.template()), annotate.verdictRule())));
+        return in;
+    }
 
-        InDir(Path roundDir, Path pairsFile, String baseModel) {
-            this.roundDir = roundDir;
-            this.pairsFile = pairsFile;
-            this.baseModel = baseModel;
-        }
+    /** The files written besides model.json and stats.json, relative to round-i/train. */
+    List<String> outputs() {
+        List<String> o = new ArrayList<>(List.of("../" + DATASET, "../" + REWARD_FILE));
+        if (!settings.backend().equals("external")) o.addAll(List.of(EmbeddedGrpoTrainer.STEPS, "grpo-reward.png", "grpo-kl.png"));
+        return o;
+    }
 
-        @Override public String name() { return "train"; }
-        @Override public Path markerDir() { return roundDir.resolve("train"); }
-
-        @Override public List<String> outputs() {
-            List<String> o = new ArrayList<>(List.of("../" + TrainStage.RESULT, TrainStage.STATS, "../" + DATASET, "../" + REWARD_FILE));
-            if (external == null) o.addAll(List.of(EmbeddedGrpoTrainer.STEPS, "grpo-reward.png", "grpo-kl.png"));
-            return o;
-        }
-
-        @Override
-        public Map<String, String> inputs() {
-            Map<String, String> in = new LinkedHashMap<>();
-            in.put("method", "grpo");
-            in.put("pairs", PipelineIo.sha256(pairsFile));
-            in.put("validation", validation == null ? "" : PipelineIo.hashOf(validation.stream().map(PairwiseItem::id).toList()));
-            in.put("base", baseModel);
-            in.put("settings", PipelineIo.hashOf(settings));
-            in.put("judge_prompt", PipelineIo.hashOf(List.of(String.valueOf(annotate.template()), annotate.verdictRule())));
-            return in;
-        }
-
-        @Override
-        public String compute() {
-            long t0 = System.nanoTime();
-            List<Pair> pairs = PipelineIo.readJsonl(pairsFile, Pair.class);
-            if (pairs.isEmpty()) throw new InputError(pairsFile + ": no pairs to train on");
-            JudgePrompts prompts = JudgePrompts.named(annotate.template());
-            ParseRule rule = ParseRule.named(annotate.verdictRule());
-            exportTrl(pairs, prompts, rule.cliName(), roundDir);
-            Map<String, Object> stats = new LinkedHashMap<>();
-            stats.put("method", "grpo");
-            stats.put("pairs", pairs.size());
-            String spec;
-            Path out = roundDir.resolve("model");
-            if (external != null) {
-                Path validationFile = settings.validation() == null ? null : Path.of(settings.validation());
-                spec = external.train(new TrainJob(roundDir.resolve(DATASET), validationFile, baseModel, out, settings.settings()));
-                stats.putAll(external.lastStats());
-            } else {
-                GrpoSettings gs = GrpoSettings.from(settings.settings());
-                EmbeddedGrpoTrainer trainer = new EmbeddedGrpoTrainer(progress);
-                spec = train(trainer, pairs, prompts, rule, validation, baseModel, out, gs);
-                EmbeddedGrpoTrainer.Summary s = trainer.lastSummary();
-                stats.put("steps", s.steps());
-                stats.put("resumed", s.resumed());
-                stats.put("group_size", gs.groupSize());
-                stats.put("samples_per_step", gs.pairsPerStep() * 2 * gs.groupSize());
-                stats.put("last_reward_mean", s.lastReward());
-                stats.put("last_kl", s.lastKl());
-                if (!Double.isNaN(s.lastAccuracy())) stats.put("last_val_accuracy", s.lastAccuracy());
-                copySteps(out.resolve(EmbeddedGrpoTrainer.STEPS), markerDir());
-            }
-            PipelineIo.writeJson(markerDir().resolve(TrainStage.STATS), stats);
-            Map<String, Object> result = new LinkedHashMap<>();
-            result.put("model", spec);
-            result.put("method", "grpo");
-            result.put("base", baseModel);
-            result.put("seconds", (System.nanoTime() - t0) / 1e9);
-            PipelineIo.writeJson(roundDir.resolve(TrainStage.RESULT), result);
+    /**
+     * The GRPO phase of the train stage: exports the TRL dataset and reward file into the round,
+     * then trains (embedded, or the external backend with {data} = grpo.jsonl) into round-i/model;
+     * adds its counts to {@code stats}. Returns the trained model's spec.
+     */
+    String train(Path roundDir, Path pairsFile, String baseModel, TrainerBackend backend, Map<String, Object> stats) {
+        List<Pair> pairs = PipelineIo.readJsonl(pairsFile, Pair.class);
+        if (pairs.isEmpty()) throw new InputError(pairsFile + ": no pairs to train on");
+        JudgePrompts prompts = JudgePrompts.named(annotate.template());
+        ParseRule rule = ParseRule.named(annotate.verdictRule());
+        exportTrl(pairs, prompts, rule.cliName(), roundDir);
+        stats.put("pairs", pairs.size());
+        Path out = roundDir.resolve("model");
+        if (settings.backend().equals("external")) {
+            Path validationFile = settings.validation() == null ? null : Path.of(settings.validation());
+            String spec = backend.train(new TrainJob(roundDir.resolve(DATASET), validationFile, baseModel, out, settings.settings()));
+            stats.putAll(backend.lastStats());
             return spec;
         }
-
-        @Override
-        public String read() {
-            return PipelineIo.readJson(roundDir.resolve(TrainStage.RESULT)).path("model").asText();
-        }
+        GrpoSettings gs = GrpoSettings.from(settings.settings());
+        EmbeddedGrpoTrainer trainer = new EmbeddedGrpoTrainer(progress);
+        String spec = train(trainer, pairs, prompts, rule, validation, baseModel, out, gs);
+        EmbeddedGrpoTrainer.Summary s = trainer.lastSummary();
+        stats.put("steps", s.steps());
+        stats.put("resumed", s.resumed());
+        stats.put("group_size", gs.groupSize());
+        stats.put("samples_per_step", gs.pairsPerStep() * 2 * gs.groupSize());
+        stats.put("last_reward_mean", s.lastReward());
+        stats.put("last_kl", s.lastKl());
+        if (!Double.isNaN(s.lastAccuracy())) stats.put("last_val_accuracy", s.lastAccuracy());
+        copySteps(out.resolve(EmbeddedGrpoTrainer.STEPS), roundDir.resolve("train"));
+        return spec;
     }
 
     /** Copies the per-step statistics into the stage directory and draws the reward and KL charts there. */

@@ -112,19 +112,21 @@ class GrpoStageTest {
         var annotate = new AnnotateSettings(0, 0.7, 0.9, 0, null, null, null, true, 0, template().toString(), null, false, null, 0, 1);
         Map<String, Object> settings = Map.of("group_size", 3, "pairs_per_step", 2, "epochs", 2, "max_tokens", 6, "threads", 2,
                 "lr", 1e-3, "eval_every", 1, "batch_tokens", 1024);
-        var train = new TrainSettings("embedded", null, null, "previous", null, 0, settings);
+        var train = new TrainSettings("embedded", null, null, "previous", null, 0, settings, dev.selftaught.train.TrainMethod.GRPO);
         var val = List.of(new dev.selftaught.eval.PairwiseItem("v1", List.of(dev.selftaught.data.ChatMessage.user("Who ran?")), "Tom ran.", "Blue.", "chat"));
         List<Long> steps = new ArrayList<>();
         EmbeddedGrpoTrainer.Listener listener = new EmbeddedGrpoTrainer.Listener() {
             @Override public void onStep(dev.selftaught.engine.train.GrpoTrainer.Step s) { steps.add(s.step()); }
         };
-        String spec = new GrpoStage(train, annotate, val, null, listener).runInto(rd, pairs(), "embedded:" + BASE, false);
+        String spec = new GrpoStage(train, annotate, val, listener).runInto(rd, pairs(), "embedded:" + BASE, null, false);
         assertEquals("embedded:" + rd.resolve("model"), spec);
         assertEquals(List.of(1L, 2L, 3L), steps, "3 pairs x 2 epochs / 2 per step");
         JsonNode model = PipelineIo.readJson(rd.resolve("model.json"));
         assertEquals("grpo", model.path("method").asText());
         JsonNode stats = PipelineIo.readJson(rd.resolve("train/stats.json"));
         assertEquals(3, stats.path("steps").asInt());
+        assertEquals("grpo", stats.path("method").asText());
+        assertEquals(3, stats.path("phases").path("grpo").path("pairs").asInt());
         assertEquals(12, stats.path("samples_per_step").asInt());
         List<String> lines = Files.readAllLines(rd.resolve("train/" + EmbeddedGrpoTrainer.STEPS));
         assertEquals(3, lines.size());
@@ -139,7 +141,7 @@ class GrpoStageTest {
         assertArrayEquals(base.weights().wq[0], trained.weights().wq[0], "no reward signal, no update");
         // Done: the same inputs reuse the result without training again.
         steps.clear();
-        assertEquals(spec, new GrpoStage(train, annotate, val, null, listener).runInto(rd, pairs(), "embedded:" + BASE, false));
+        assertEquals(spec, new GrpoStage(train, annotate, val, listener).runInto(rd, pairs(), "embedded:" + BASE, null, false));
         assertTrue(steps.isEmpty());
     }
 }
