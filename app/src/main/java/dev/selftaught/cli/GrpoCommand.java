@@ -79,7 +79,7 @@ public final class GrpoCommand implements Callable<Integer> {
         GrpoStage.writeCharts(EmbeddedGrpoTrainer.readSteps(out.resolve(EmbeddedGrpoTrainer.STEPS)), out);
         EmbeddedGrpoTrainer.Summary r = trainer.lastSummary();
         PrintStream o = System.out;
-        o.printf(Locale.ROOT, "trained %s by GRPO: %d pairs, %d steps%s, %,d parameters, last step reward %.3f, KL %.4f%s, %s%n",
+        o.printf(Locale.ROOT, "trained %s by GRPO: %d pairs, %d steps%s, %,d parameters, last step reward %.3f, KL %.2e%s, %s%n",
                 r.modelSpec(), r.tasks(), r.steps(), r.resumed() ? " (resumed)" : "", r.trainableParameters(), r.lastReward(), r.lastKl(),
                 Double.isNaN(r.lastAccuracy()) ? "" : String.format(Locale.ROOT, ", validation accuracy %.3f", r.lastAccuracy()),
                 Progress.duration(r.seconds()));

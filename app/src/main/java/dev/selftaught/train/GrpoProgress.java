@@ -31,7 +31,7 @@ public final class GrpoProgress implements EmbeddedGrpoTrainer.Listener, AutoClo
 
     /** The progress line of one step. */
     static String line(String label, GrpoTrainer.Step s) {
-        return String.format(Locale.ROOT, "%s step %d/%d %5.1f%% reward %.3f KL %.4f%s sample %.0f tok/s train %.0f tok/s ETA %s",
+        return String.format(Locale.ROOT, "%s step %d/%d %5.1f%% reward %.3f KL %.2e%s sample %.0f tok/s train %.0f tok/s ETA %s",
                 label, s.step(), s.totalSteps(), 100.0 * s.step() / s.totalSteps(), s.rewardMean(), s.kl(),
                 Double.isNaN(s.metric()) ? "" : String.format(Locale.ROOT, " val acc %.3f", s.metric()),
                 s.sampleTokensPerSecond(), s.trainTokensPerSecond(), duration(s.etaSeconds()));
