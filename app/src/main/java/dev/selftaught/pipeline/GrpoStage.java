@@ -188,7 +188,8 @@ public final class GrpoStage {
         Path out = roundDir.resolve("model");
         if (settings.backend().equals("external")) {
             Path validationFile = settings.validation() == null ? null : Path.of(settings.validation());
-            String spec = backend.train(new TrainJob(roundDir.resolve(DATASET), validationFile, baseModel, out, settings.settings()));
+            String spec = backend.train(new TrainJob(roundDir.resolve(DATASET), validationFile, baseModel, out, settings.settings(),
+                    dev.selftaught.train.TrainMethod.GRPO));
             stats.putAll(backend.lastStats());
             return spec;
         }

@@ -144,4 +144,20 @@ class GrpoStageTest {
         assertEquals(spec, new GrpoStage(train, annotate, val, listener).runInto(rd, pairs(), "embedded:" + BASE, null, false));
         assertTrue(steps.isEmpty());
     }
+
+    @Test
+    void externalBackendRunsTheCommandOnTheTrlDatasetWithMethodGrpo() throws Exception {
+        Path rd = dir.resolve("round-1");
+        Files.createDirectories(rd);
+        var annotate = new AnnotateSettings(0, 0.7, 0.9, 0, null, null, null, true, 0, template().toString(), null, false, null, 0, 1);
+        String cmd = "mkdir -p {output} && cp {data} {output}/seen.jsonl && echo {method} > {output}/method.txt";
+        var train = new TrainSettings("external", cmd, null, "previous", null, 0, Map.of(), dev.selftaught.train.TrainMethod.GRPO);
+        var backend = new dev.selftaught.train.ExternalCommandTrainer(cmd, null, rd.resolve("train.log"), null);
+        String spec = new GrpoStage(train, annotate, null, null).runInto(rd, pairs(), "embedded:/seed", backend, false);
+        assertEquals("embedded:" + rd.resolve("model"), spec);
+        assertEquals(Files.readString(rd.resolve(GrpoStage.DATASET)), Files.readString(rd.resolve("model/seen.jsonl")));
+        assertEquals("grpo", Files.readString(rd.resolve("model/method.txt")).strip());
+        assertTrue(Files.isRegularFile(rd.resolve(GrpoStage.REWARD_FILE)));
+        assertEquals("grpo", PipelineIo.readJson(rd.resolve("model.json")).path("method").asText());
+    }
 }
