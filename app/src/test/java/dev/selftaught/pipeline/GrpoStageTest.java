@@ -110,7 +110,7 @@ class GrpoStageTest {
         Path rd = dir.resolve("round-1");
         Files.createDirectories(rd);
         var annotate = new AnnotateSettings(0, 0.7, 0.9, 0, null, null, null, true, 0, template().toString(), null, false, null, 0, 1);
-        Map<String, Object> settings = Map.of("group_size", 3, "pairs_per_step", 2, "epochs", 2, "max_tokens", 6, "threads", 2,
+        Map<String, Object> settings = Map.of("group_size", 3, "pairs_per_step", 2, "epochs", 1, "max_tokens", 6, "threads", 2,
                 "lr", 1e-3, "eval_every", 1, "batch_tokens", 1024);
         var train = new TrainSettings("embedded", null, null, "previous", null, 0, settings, dev.selftaught.train.TrainMethod.GRPO);
         var val = List.of(new dev.selftaught.eval.PairwiseItem("v1", List.of(dev.selftaught.data.ChatMessage.user("Who ran?")), "Tom ran.", "Blue.", "chat"));
@@ -120,18 +120,18 @@ class GrpoStageTest {
         };
         String spec = new GrpoStage(train, annotate, val, listener).runInto(rd, pairs(), "embedded:" + BASE, null, false);
         assertEquals("embedded:" + rd.resolve("model"), spec);
-        assertEquals(List.of(1L, 2L, 3L), steps, "3 pairs x 2 epochs / 2 per step");
+        assertEquals(List.of(1L, 2L), steps, "3 pairs / 2 per step");
         JsonNode model = PipelineIo.readJson(rd.resolve("model.json"));
         assertEquals("grpo", model.path("method").asText());
         JsonNode stats = PipelineIo.readJson(rd.resolve("train/stats.json"));
-        assertEquals(3, stats.path("steps").asInt());
+        assertEquals(2, stats.path("steps").asInt());
         assertEquals("grpo", stats.path("method").asText());
         assertEquals(3, stats.path("phases").path("grpo").path("pairs").asInt());
         assertEquals(12, stats.path("samples_per_step").asInt());
         List<String> lines = Files.readAllLines(rd.resolve("train/" + EmbeddedGrpoTrainer.STEPS));
-        assertEquals(3, lines.size());
-        JsonNode last = Json.MAPPER.readTree(lines.get(2));
-        assertTrue(last.path("sampled_tokens").asLong() > 0 && last.has("val_accuracy") && last.has("kl"), lines.get(2));
+        assertEquals(2, lines.size());
+        JsonNode last = Json.MAPPER.readTree(lines.get(1));
+        assertTrue(last.path("sampled_tokens").asLong() > 0 && last.has("val_accuracy") && last.has("kl"), lines.get(1));
         for (String png : List.of("grpo-reward.png", "grpo-kl.png")) assertNotNull(ImageIO.read(rd.resolve("train/" + png).toFile()), png);
         // stories260K never writes a verdict marker: every reward is 0, so every advantage is 0, and the KL
         // term's gradient is 0 at the reference: GRPO leaves such a judge exactly as it was.
