@@ -21,15 +21,32 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class ServedModel implements LanguageModel {
     private final String identity;
-    private final OpenAiModel http;
+    private final java.util.function.Supplier<OpenAiModel> client;
     private final Servers servers;
     private final Runnable onClose;
+    private OpenAiModel http;
+    private long httpGeneration;
 
-    ServedModel(String identity, OpenAiModel http, Servers servers, Runnable onClose) {
+    /** {@code client} makes the HTTP model over the pool; a new one after a restart (the old one has the endpoint ejected). */
+    ServedModel(String identity, java.util.function.Supplier<OpenAiModel> client, Servers servers, Runnable onClose) {
         this.identity = identity;
-        this.http = http;
+        this.client = client;
         this.servers = servers;
         this.onClose = onClose;
+        this.http = client.get();
+        this.httpGeneration = servers.generation();
+    }
+
+    /** The HTTP model for the servers' current generation (fresh after a restart, so no endpoint stays ejected). */
+    private synchronized OpenAiModel http() {
+        long g = servers.generation();
+        if (g != httpGeneration) {
+            OpenAiModel old = http;
+            http = client.get();
+            httpGeneration = g;
+            old.close();
+        }
+        return http;
     }
 
     /** A server of the pool died and could not be started again: the run must stop. */
@@ -45,7 +62,7 @@ final class ServedModel implements LanguageModel {
         for (int attempt = 0; ; attempt++) {
             long generation = servers.generation();
             try {
-                return http.complete(request);
+                return http().complete(request);
             } catch (ModelException e) {
                 // a failure with every server alive and unchanged is the model's answer; else wait for the restart
                 if (attempt >= 3 || !servers.recover(generation)) throw e;
@@ -80,12 +97,14 @@ final class ServedModel implements LanguageModel {
     }
 
     @Override
-    public ModelStats stats() { return http.stats(); }
+    public synchronized ModelStats stats() { return http.stats(); }
 
     @Override
     public void close() {
         try {
-            http.close();
+            synchronized (this) {
+                http.close();
+            }
         } finally {
             onClose.run();
         }

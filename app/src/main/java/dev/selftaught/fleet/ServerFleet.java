@@ -52,6 +52,7 @@ public final class ServerFleet implements RunLoop.ModelOpener, RunLoop.Serving {
     private Servers loraBase;       // lora mode with serve.command: the base server
     private List<URI> loraEndpoints; // lora mode: where the base is served
     private String loraBaseName;
+    private final Map<String, Path> loadedAdapters = new java.util.concurrent.ConcurrentHashMap<>();
     private final Thread hook = new Thread(this::close, "selftaught-serve-stop");
 
     public ServerFleet(ServeSettings settings, String seedSpec, Path runDir, RunLoop.ModelOpener direct, ModelOptions options,
@@ -134,20 +135,29 @@ public final class ServerFleet implements RunLoop.ModelOpener, RunLoop.Serving {
     private LanguageModel launched(String spec, Path location) {
         String name = servedName(location);
         err.printf("serve: starting %d server(s) for '%s' (%s)%n", s.replicas(), name, location);
-        Servers g = Servers.launch(launchSpec(location, name, s.replicas()));
+        Servers g = launch(launchSpec(location, name, s.replicas()));
         synchronized (this) {
             running.add(g);
         }
         err.printf("serve: '%s' ready in %.1f s at %s (pids %s)%n", name, g.readySeconds, g.endpoints(), g.pids());
-        overhead(Map.of("name", name, "event", "ready", "replicas", s.replicas(), "seconds", g.readySeconds));
-        OpenAiModel http = new OpenAiModel(g.endpoints(), name, null, options);
-        return new ServedModel(identity(spec, location), http, g, () -> {
+        overhead(Map.of("name", name, "event", "ready", "replicas", s.replicas(), "seconds", g.readySeconds, "pids", g.pids()));
+        return new ServedModel(identity(spec, location), () -> new OpenAiModel(g.endpoints(), name, null, options), g, () -> {
             synchronized (this) {
                 running.remove(g);
             }
             stopAndLog(g);
             err.printf("serve: '%s' stopped%n", name);
         });
+    }
+
+    /** Launches, and records a failed launch's processes (all stopped by then) in overhead.jsonl. */
+    private Servers launch(Servers.Spec spec) {
+        try {
+            return Servers.launch(spec);
+        } catch (Servers.LaunchFailed e) {
+            overhead(Map.of("name", spec.name(), "event", "failed", "replicas", spec.replicas(), "pids", e.pids));
+            throw e;
+        }
     }
 
     private Servers.Spec launchSpec(Path model, String name, int replicas) {
@@ -167,19 +177,23 @@ public final class ServerFleet implements RunLoop.ModelOpener, RunLoop.Serving {
         }
         startLoraBase();
         if (base) {
-            OpenAiModel http = new OpenAiModel(loraEndpoints, loraBaseName, null, options);
-            return new ServedModel(identity(spec, location), http, loraBase == null ? Servers.none() : loraBase, () -> { });
+            List<URI> endpoints = loraEndpoints;
+            String baseName = loraBaseName;
+            return new ServedModel(identity(spec, location), () -> new OpenAiModel(endpoints, baseName, null, options),
+                    loraBase == null ? Servers.none() : loraBase, () -> { });
         }
         String name = servedName(location);
         long t0 = System.nanoTime();
         for (URI e : loraEndpoints) LoraAdmin.load(e, name, adapter);
+        loadedAdapters.put(name, adapter);
         double secs = (System.nanoTime() - t0) / 1e9;
         err.printf("serve: adapter '%s' loaded in %.2f s (%s)%n", name, secs, adapter);
         overhead(Map.of("name", name, "event", "load_lora_adapter", "seconds", secs));
-        OpenAiModel http = new OpenAiModel(loraEndpoints, name, null, options);
         List<URI> endpoints = loraEndpoints;
-        return new ServedModel(identity(spec, adapter), http, loraBase == null ? Servers.none() : loraBase, () -> {
+        return new ServedModel(identity(spec, adapter), () -> new OpenAiModel(endpoints, name, null, options),
+                loraBase == null ? Servers.none() : loraBase, () -> {
             long t1 = System.nanoTime();
+            loadedAdapters.remove(name);
             for (URI e : endpoints) LoraAdmin.unload(e, name);
             overhead(Map.of("name", name, "event", "unload_lora_adapter", "seconds", (System.nanoTime() - t1) / 1e9));
         });
@@ -201,10 +215,12 @@ public final class ServerFleet implements RunLoop.ModelOpener, RunLoop.Serving {
         Path location = Path.of(p.location()).toAbsolutePath().normalize();
         String name = servedName(location);
         err.printf("serve: starting the base server '%s' (%s) for runtime LoRA%n", name, location);
-        loraBase = Servers.launch(launchSpec(location, name, s.replicas()));
-        overhead(Map.of("name", name, "event", "ready", "replicas", s.replicas(), "seconds", loraBase.readySeconds));
+        loraBase = launch(launchSpec(location, name, s.replicas()));
+        overhead(Map.of("name", name, "event", "ready", "replicas", s.replicas(), "seconds", loraBase.readySeconds, "pids", loraBase.pids()));
         loraEndpoints = loraBase.endpoints();
         loraBaseName = name;
+        // a base server started again has lost its adapters: load the ones in use again
+        loraBase.onRestart = endpoint -> loadedAdapters.forEach((n, dir) -> LoraAdmin.load(endpoint, n, dir));
     }
 
     /** The PEFT adapter of a checkpoint: the directory itself or its {@code adapter/}, or null. */
@@ -218,7 +234,7 @@ public final class ServerFleet implements RunLoop.ModelOpener, RunLoop.Serving {
      * The served name of a checkpoint: its directory's name and a hash of its full path (so round-1's
      * and round-2's {@code model/checkpoint-4} differ), characters vLLM and every server accept.
      */
-    static String servedName(Path location) {
+    public static String servedName(Path location) {
         Path f = location.getFileName();
         String base = f == null ? "model" : f.toString().replaceAll("[^A-Za-z0-9._-]", "_");
         if (base.length() > 48) base = base.substring(0, 48);

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One server process the run started: its command runs by {@code /bin/sh -c} in a session of its own
@@ -91,26 +90,49 @@ final class ServerProcess {
         java.util.List<ProcessHandle> descendants = h.descendants().toList();
         if (h.isAlive()) {
             if (ShellCommand.SETSID == null || !ShellCommand.signalGroup(h.pid(), "TERM")) h.destroy();
-            try {
-                h.onExit().get(grace.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-                // still running: killed below
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            long deadline = System.nanoTime() + grace.toNanos();
+            while (running(h.pid()) && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
             }
         }
         // The group may hold processes that outlived its leader (a wrapper script's children).
         if (ShellCommand.SETSID != null) ShellCommand.signalGroup(h.pid(), "KILL");
         for (ProcessHandle d : descendants) d.destroyForcibly();
         h.destroyForcibly();
-        try {
-            h.onExit().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+        for (int i = 0; i < 500 && running(h.pid()); i++) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
     }
 
     static Optional<Instant> startOf(ProcessHandle h) { return h.info().startInstant(); }
+
+    /**
+     * Alive and not a zombie: an orphaned server that was killed stays a zombie until init reaps
+     * it, and in some containers init never does ({@link ProcessHandle#isAlive} counts zombies).
+     */
+    static boolean running(long pid) {
+        Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        if (Files.isReadable(Path.of("/proc/self/stat"))) {
+            try {
+                String st = Files.readString(stat);
+                int close = st.lastIndexOf(')');
+                return close > 0 && close + 2 < st.length() && st.charAt(close + 2) != 'Z';
+            } catch (IOException e) {
+                return false; // gone
+            }
+        }
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
 
     /**
      * {@code RUN/serve/pids/NAME-rR.json}: who a running server is. {@code startMillis} (the process's
@@ -128,7 +150,7 @@ final class ServerProcess {
         /** The live process this record names, if it is still the same process (same PID and start time). */
         Optional<ProcessHandle> live() {
             if (startMillis == null) return Optional.empty(); // cannot tell: never kill on a PID alone
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+            return ProcessHandle.of(pid).filter(h -> running(h.pid()))
                     .filter(h -> startOf(h).map(s -> Math.abs(s.toEpochMilli() - startMillis) < 1000).orElse(false));
         }
     }

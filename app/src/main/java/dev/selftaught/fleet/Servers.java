@@ -29,7 +29,15 @@ final class Servers {
 
     /** Thrown when the servers cannot be started: the message has the reason and the log's last lines. */
     static final class LaunchFailed extends RuntimeException {
-        LaunchFailed(String message) { super(message); }
+        /** The processes that were started (and are stopped by now). */
+        final List<Long> pids;
+
+        LaunchFailed(String message) { this(message, List.of()); }
+
+        LaunchFailed(String message, List<Long> pids) {
+            super(message);
+            this.pids = List.copyOf(pids);
+        }
     }
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -40,6 +48,8 @@ final class Servers {
     private long generation;
     private String failed;
     private boolean stopped;
+    /** Run after a replica was started again and is ready (lora mode: load the adapters again). */
+    volatile java.util.function.Consumer<URI> onRestart = e -> { };
     /** Seconds from the first start to every replica ready, and for the last stop (for the overhead log). */
     double readySeconds, stopSeconds;
 
@@ -71,6 +81,7 @@ final class Servers {
             for (int r = 0; r < spec.replicas(); r++) s.awaitReady(r, true);
         } catch (RuntimeException e) {
             s.stop();
+            if (e instanceof LaunchFailed) throw new LaunchFailed(e.getMessage(), s.pids());
             throw e;
         }
         s.readySeconds = (System.nanoTime() - t0) / 1e9;
@@ -126,6 +137,7 @@ final class Servers {
             replicas[r] = start(r, p.port);
             try {
                 awaitReady(r, false);
+                onRestart.accept(endpoints().get(r));
             } catch (LaunchFailed e) {
                 failed = e.getMessage();
                 throw new ServedModel.ServingFailed(failed);

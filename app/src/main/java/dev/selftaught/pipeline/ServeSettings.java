@@ -72,5 +72,6 @@ public record ServeSettings(String mode, String command, int replicas, Map<Strin
         return new ServeSettings("static", null, 1, Map.of(), List.of(), HOST, 0, READY_TIMEOUT_SECONDS, STOP_GRACE_SECONDS, RESTARTS);
     }
 
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isStatic() { return mode.equals("static"); }
 }
