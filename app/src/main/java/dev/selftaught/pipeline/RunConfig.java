@@ -23,7 +23,8 @@ import java.util.Map;
  * docs/pipeline.md.
  */
 public record RunConfig(long seed, int iterations, int concurrency, Models models, SelectSettings select,
-                        PairsSettings pairs, AnnotateSettings annotate, TrainSettings train, EvalSettings eval) {
+                        PairsSettings pairs, AnnotateSettings annotate, TrainSettings train, EvalSettings eval,
+                        ServeSettings serve) {
 
     /**
      * Model specs ({@code embedded:PATH}, {@code http://host/v1#name}, ...).
@@ -101,6 +102,7 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         if (models == null || blank(models.seed())) {
             throw new InputError("models.seed is required: the model spec every round is trained from");
         }
+        if (serve == null) serve = ServeSettings.defaults();
         if (select == null || blank(select.pool())) {
             throw new InputError("select.pool is required: the instruction pool file");
         }
@@ -133,6 +135,7 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         root.set("annotate", YAML.valueToTree(AnnotateSettings.defaults()));
         root.set("train", YAML.valueToTree(TrainSettings.defaults()));
         root.set("eval", YAML.valueToTree(EvalSettings.defaults()));
+        root.set("serve", YAML.valueToTree(ServeSettings.defaults()));
         return root;
     }
 
@@ -243,7 +246,7 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         for (var e : over.properties()) {
             String key = e.getKey();
             JsonNode b = base.get(key);
-            if (b == null && !base.has(key) && !(prefix.equals("train.settings.") || prefix.equals("eval.baselines."))) {
+            if (b == null && !base.has(key) && !(prefix.equals("train.settings.") || prefix.equals("eval.baselines.") || prefix.equals("serve.env."))) {
                 List<String> known = new java.util.ArrayList<>();
                 base.fieldNames().forEachRemaining(known::add);
                 throw InputError.at(file, lines.lineOf(prefix + key), prefix + key,
@@ -266,6 +269,19 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         }
     }
 
-    public String hash() { return PipelineIo.sha256(canonicalJson()); }
+    /**
+     * The config's hash, over everything that decides the run's results: the {@code serve} block is
+     * left out (how the same checkpoints are served does not change them), so switching a finished
+     * run from static to launched servers keeps its stages done.
+     */
+    public String hash() {
+        try {
+            ObjectNode tree = PipelineIo.JSON.valueToTree(this);
+            tree.remove("serve");
+            return PipelineIo.sha256(PipelineIo.JSON.writeValueAsString(tree));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
 }
