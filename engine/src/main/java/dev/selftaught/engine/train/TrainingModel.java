@@ -166,6 +166,40 @@ public final class TrainingModel {
         return out;
     }
 
+    /**
+     * Forward and backward for an objective that sums a function of each target token's
+     * log-probability, {@code L = Σ_n f_n(log p_n)} (policy-gradient losses: GRPO, DPO): the
+     * gradient of L is accumulated, through {@code dL/dlogits_n = f_n'(log p_n)·(onehot − softmax)},
+     * with f_n' evaluated on this very forward pass. Returns log p_n per position (NaN where the
+     * target is ignored).
+     */
+    public double[] forwardBackward(TokenBatch b, TokenObjective objective, long dropoutSeed) {
+        this.objective = objective;
+        try {
+            forward(b, 0f, true, dropoutSeed);
+        } finally {
+            this.objective = null;
+        }
+        backward();
+        return targetLogProbs();
+    }
+
+    /** log p of every position's target token (NaN where ignored), without gradients or dropout. */
+    public double[] targetLogProbs(TokenBatch b) {
+        forward(b, 0f, false, 0L);
+        return targetLogProbs();
+    }
+
+    private double[] targetLogProbs() {
+        double[] out = new double[N];
+        Arrays.fill(out, Double.NaN);
+        for (int i = 0; i < lastRows; i++) out[ceRows[i]] = -rowLoss[i];
+        return out;
+    }
+
+    private TokenObjective objective;
+    private int lastRows;
+
     // ------------------------------------------------------------------ forward
 
     private void forward(TokenBatch b, float lossScale, boolean train, long seed) {
@@ -532,6 +566,7 @@ public final class TrainingModel {
             for (int r = 0; r < rows; r++) total += rowLoss[c0 + r];
         }
         lastLoss = total;
+        lastRows = m;
     }
 
     /** Rows {@code base .. base+rows} of the target rows: their losses, and with {@code grad} their classifier backward. */
@@ -549,7 +584,9 @@ public final class TrainingModel {
                 float sum = VecMath.expShiftSum(logits, o, V, max);
                 rowLoss[base + r] = Math.log(sum) - zt;
                 if (grad) {
-                    float sc = scales == null ? lossScale : scales[ceRows[base + r]];
+                    // d(scale·CE)/dlogits = scale·(softmax − onehot); an objective f(log p) has scale = −f'(log p)
+                    float sc = scales != null ? scales[ceRows[base + r]]
+                            : objective != null ? (float) -objective.gradient(ceRows[base + r], -rowLoss[base + r]) : lossScale;
                     VecMath.scale(logits, o, V, sc / sum);
                     logits[o + tgt] -= sc;
                 }
