@@ -52,7 +52,7 @@ public final class DpoObjective implements Objective {
     public double forwardBackward(TrainingModel model, int i, double norm, long seed) {
         DpoPlan.Batch b = plan.get(i);
         double[] total = new double[1];
-        model.forwardBackward(b.tokens(), (tokenLoss, scale) -> {
+        model.forwardBackwardWeighted(b.tokens(), (tokenLoss, scale) -> {
             int[] counts = new int[2 * b.size()];
             double[] logp = DpoPlan.sequenceLogps(b, tokenLoss, counts);
             int[] seg = b.tokens().segments();

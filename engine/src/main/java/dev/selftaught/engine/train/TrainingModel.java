@@ -145,7 +145,7 @@ public final class TrainingModel {
      * constants of the backward pass, as the chain rule through a sequence-level loss needs).
      * Returns the unweighted sum of token losses.
      */
-    public double forwardBackward(TokenBatch b, TokenWeights weights, long dropoutSeed) {
+    public double forwardBackwardWeighted(TokenBatch b, TokenWeights weights, long dropoutSeed) {
         weigher = weights;
         try {
             forward(b, 0f, true, dropoutSeed);
