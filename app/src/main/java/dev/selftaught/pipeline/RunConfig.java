@@ -203,11 +203,13 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
      * used by it as {@code {setting.NAME}}, since one it never reads is a typo or a leftover.
      */
     private static void checkTrainSettings(TrainSettings t, Path file, KeyLines lines) {
+        boolean grpo = t.method() == dev.selftaught.train.TrainMethod.GRPO;
+        List<String> known = grpo ? dev.selftaught.train.GrpoSettings.KEYS : dev.selftaught.train.EmbeddedTrainSettings.KEYS;
         for (String key : t.settings().keySet()) {
             String path = "train.settings." + key;
-            if (t.backend().equals("embedded") && !dev.selftaught.train.EmbeddedTrainSettings.KEYS.contains(key)) {
-                throw InputError.at(file, lines.lineOf(path), path, "unknown training setting"
-                        + dev.selftaught.data.DidYouMean.hint(key, dev.selftaught.train.EmbeddedTrainSettings.KEYS));
+            if (t.backend().equals("embedded") && !known.contains(key)) {
+                throw InputError.at(file, lines.lineOf(path), path, "unknown " + (grpo ? "GRPO " : "") + "training setting"
+                        + dev.selftaught.data.DidYouMean.hint(key, known));
             }
             if (t.backend().equals("external") && (t.command() == null || !t.command().contains("{setting." + key + "}"))) {
                 throw InputError.at(file, lines.lineOf(path), path, "train.command never uses it (no {setting." + key
@@ -216,7 +218,8 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         }
         if (t.backend().equals("embedded")) {
             try {
-                dev.selftaught.train.EmbeddedTrainSettings.from(t.settings());
+                if (grpo) dev.selftaught.train.GrpoSettings.from(t.settings());
+                else dev.selftaught.train.EmbeddedTrainSettings.from(t.settings());
             } catch (InputError e) {
                 throw InputError.at(file, lines.lineOf("train.settings"), "train.settings", e.getMessage());
             }

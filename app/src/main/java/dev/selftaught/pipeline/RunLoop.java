@@ -190,6 +190,14 @@ public final class RunLoop {
         return pairs;
     }
 
+    /** A round's GRPO trainer when train.method is grpo (else null): the annotate stage's judge prompt, validation accuracy per step. */
+    private GrpoStage grpo(int round) {
+        if (cfg.train().method() != TrainMethod.GRPO) return null;
+        String v = cfg.eval().validation();
+        var items = v == null ? null : dev.selftaught.eval.bench.Benchmarks.load(v, dev.selftaught.eval.bench.Benchmarks.dataDir(null)).items();
+        return new GrpoStage(cfg.train(), cfg.annotate(), items, new dev.selftaught.train.GrpoProgress(err, "round " + round + " grpo"));
+    }
+
     private Path pairsFile() { return runDir.resolve("pairs").resolve(PairsStage.OUTPUT); }
 
     /** Round 0: the seed model on the test benchmarks. */
@@ -220,8 +228,10 @@ public final class RunLoop {
         listener.after("round-" + i + "/annotate");
 
         t = System.nanoTime();
-        String base = cfg.train().init().equals("previous") ? judges.previousModel() : cfg.models().seed();
-        String trained = new TrainStage(cfg.train(), trainers.create(cfg.train(), rd)).runInto(rd, base, force);
+        // GRPO's reward does not depend on the previous judge, so from the seed every round would redo round 1: it continues.
+        boolean continues = cfg.train().init().equals("previous") || cfg.train().method() == TrainMethod.GRPO;
+        String base = continues ? judges.previousModel() : cfg.models().seed();
+        String trained = new TrainStage(cfg.train(), trainers.create(cfg.train(), rd)).withGrpo(grpo(i), pairsFile()).runInto(rd, base, force);
         timings.put("train", secs(t));
         err.printf("round %d train: %s%n", i, trained);
         listener.after("round-" + i + "/train");
