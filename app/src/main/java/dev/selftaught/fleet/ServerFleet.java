@@ -124,7 +124,9 @@ public final class ServerFleet implements RunLoop.ModelOpener, RunLoop.Serving {
     public LanguageModel open(String spec) {
         ModelSpec parsed = ModelSpec.parse(spec);
         if (!(parsed instanceof ModelSpec.Provider p)) return direct.open(spec);
-        Path location = Path.of(p.location()).toAbsolutePath().normalize();
+        // a local checkpoint by its absolute path; anything else (a hub id for vLLM) as written
+        Path given = Path.of(p.location());
+        Path location = Files.exists(given) ? given.toAbsolutePath().normalize() : given;
         return switch (s.mode()) {
             case "launch" -> launched(spec, location);
             case "lora" -> lora(spec, location);

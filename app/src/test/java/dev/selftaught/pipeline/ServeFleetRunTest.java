@@ -200,7 +200,7 @@ class ServeFleetRunTest {
                         && Files.isDirectory(runB.resolve("serve/pids"))) {
                     List<Path> recs;
                     try (Stream<Path> s = Files.list(runB.resolve("serve/pids"))) {
-                        recs = s.toList();
+                        recs = s.filter(f -> !f.getFileName().toString().startsWith(".")).toList(); // not an atomic write's temp file
                     }
                     if (recs.size() == 2 && Files.size(runB.resolve("calls.sqlite")) > 0 && annotateRequestsSeen(runB)) {
                         for (Path r : recs) leftover.add(PipelineIo.readJson(r).path("pid").asLong());
@@ -333,7 +333,7 @@ class ServeFleetRunTest {
                     Path recs = run.resolve("serve/pids");
                     if (Files.isRegularFile(run.resolve("pairs/pairs.jsonl")) && Files.isDirectory(recs) && Files.isDirectory(seedLog)) {
                         try (Stream<Path> s = Files.list(recs)) {
-                            for (Path r : s.toList()) {
+                            for (Path r : s.filter(f -> !f.getFileName().toString().startsWith(".")).toList()) {
                                 JsonNode rec = PipelineIo.readJson(r);
                                 Path log = seedLog.resolve(rec.path("name").asText() + "-r0.log");
                                 if (Files.isRegularFile(log) && Files.readString(log).split("/v1/chat/completions", -1).length > 4) {

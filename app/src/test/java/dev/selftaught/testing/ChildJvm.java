@@ -40,19 +40,7 @@ public final class ChildJvm {
     }
 
     public static Process start(String mainClass, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> parent = ManagementFactory.getRuntimeMXBean().getInputArguments();
-        for (int i = 0; i < parent.size(); i++) {
-            String a = parent.get(i);
-            if (a.startsWith("--enable-native-access") || a.startsWith("--add-modules=")) cmd.add(a);
-            else if (a.equals("--add-modules") && i + 1 < parent.size()) {
-                cmd.add(a);
-                cmd.add(parent.get(++i));
-            }
-        }
-        cmd.add("-Xmx512m");
-        cmd.add("-XX:+UseSerialGC");
+        List<String> cmd = jvm("512m");
         cmd.add("-XX:TieredStopAtLevel=1"); // fast start-up; these children run for a second or two
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
