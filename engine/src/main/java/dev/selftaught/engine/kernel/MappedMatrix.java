@@ -5,7 +5,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -78,16 +77,5 @@ public abstract class MappedMatrix extends Matrix {
     /** L int8 values as floats. */
     static FloatVector bytesToFloats(ByteVector b) {
         return (FloatVector) b.convertShape(VectorOperators.B2F, S, 0);
-    }
-
-    /**
-     * L IEEE half floats (sign-extended to ints) as floats, exactly: the magnitude bits moved
-     * to float position and rescaled by 2^112 (exact for normal and subnormal halves; weights hold
-     * no infinities or NaNs), then the sign.
-     */
-    static FloatVector halvesToFloats(ShortVector h) {
-        IntVector i = (IntVector) h.convertShape(VectorOperators.S2I, IL, 0);
-        FloatVector mag = i.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
-        return mag.reinterpretAsInts().or(i.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
 }
