@@ -78,4 +78,9 @@ public abstract class MappedMatrix extends Matrix {
     static FloatVector bytesToFloats(ByteVector b) {
         return (FloatVector) b.convertShape(VectorOperators.B2F, S, 0);
     }
+
+    /** Outputs {@code r..r+3} from four rows' lanes laid out one after the other in {@code lanes}. */
+    static void storeFour(float[] out, int r, boolean accumulate, float[] lanes) {
+        for (int i = 0; i < 4; i++) store(out, r + i, accumulate, Kernels.sumLanes(lanes, i * L));
+    }
 }

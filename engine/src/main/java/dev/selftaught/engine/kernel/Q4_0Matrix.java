@@ -89,10 +89,7 @@ public final class Q4_0Matrix extends MappedMatrix {
             a1.intoArray(lanes, L);
             a2.intoArray(lanes, 2 * L);
             a3.intoArray(lanes, 3 * L);
-            store(out, r, accumulate, Kernels.sumLanes(lanes, 0));
-            store(out, r + 1, accumulate, Kernels.sumLanes(lanes, L));
-            store(out, r + 2, accumulate, Kernels.sumLanes(lanes, 2 * L));
-            store(out, r + 3, accumulate, Kernels.sumLanes(lanes, 3 * L));
+            storeFour(out, r, accumulate, lanes);
         }
         for (; r < r1; r++) {
             long o = r * rb;
