@@ -151,10 +151,17 @@ public final class Kernels {
                 a2 = FloatVector.fromArray(S, w, w2 + i).fma(xv, a2);
                 a3 = FloatVector.fromArray(S, w, w3 + i).fma(xv, a3);
             }
-            d0 = sum(a0);
-            d1 = sum(a1);
-            d2 = sum(a2);
-            d3 = sum(a3);
+            // through a lane buffer, not sum(FloatVector): a vector handed to a method C2 does not
+            // inline is boxed (an allocation per row, and slower)
+            float[] lanes = LANES.get();
+            a0.intoArray(lanes, 0);
+            a1.intoArray(lanes, L);
+            a2.intoArray(lanes, 2 * L);
+            a3.intoArray(lanes, 3 * L);
+            d0 = sumLanes(lanes, 0);
+            d1 = sumLanes(lanes, L);
+            d2 = sumLanes(lanes, 2 * L);
+            d3 = sumLanes(lanes, 3 * L);
         }
         for (int i = bound; i < in; i++) {
             float xi = x[x0 + i];

@@ -5,7 +5,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -80,14 +79,8 @@ public abstract class MappedMatrix extends Matrix {
         return (FloatVector) b.convertShape(VectorOperators.B2F, S, 0);
     }
 
-    /**
-     * L IEEE half floats (sign-extended to ints) as floats, exactly: the magnitude bits moved
-     * to float position and rescaled by 2^112 (exact for normal and subnormal halves; weights hold
-     * no infinities or NaNs), then the sign.
-     */
-    static FloatVector halvesToFloats(ShortVector h) {
-        IntVector i = (IntVector) h.convertShape(VectorOperators.S2I, IL, 0);
-        FloatVector mag = i.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
-        return mag.reinterpretAsInts().or(i.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    /** Outputs {@code r..r+3} from four rows' lanes laid out one after the other in {@code lanes}. */
+    static void storeFour(float[] out, int r, boolean accumulate, float[] lanes) {
+        for (int i = 0; i < 4; i++) store(out, r + i, accumulate, Kernels.sumLanes(lanes, i * L));
     }
 }

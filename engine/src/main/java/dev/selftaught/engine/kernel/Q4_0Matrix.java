@@ -3,19 +3,19 @@ package dev.selftaught.engine.kernel;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q4_0: blocks of 32 values, 18 bytes: f16 scale d, 16 bytes of nibbles; byte j holds value j in
  * its low nibble and value j+16 in its high nibble; value = d * (nibble - 8) (exact in float).
+ *
+ * <p>With 16-lane vectors a block's 16 bytes widen to one int vector whose low nibbles are values
+ * 0-15 and high nibbles values 16-31, and each weight is {@code fma(nibble, d, -8d)}: the product
+ * and the sum are exact, so this is the same float as {@code d * (nibble - 8)} in one operation.
  */
 public final class Q4_0Matrix extends MappedMatrix {
     static final int BLOCK = 32, BYTES = 18;
-    /**
-     * The fused kernel below measured slower than decoding four rows and running the float tile
-     * (C2 does not inline its block helpers and boxes their vectors), so it is off until rewritten.
-     */
-    static final boolean FUSED_MATVEC = Boolean.getBoolean("selftaught.q4_0.fused");
 
     public Q4_0Matrix(MemorySegment seg, int rows, int cols) { super(seg, rows, cols, BLOCK, BYTES); }
 
@@ -30,97 +30,80 @@ public final class Q4_0Matrix extends MappedMatrix {
         }
     }
 
-    private static FloatVector lo(ByteVector b, float d) { return bytesToFloats(b.and((byte) 0xF).sub((byte) 8)).mul(d); }
-
-    private static FloatVector hi(ByteVector b, float d) {
-        return bytesToFloats(b.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)).mul(d);
-    }
-
     @Override
     public void decodeRows(int r0, int n, float[] dst, int off) {
+        final MemorySegment seg = this.seg;
         long o = r0 * rowBytes;
         int blocks = n * (cols / BLOCK);
         for (int b = 0; b < blocks; b++, o += BYTES) {
             int y = off + b * BLOCK;
             if (L == 16) {
-                float d = half(seg, o);
-                ByteVector q = ByteVector.fromMemorySegment(BL, seg, o + 2, LE);
-                lo(q, d).intoArray(dst, y);
-                hi(q, d).intoArray(dst, y + 16);
-            } else if (L == 8) {
-                float d = half(seg, o);
-                ByteVector q0 = ByteVector.fromMemorySegment(BL, seg, o + 2, LE), q1 = ByteVector.fromMemorySegment(BL, seg, o + 10, LE);
-                lo(q0, d).intoArray(dst, y);
-                lo(q1, d).intoArray(dst, y + 8);
-                hi(q0, d).intoArray(dst, y + 16);
-                hi(q1, d).intoArray(dst, y + 24);
+                float d = Float.float16ToFloat(seg.get(I16, o)), m8 = -8f * d;
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(BL, seg, o + 2, LE).convertShape(VectorOperators.B2I, IL, 0);
+                q.and(0xF).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(d, m8).intoArray(dst, y);
+                q.lanewise(VectorOperators.ASHR, 4).and(0xF).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(d, m8).intoArray(dst, y + 16);
             } else {
                 decodeBlock(seg, o, dst, y);
             }
         }
     }
 
+    /**
+     * Four rows at a time against one input row (16-lane vectors only; other widths decode and use
+     * the float tiles). Every vector operation is in this one method: C2 boxes vectors handed to
+     * helpers it does not inline, which made an earlier helper-based version slower than decoding.
+     * Lanes and order as decoding then {@link Kernels#dot}, so bit-identical to it.
+     */
     @Override
     protected boolean matvec(float[] out, boolean accumulate, float[] x, int r0, int r1) {
-        if (!FUSED || !FUSED_MATVEC) return false;
-        int blocks = cols / BLOCK;
+        if (L != 16) return false;
+        final MemorySegment seg = this.seg;
+        final int blocks = cols / BLOCK;
+        final long rb = rowBytes;
+        float[] lanes = new float[4 * L];
         int r = r0;
         for (; r + 4 <= r1; r += 4) {
-            long o0 = r * rowBytes, o1 = o0 + rowBytes, o2 = o1 + rowBytes, o3 = o2 + rowBytes;
+            long o0 = r * rb, o1 = o0 + rb, o2 = o1 + rb, o3 = o2 + rb;
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
             for (int b = 0; b < blocks; b++) {
                 long bo = (long) b * BYTES;
-                int xo = b * BLOCK;
-                if (L == 16) {
-                    FloatVector x0 = FloatVector.fromArray(S, x, xo), x1 = FloatVector.fromArray(S, x, xo + 16);
-                    a0 = block16(o0 + bo, x0, x1, a0);
-                    a1 = block16(o1 + bo, x0, x1, a1);
-                    a2 = block16(o2 + bo, x0, x1, a2);
-                    a3 = block16(o3 + bo, x0, x1, a3);
-                } else {
-                    FloatVector x0 = FloatVector.fromArray(S, x, xo), x1 = FloatVector.fromArray(S, x, xo + 8);
-                    FloatVector x2 = FloatVector.fromArray(S, x, xo + 16), x3 = FloatVector.fromArray(S, x, xo + 24);
-                    a0 = block8(o0 + bo, x0, x1, x2, x3, a0);
-                    a1 = block8(o1 + bo, x0, x1, x2, x3, a1);
-                    a2 = block8(o2 + bo, x0, x1, x2, x3, a2);
-                    a3 = block8(o3 + bo, x0, x1, x2, x3, a3);
-                }
+                FloatVector xlo = FloatVector.fromArray(S, x, b * BLOCK), xhi = FloatVector.fromArray(S, x, b * BLOCK + 16);
+                float d = Float.float16ToFloat(seg.get(I16, o0 + bo));
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(BL, seg, o0 + bo + 2, LE).convertShape(VectorOperators.B2I, IL, 0);
+                a0 = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).fma(d, -8f * d).fma(xlo, a0);
+                a0 = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).fma(d, -8f * d).fma(xhi, a0);
+                d = Float.float16ToFloat(seg.get(I16, o1 + bo));
+                q = (IntVector) ByteVector.fromMemorySegment(BL, seg, o1 + bo + 2, LE).convertShape(VectorOperators.B2I, IL, 0);
+                a1 = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).fma(d, -8f * d).fma(xlo, a1);
+                a1 = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).fma(d, -8f * d).fma(xhi, a1);
+                d = Float.float16ToFloat(seg.get(I16, o2 + bo));
+                q = (IntVector) ByteVector.fromMemorySegment(BL, seg, o2 + bo + 2, LE).convertShape(VectorOperators.B2I, IL, 0);
+                a2 = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).fma(d, -8f * d).fma(xlo, a2);
+                a2 = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).fma(d, -8f * d).fma(xhi, a2);
+                d = Float.float16ToFloat(seg.get(I16, o3 + bo));
+                q = (IntVector) ByteVector.fromMemorySegment(BL, seg, o3 + bo + 2, LE).convertShape(VectorOperators.B2I, IL, 0);
+                a3 = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).fma(d, -8f * d).fma(xlo, a3);
+                a3 = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).fma(d, -8f * d).fma(xhi, a3);
             }
-            store(out, r, accumulate, Kernels.sum(a0));
-            store(out, r + 1, accumulate, Kernels.sum(a1));
-            store(out, r + 2, accumulate, Kernels.sum(a2));
-            store(out, r + 3, accumulate, Kernels.sum(a3));
+            a0.intoArray(lanes, 0);
+            a1.intoArray(lanes, L);
+            a2.intoArray(lanes, 2 * L);
+            a3.intoArray(lanes, 3 * L);
+            storeFour(out, r, accumulate, lanes);
         }
         for (; r < r1; r++) {
-            long o = r * rowBytes;
+            long o = r * rb;
             FloatVector a = FloatVector.zero(S);
             for (int b = 0; b < blocks; b++, o += BYTES) {
-                int xo = b * BLOCK;
-                a = L == 16
-                        ? block16(o, FloatVector.fromArray(S, x, xo), FloatVector.fromArray(S, x, xo + 16), a)
-                        : block8(o, FloatVector.fromArray(S, x, xo), FloatVector.fromArray(S, x, xo + 8),
-                                FloatVector.fromArray(S, x, xo + 16), FloatVector.fromArray(S, x, xo + 24), a);
+                float d = Float.float16ToFloat(seg.get(I16, o));
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(BL, seg, o + 2, LE).convertShape(VectorOperators.B2I, IL, 0);
+                a = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).fma(d, -8f * d).fma(FloatVector.fromArray(S, x, b * BLOCK), a);
+                a = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).fma(d, -8f * d)
+                        .fma(FloatVector.fromArray(S, x, b * BLOCK + 16), a);
             }
-            store(out, r, accumulate, Kernels.sum(a));
+            a.intoArray(lanes, 0);
+            store(out, r, accumulate, Kernels.sumLanes(lanes, 0));
         }
         return true;
-    }
-
-    /** One block against x with 16-lane vectors: low nibbles are values 0-15, high nibbles 16-31. */
-    private FloatVector block16(long o, FloatVector x0, FloatVector x1, FloatVector a) {
-        float d = half(seg, o);
-        ByteVector q = ByteVector.fromMemorySegment(BL, seg, o + 2, LE);
-        a = lo(q, d).fma(x0, a);
-        return hi(q, d).fma(x1, a);
-    }
-
-    /** One block against x with 8-lane vectors, fed to the accumulator in position order (0-7, 8-15, 16-23, 24-31). */
-    private FloatVector block8(long o, FloatVector x0, FloatVector x1, FloatVector x2, FloatVector x3, FloatVector a) {
-        float d = half(seg, o);
-        ByteVector q0 = ByteVector.fromMemorySegment(BL, seg, o + 2, LE), q1 = ByteVector.fromMemorySegment(BL, seg, o + 10, LE);
-        a = lo(q0, d).fma(x0, a);
-        a = lo(q1, d).fma(x1, a);
-        a = hi(q0, d).fma(x2, a);
-        return hi(q1, d).fma(x3, a);
     }
 }

@@ -115,6 +115,41 @@ class MatrixKernelsTest {
         }
     }
 
+    /**
+     * The fused one-row kernels once C2 has compiled them (thousands of calls), not only as the
+     * interpreter runs them: still bit-identical to decoding and the float tile, and still equal
+     * to the batched path for every row of a batch.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Encoding.class, names = {"F32", "F16", "Q8_0", "Q4_0"})
+    void compiledKernelsStayBitIdentical(Encoding e) {
+        GgmlType t = GgmlType.valueOf(e.name());
+        SplittableRandom rnd = new SplittableRandom(99 + e.ordinal());
+        int rows = 18, cols = 1024;
+        byte[] bytes = randomTensor(t, rows, cols, rnd);
+        Matrix m = MappedMatrix.of(e.name(), MemorySegment.ofArray(bytes), rows, cols);
+        float[] dense = m.toFloats();
+        float[] x = new float[3 * cols];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        float[] want = new float[3 * rows];
+        Kernels.matmul(want, rows, false, x, 3, dense, cols, 0, rows);
+        float[] scratch = new float[Matrix.scratchFloats(cols)];
+        float[] one = new float[rows], batch = new float[3 * rows];
+        for (int call = 0; call < 4000; call++) {
+            int s = call % 3;
+            m.matmul(one, rows, false, java.util.Arrays.copyOfRange(x, s * cols, (s + 1) * cols), 1, 0, rows, scratch);
+            for (int r = 0; r < rows; r++) {
+                if (Float.floatToRawIntBits(one[r]) != Float.floatToRawIntBits(want[s * rows + r])) {
+                    assertEquals(want[s * rows + r], one[r], 0f, e + " call " + call + " row " + r);
+                }
+            }
+            if (call % 50 == 0) {
+                m.matmul(batch, rows, false, x, 3, 0, rows, scratch);
+                for (int i = 0; i < batch.length; i++) assertEquals(want[i], batch[i], 0f, e + " batched call " + call + " output " + i);
+            }
+        }
+    }
+
     @Test
     void vectorHalfDecodingIsExactForEveryFiniteHalf() {
         byte[] b = new byte[2 * 65536];
