@@ -84,7 +84,7 @@ public final class AnnotateCommand implements Callable<Integer> {
         try (StageSession session = new StageSession(runDir, modelOptions.toOptions(), rerun.retryFailed())) {
             var stats = new AnnotateStage(s, session.model(judge.spec()), round, modelOptions.toOptions().concurrency(), StageProgress.FACTORY)
                     .runInto(runDir.resolve("round-" + round), in, rerun.force());
-            System.err.println("annotate round " + round + ": " + stats.get("pair_orders") + "; samples " + stats.get("samples"));
+            System.err.println("annotate round " + round + ": " + stats.pairOrders().toJson() + "; samples " + stats.samples().toJson());
             System.out.println(runDir.resolve("round-" + round).resolve(AnnotateStage.SFT));
         }
         return 0;

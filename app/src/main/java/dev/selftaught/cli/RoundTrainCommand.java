@@ -5,9 +5,13 @@ import dev.selftaught.pipeline.TrainSettings;
 import dev.selftaught.pipeline.TrainStage;
 import dev.selftaught.train.EmbeddedTrainers;
 import dev.selftaught.train.TrainMethod;
+import dev.selftaught.train.EmbeddedTrainSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -58,8 +62,11 @@ public final class RoundTrainCommand implements Callable<Integer> {
 
     @Mixin RerunOptions.Force force;
 
+    @Spec CommandSpec commandSpec;
+
     @Override
     public Integer call() {
+        checkSettings();
         TrainSettings s = new TrainSettings(backend, command, resultSpec, "seed", validation, timeoutMinutes, new LinkedHashMap<>(set),
                 TrainMethod.named(method));
         Path runDir = run.dir();
@@ -75,5 +82,31 @@ public final class RoundTrainCommand implements Callable<Integer> {
         System.err.println("train round " + round + " (" + s.method() + "): " + spec);
         System.out.println(spec);
         return 0;
+    }
+
+    /**
+     * The {@code --set} keys are checked before anything runs, as {@code train.settings} is in a run
+     * config: for the embedded trainer against its settings (names with a did-you-mean, and value
+     * types); for an external command, each must be used by it as {@code {setting.KEY}}. A bad one
+     * is a usage error (exit 2) naming the option.
+     */
+    private void checkSettings() {
+        for (var e : set.entrySet()) {
+            String key = e.getKey(), where = "--set " + key + "=" + e.getValue() + ": ";
+            if (backend.equals("embedded") && !EmbeddedTrainSettings.KEYS.contains(key)) {
+                throw new ParameterException(commandSpec.commandLine(), where + EmbeddedTrainSettings.unknownKeyMessage(key));
+            }
+            if (backend.equals("external") && (command == null || !command.contains("{setting." + key + "}"))) {
+                throw new ParameterException(commandSpec.commandLine(), where + "--command never uses it (no {setting." + key
+                        + "} in it); use it there or remove it");
+            }
+        }
+        if (backend.equals("embedded")) {
+            try {
+                EmbeddedTrainSettings.from(set);
+            } catch (dev.selftaught.data.InputError e) {
+                throw new ParameterException(commandSpec.commandLine(), "--set: " + e.getMessage());
+            }
+        }
     }
 }

@@ -372,7 +372,7 @@ public final class Demo {
         Path rd = dir.resolve("round-1");
         Map<String, Object> stats;
         try (LanguageModel judge = wiring.opener().open(seedSpec)) {
-            stats = new AnnotateStage(main.annotate(), judge, 1, main.concurrency(), err).runInto(rd, file, false);
+            stats = new AnnotateStage(main.annotate(), judge, 1, main.concurrency(), err).runInto(rd, file, false).toJson();
         }
         String model = new TrainStage(main.train(), wiring.trainers().create(main.train(), rd)).runInto(rd, seedSpec, false);
         JsonNode m = evaluate(main, model, bench, rd.resolve("eval"), main.eval().samples());

@@ -42,7 +42,7 @@ public final class AnnotateStage {
     }
 
     public record Result(List<Judgment> annotations, List<SftRow> sft, List<Fairseq2Sft> sftFairseq2,
-                         List<DpoRow> dpo, List<Fairseq2Dpo> dpoFairseq2, Map<String, Object> stats) {}
+                         List<DpoRow> dpo, List<Fairseq2Dpo> dpoFairseq2, AnnotateStats stats) {}
 
     private final AnnotateSettings s;
     private final LanguageModel judge;
@@ -96,8 +96,9 @@ public final class AnnotateStage {
 
         List<DpoRow> dpo = new ArrayList<>();
         List<Fairseq2Dpo> dpoF2 = new ArrayList<>();
-        Map<String, Long> dpoStats = s.dpo() ? buildDpo(sampled, format, dpo, dpoF2) : null;
-        return new Result(everyJudgment(sampled, new java.util.HashSet<>(kept)), sft, f2, dpo, dpoF2, stats(tally, dpoStats));
+        AnnotateStats.Dpo dpoStats = s.dpo() ? buildDpo(sampled, format, dpo, dpoF2) : null;
+        return new Result(everyJudgment(sampled, new java.util.HashSet<>(kept)), sft, f2, dpo, dpoF2,
+                new AnnotateStats(round, judge.identity(), s.verdictRule(), tally.samples(), tally.pairOrders(), dpoStats));
     }
 
     /** One judge prompt per pair and order shown (both orders, one seeded order, or a fixed one). */
@@ -124,20 +125,39 @@ public final class AnnotateStage {
         return ModelCalls.run("annotate round " + round, judge, reqs, concurrency, progress);
     }
 
-    /** The counts of stats.json: per sampled judgment and per pair-order. */
+    /** The counts of stats.json while they are gathered: per sampled judgment and per pair-order. */
     private static final class Tally {
-        final Map<String, Long> samples = Records.counts("total", "no_verdict", "tie", "wrong", "correct");
-        final Map<String, Long> units = Records.counts("total", "model_error", "no_correct", "below_majority",
-                "candidates_A", "candidates_B", "dropped_by_balancing", "kept_A", "kept_B", "kept");
+        final int total;
+        long samples, noVerdict, tie, wrong, correct;
+        long modelError, noCorrect, belowMajority;
+        long candidatesA, candidatesB, keptA, kept;
 
-        Tally(int total) { units.put("total", (long) total); }
+        Tally(int total) { this.total = total; }
 
         void sample(String verdictClass) {
-            samples.merge("total", 1L, Long::sum);
-            samples.merge(verdictClass, 1L, Long::sum);
+            samples++;
+            switch (verdictClass) {
+                case "correct" -> correct++;
+                case "no_verdict" -> noVerdict++;
+                case "tie" -> tie++;
+                default -> wrong++;
+            }
         }
 
-        void drop(String reason) { units.merge(reason, 1L, Long::sum); }
+        void drop(String reason) {
+            switch (reason) {
+                case "model_error" -> modelError++;
+                case "no_correct" -> noCorrect++;
+                default -> belowMajority++;
+            }
+        }
+
+        AnnotateStats.Samples samples() { return new AnnotateStats.Samples(samples, noVerdict, tie, wrong, correct); }
+
+        AnnotateStats.PairOrders pairOrders() {
+            return new AnnotateStats.PairOrders(total, modelError, noCorrect, belowMajority, candidatesA, candidatesB,
+                    candidatesA + candidatesB - kept, keptA, kept - keptA, kept);
+        }
     }
 
     /**
@@ -197,18 +217,15 @@ public final class AnnotateStage {
         for (int u = 0; u < sampled.size(); u++) {
             if (sampled.get(u).candidate()) (sampled.get(u).unit().gold().equals("A") ? candA : candB).add(u);
         }
-        tally.units.put("candidates_A", (long) candA.size());
-        tally.units.put("candidates_B", (long) candB.size());
+        tally.candidatesA = candA.size();
+        tally.candidatesB = candB.size();
         List<Integer> kept = balance(candA, candB, new Random(PipelineIo.derivedSeed(s.seed(), "balance", round)), s.balance());
         java.util.Set<Integer> keptSet = new java.util.HashSet<>(kept);
         for (List<Integer> group : List.of(candA, candB)) {
             for (int u : group) if (!keptSet.contains(u)) sampled.set(u, sampled.get(u).dropped("balanced_out"));
         }
-        long keptA = kept.stream().filter(u -> sampled.get(u).unit().gold().equals("A")).count();
-        tally.units.put("kept_A", keptA);
-        tally.units.put("kept_B", kept.size() - keptA);
-        tally.units.put("kept", (long) kept.size());
-        tally.units.put("dropped_by_balancing", (long) (candA.size() + candB.size() - kept.size()));
+        tally.keptA = kept.stream().filter(u -> sampled.get(u).unit().gold().equals("A")).count();
+        tally.kept = kept.size();
         return kept;
     }
 
@@ -249,17 +266,6 @@ public final class AnnotateStage {
         return out;
     }
 
-    private Map<String, Object> stats(Tally tally, Map<String, Long> dpoStats) {
-        Map<String, Object> stats = new LinkedHashMap<>();
-        stats.put("round", round);
-        stats.put("judge", judge.identity());
-        stats.put("verdict_rule", s.verdictRule());
-        stats.put("samples", tally.samples);
-        stats.put("pair_orders", tally.units);
-        if (dpoStats != null) stats.put("dpo", dpoStats);
-        return stats;
-    }
-
     /** Truncates the larger group to the smaller one's size after seeded shuffles; merged and shuffled. */
     static List<Integer> balance(List<Integer> a, List<Integer> b, Random rnd, boolean on) {
         List<Integer> sa = new ArrayList<>(a), sb = new ArrayList<>(b);
@@ -277,10 +283,9 @@ public final class AnnotateStage {
     }
 
     /** DPO pairs (spec §2.7): positives = correct by the DPO rule; negatives = none, tie or wrong. */
-    private Map<String, Long> buildDpo(List<Sampled> sampled, ChatFormat format, List<DpoRow> out, List<Fairseq2Dpo> outF2) {
+    private AnnotateStats.Dpo buildDpo(List<Sampled> sampled, ChatFormat format, List<DpoRow> out, List<Fairseq2Dpo> outF2) {
         ParseRule rule = ParseRule.named(s.dpoRule());
-        Map<String, Long> st = Records.counts("no_positive", "no_negative", "candidates_A", "candidates_B",
-                "dropped_by_balancing", "pairs");
+        long noPositive = 0, noNegative = 0;
         List<Integer> candA = new ArrayList<>(), candB = new ArrayList<>();
         List<List<String>> pos = new ArrayList<>(), neg = new ArrayList<>();
         for (int u = 0; u < sampled.size(); u++) {
@@ -290,14 +295,11 @@ public final class AnnotateStage {
             pos.add(p);
             neg.add(n);
             if (sampled.get(u).texts().isEmpty()) continue;
-            if (p.isEmpty()) { st.merge("no_positive", 1L, Long::sum); continue; }
-            if (n.isEmpty()) { st.merge("no_negative", 1L, Long::sum); continue; }
+            if (p.isEmpty()) { noPositive++; continue; }
+            if (n.isEmpty()) { noNegative++; continue; }
             (unit.gold().equals("A") ? candA : candB).add(u);
         }
-        st.put("candidates_A", (long) candA.size());
-        st.put("candidates_B", (long) candB.size());
         List<Integer> kept = balance(candA, candB, new Random(PipelineIo.derivedSeed(s.seed(), "dpo-balance", round)), s.balance());
-        st.put("dropped_by_balancing", (long) (candA.size() + candB.size() - kept.size()));
         for (int u : kept) {
             Unit unit = sampled.get(u).unit();
             List<String[]> combos = new ArrayList<>();
@@ -312,8 +314,8 @@ public final class AnnotateStage {
                 outF2.add(new Fairseq2Dpo(ChatFormat.uuid5(src + c[0] + c[1]), src, c[0], c[1]));
             }
         }
-        st.put("pairs", (long) out.size());
-        return st;
+        return new AnnotateStats.Dpo(noPositive, noNegative, candA.size(), candB.size(),
+                candA.size() + candB.size() - kept.size(), out.size());
     }
 
     /** Inputs that determine this stage's result (for the done marker). */
@@ -328,12 +330,12 @@ public final class AnnotateStage {
     }
 
     /** Runs the stage into {@code dir} (RUN/round-i), skipped when its done marker (in round-i/annotate) matches. */
-    public Map<String, Object> runInto(Path dir, Path pairsFile, boolean force) {
+    public AnnotateStats runInto(Path dir, Path pairsFile, boolean force) {
         return Stage.run(new InDir(dir, pairsFile), force);
     }
 
     /** This stage bound to a round directory; its marker lives in round-i/annotate, its files in round-i. */
-    private final class InDir implements Stage<Map<String, Object>> {
+    private final class InDir implements Stage<AnnotateStats> {
         private final Path dir;
         private final Path pairsFile;
 
@@ -357,7 +359,7 @@ public final class AnnotateStage {
         }
 
         @Override
-        public Map<String, Object> compute() {
+        public AnnotateStats compute() {
             Result r = run(PipelineIo.readJsonl(pairsFile, Pair.class));
             PipelineIo.writeJsonl(dir.resolve(ANNOTATIONS), r.annotations());
             PipelineIo.writeJsonl(dir.resolve(SFT), r.sft());
@@ -366,14 +368,18 @@ public final class AnnotateStage {
                 PipelineIo.writeJsonl(dir.resolve(DPO), r.dpo());
                 PipelineIo.writeJsonl(dir.resolve(DPO_FAIRSEQ2), r.dpoFairseq2());
             }
-            PipelineIo.writeJson(dir.resolve(STATS), r.stats());
+            PipelineIo.writeJson(dir.resolve(STATS), r.stats().toJson());
             return r.stats();
         }
 
         @Override
-        @SuppressWarnings("unchecked")
-        public Map<String, Object> read() {
-            return PipelineIo.JSON.convertValue(PipelineIo.readJson(dir.resolve(STATS)), Map.class);
+        public AnnotateStats read() {
+            Path f = dir.resolve(STATS);
+            try {
+                return AnnotateStats.fromJson(PipelineIo.JSON.convertValue(PipelineIo.readJson(f), Map.class));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(f + ": " + e.getMessage() + "; run the stage again with --force to recompute it", e);
+            }
         }
     }
 }

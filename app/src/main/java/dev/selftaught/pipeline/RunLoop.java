@@ -219,11 +219,11 @@ public final class RunLoop {
         Map<String, Double> timings = new LinkedHashMap<>();
 
         long t = System.nanoTime();
-        Map<String, Object> counts = new AnnotateStage(cfg.annotate(), model(dir, judges.judge()), i, cfg.concurrency(), bars())
+        AnnotateStats counts = new AnnotateStage(cfg.annotate(), model(dir, judges.judge()), i, cfg.concurrency(), bars())
                 .runInto(rd, pairsFile(), force);
         timings.put("annotate", secs(t));
-        Map<String, Object> pairOrders = pairOrders(counts);
-        err.printf("round %d annotate (judge %s): %s%n", i, judges.judge(), pairOrders);
+        AnnotateStats.PairOrders pairOrders = counts.pairOrders();
+        err.printf("round %d annotate (judge %s): %s%n", i, judges.judge(), pairOrders.toJson());
         release(judges.judge());
         listener.after("round-" + i + "/annotate");
 
@@ -267,13 +267,8 @@ public final class RunLoop {
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> pairOrders(Map<String, Object> annotateStats) {
-        return (Map<String, Object>) annotateStats.get("pair_orders");
-    }
-
     /** round-i/manifest.json: what the round read, the model it chose, its counts, scores and timings. */
-    private Map<String, Object> manifest(int i, Path rd, String judge, String base, String selected, Map<String, Object> counts,
+    private Map<String, Object> manifest(int i, Path rd, String judge, String base, String selected, AnnotateStats counts,
                                          CheckpointChoice selection, Map<String, JsonNode> metrics, Map<String, Double> timings) {
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("round", i);
@@ -287,7 +282,7 @@ public final class RunLoop {
         manifest.put("inputs", inputs);
         manifest.put("method", cfg.train().method().id());
         manifest.put("model", selected);
-        manifest.put("counts", counts);
+        manifest.put("counts", counts.toJson());
         manifest.put("selection", selection.toJson());
         manifest.put("metrics", new LinkedHashMap<>(metrics));
         manifest.put("timings_seconds", timings);
@@ -343,10 +338,9 @@ public final class RunLoop {
      * @param validation its validation score, or null
      */
     private record ScoreRow(Integer round, String name, String model, Map<String, JsonNode> metrics,
-                            Map<String, Object> pairOrders, Path judgments, Long pairs, String checkpoint, Double validation) {
-        static final List<String> DROP_REASONS = List.of("no_correct", "below_majority", "model_error", "dropped_by_balancing");
+                            AnnotateStats.PairOrders pairOrders, Path judgments, Long pairs, String checkpoint, Double validation) {
 
-        static ScoreRow round(int round, String model, Map<String, JsonNode> metrics, Map<String, Object> pairOrders) {
+        static ScoreRow round(int round, String model, Map<String, JsonNode> metrics, AnnotateStats.PairOrders pairOrders) {
             return new ScoreRow(round, round == 0 ? "seed" : "iteration " + round, model, metrics, pairOrders, null, null, null, null);
         }
 
@@ -365,13 +359,7 @@ public final class RunLoop {
             return p == null || !p.has("overall") ? null : p.get("overall").asDouble();
         }
 
-        Object kept() { return pairOrders == null ? null : pairOrders.get("kept"); }
-
-        Map<String, Object> dropped() {
-            Map<String, Object> dropped = new LinkedHashMap<>();
-            if (pairOrders != null) for (String k : DROP_REASONS) dropped.put(k, pairOrders.get(k));
-            return dropped;
-        }
+        Long kept() { return pairOrders == null ? null : pairOrders.kept(); }
 
         /** The row as summary.json has it (paths relative to the run directory). */
         Map<String, Object> toSummary(Path runDir) {
@@ -389,7 +377,7 @@ public final class RunLoop {
             });
             row.put("benchmarks", per);
             row.put("kept", kept());
-            row.put("dropped", pairOrders == null ? Map.of() : dropped());
+            row.put("dropped", pairOrders == null ? Map.of() : pairOrders.dropped());
             if (pairs != null) row.put("pairs", pairs);
             if (checkpoint != null) row.put("checkpoint", checkpoint);
             if (validation != null) row.put("validation", validation);
@@ -410,12 +398,8 @@ public final class RunLoop {
             TrainMethod method = method(runDir);
             Map<String, Double> cats = new LinkedHashMap<>();
             if (primary() != null) primary().path("categories").properties().forEach(e -> cats.put(e.getKey(), e.getValue().asDouble()));
-            Map<String, Long> dropped = new LinkedHashMap<>();
-            dropped().forEach((k, v) -> {
-                if (v instanceof Number num) dropped.put(k, num.longValue());
-            });
-            Long keptCount = kept() instanceof Number k ? k.longValue() : null;
-            return new RunReport.Row(round, name, overall(), cats, keptCount, dropped).withPairs(pairs)
+            Map<String, Long> dropped = pairOrders == null ? new LinkedHashMap<>() : pairOrders.dropped();
+            return new RunReport.Row(round, name, overall(), cats, kept(), dropped).withPairs(pairs)
                     .withSelection(checkpoint, validation).withUncertainty(judgments, seedJudgments)
                     .withMethod(method == null ? null : method.id());
         }

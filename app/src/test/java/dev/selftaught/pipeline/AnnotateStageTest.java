@@ -70,17 +70,12 @@ class AnnotateStageTest {
                 q1 + "|AB", List.of("[[B]]", "[[B]]", "nothing", "[[C]]"),
                 q1 + "|BA", List.of("[[B]] one", "[[B]] two", "[[B]] three", "[[A]]")));
         var r = new AnnotateStage(settings(4, "both", false, 0, false, 1), judge, 1, 2, ProgressFactory.NONE).run(ps);
-        @SuppressWarnings("unchecked") Map<String, Long> samples = (Map<String, Long>) r.stats().get("samples");
-        @SuppressWarnings("unchecked") Map<String, Long> units = (Map<String, Long>) r.stats().get("pair_orders");
-        assertEquals(16, samples.get("total"));
-        assertEquals(6, samples.get("correct"));
-        assertEquals(3, samples.get("no_verdict"), "'no verdict', 'both markers' (sft rule), 'nothing'");
-        assertEquals(2, samples.get("tie"));
-        assertEquals(5, samples.get("wrong"));
-        assertEquals(1, units.get("no_correct"));
-        assertEquals(3, units.get("kept"));
-        assertEquals(1, units.get("kept_A"));
-        assertEquals(2, units.get("kept_B"));
+        // 'no verdict', 'both markers' (sft rule) and 'nothing' have no verdict.
+        assertEquals(new AnnotateStats.Samples(16, 3, 2, 5, 6), r.stats().samples());
+        // p1 AB has no correct sample; the three others keep one each (no balancing).
+        assertEquals(new AnnotateStats.PairOrders(4, 0, 1, 0, 1, 2, 0, 1, 2, 3), r.stats().pairOrders());
+        assertEquals(1, r.stats().round());
+        assertNull(r.stats().dpo());
         for (Judgment j : r.annotations()) {
             if (j.kept()) assertTrue(j.correct(), "kept must be correct: " + j);
         }
@@ -125,14 +120,19 @@ class AnnotateStageTest {
         ScriptedModel judge = new ScriptedModel("j", 0.6);
         var unbalanced = new AnnotateStage(settings(3, "both", false, 0, false, 5), judge, 1, 4, ProgressFactory.NONE).run(ps);
         var balanced = new AnnotateStage(settings(3, "both", true, 0, false, 5), judge, 1, 4, ProgressFactory.NONE).run(ps);
-        @SuppressWarnings("unchecked") Map<String, Long> u = (Map<String, Long>) unbalanced.stats().get("pair_orders");
-        @SuppressWarnings("unchecked") Map<String, Long> b = (Map<String, Long>) balanced.stats().get("pair_orders");
-        long a = u.get("kept_A"), bb = u.get("kept_B");
+        AnnotateStats.PairOrders u = unbalanced.stats().pairOrders(), b = balanced.stats().pairOrders();
+        long a = u.keptA(), bb = u.keptB();
         assertNotEquals(a, bb, "the scripted data must be unbalanced for this test to mean anything");
+        assertEquals(0, u.droppedByBalancing());
+        assertEquals(a, u.candidatesA());
+        assertEquals(bb, u.candidatesB());
         long min = Math.min(a, bb);
-        assertEquals(min, b.get("kept_A"));
-        assertEquals(min, b.get("kept_B"));
-        assertEquals(Math.abs(a - bb), b.get("dropped_by_balancing"));
+        assertEquals(min, b.keptA());
+        assertEquals(min, b.keptB());
+        assertEquals(2 * min, b.kept());
+        assertEquals(a, b.candidatesA());
+        assertEquals(bb, b.candidatesB());
+        assertEquals(Math.abs(a - bb), b.droppedByBalancing());
         assertEquals(2 * min, balanced.sft().size());
         assertEquals(Math.abs(a - bb), balanced.annotations().stream().filter(j -> "balanced_out".equals(j.dropReason())).count());
     }
@@ -145,10 +145,12 @@ class AnnotateStageTest {
                 q + "|AB", List.of("[[A]]", "[[B]]", "[[B]]", "none"),
                 q + "|BA", List.of("[[B]]", "[[B]]", "[[B]]", "[[A]]")));
         var r = new AnnotateStage(settings(4, "both", false, 0.5, false, 1), judge, 1, 1, ProgressFactory.NONE).run(ps);
-        @SuppressWarnings("unchecked") Map<String, Long> u = (Map<String, Long>) r.stats().get("pair_orders");
-        assertEquals(1, u.get("below_majority"));
-        assertEquals(1, u.get("kept_B"));
-        assertEquals(0, u.get("kept_A"));
+        // AB: 1 of 4 correct < 0.5; BA: 3 of 4 correct.
+        AnnotateStats.PairOrders u = r.stats().pairOrders();
+        assertEquals(1, u.belowMajority());
+        assertEquals(1, u.keptB());
+        assertEquals(0, u.keptA());
+        assertEquals(u.dropped(), Map.of("no_correct", 0L, "below_majority", 1L, "model_error", 0L, "dropped_by_balancing", 0L));
     }
 
     @Test
@@ -179,7 +181,7 @@ class AnnotateStageTest {
         Path pf = dir.resolve("pairs.jsonl");
         PipelineIo.writeJsonl(pf, ps);
         Path rd = dir.resolve("round-1");
-        stage.runInto(rd, pf, false);
+        AnnotateStats stats = stage.runInto(rd, pf, false);
         for (String f : List.of("annotations.jsonl", "sft.jsonl", "sft_fairseq2.jsonl", "dpo.jsonl", "dpo_fairseq2.jsonl", "stats.json")) {
             assertTrue(Files.isRegularFile(rd.resolve(f)), f);
         }
@@ -200,6 +202,24 @@ class AnnotateStageTest {
             assertTrue(ann.has(k), k);
         }
         assertTrue(Files.isRegularFile(rd.resolve("annotate/done")));
+        // stats.json holds the record's counts under the documented keys, and a second run (done
+        // marker) reads back the same record.
+        var json = PipelineIo.readJson(rd.resolve("stats.json"));
+        assertEquals(List.of("dpo", "judge", "pair_orders", "round", "samples", "verdict_rule"), names(json));
+        assertEquals(List.of("below_majority", "candidates_A", "candidates_B", "dropped_by_balancing", "kept", "kept_A", "kept_B",
+                "model_error", "no_correct", "total"), names(json.path("pair_orders")));
+        assertEquals(List.of("candidates_A", "candidates_B", "dropped_by_balancing", "no_negative", "no_positive", "pairs"),
+                names(json.path("dpo")));
+        assertEquals(stats.pairOrders().kept(), json.path("pair_orders").path("kept").asLong());
+        assertEquals(stats.dpo().pairs(), Files.readAllLines(rd.resolve("dpo.jsonl")).size());
+        assertEquals(stats.pairOrders().kept(), Files.readAllLines(rd.resolve("sft.jsonl")).size());
+        assertEquals(stats, stage.runInto(rd, pf, false));
+    }
+
+    private static List<String> names(com.fasterxml.jackson.databind.JsonNode n) {
+        List<String> out = new ArrayList<>();
+        n.fieldNames().forEachRemaining(out::add);
+        return out;
     }
 
     @Test

@@ -52,6 +52,24 @@ class PipelineCliTest {
     }
 
     @Test
+    void trainRoundChecksItsSettingsBeforeAnythingRuns() {
+        Path run = dir.resolve("run");
+        // No round directory, no SFT data: the settings are refused before the stage looks for them.
+        Out typo = run("train-round", "--run-dir", run.toString(), "--round", "1", "--base", "embedded:none",
+                "--set", "lr=1e-6", "--set", "epoch=2");
+        assertEquals(2, typo.code(), typo.err());
+        assertEquals("selftaught: --set epoch=2: unknown training setting 'epoch'; did you mean 'epochs'?", typo.err().lines().findFirst().orElse(""));
+        Out type = run("train-round", "--run-dir", run.toString(), "--round", "1", "--base", "embedded:none", "--set", "epochs=two");
+        assertEquals(2, type.code(), type.err());
+        assertTrue(type.err().contains("--set: training setting epochs must be an integer, got 'two'"), type.err());
+        Out unused = run("train-round", "--run-dir", run.toString(), "--round", "1", "--base", "embedded:none",
+                "--backend", "external", "--command", "train --lr {setting.lr}", "--set", "lr=1e-6", "--set", "epoch=2");
+        assertEquals(2, unused.code(), unused.err());
+        assertTrue(unused.err().contains("--set epoch=2: --command never uses it (no {setting.epoch} in it)"), unused.err());
+        assertFalse(Files.exists(run), "nothing written");
+    }
+
+    @Test
     void helpDescribesEveryOption() {
         for (String cmd : new String[] {"select", "pairs", "annotate", "train-round", "run"}) {
             CommandLine sub = Main.commandLine().getSubcommands().get(cmd);
