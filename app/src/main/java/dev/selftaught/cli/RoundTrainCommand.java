@@ -37,7 +37,7 @@ public final class RoundTrainCommand implements Callable<Integer> {
             description = {"How the round trains (train.method in a run config): sft on the kept judgments (the paper); "
                     + "dpo = DPO with an NLL term on the DPO pairs, reference = the --base model; "
                     + "sft+dpo = SFT into RUN/round-I/model-sft, then DPO from it with it as reference (the released model, spec 2.7); "
-                    + "grpo = online RL. dpo and sft+dpo need RUN/round-I/dpo.jsonl (annotate with DPO pairs). Default: ${DEFAULT-VALUE}."})
+                    + "grpo = online RL on RUN/pairs/pairs.jsonl with the pair-v2 judge prompt and the sft verdict rule (GRPO settings via --set; see train-grpo --help). dpo and sft+dpo need RUN/round-I/dpo.jsonl (annotate with DPO pairs). Default: ${DEFAULT-VALUE}."})
     String method;
 
     @Option(names = "--command", paramLabel = "TEMPLATE", description = "External trainer command template, run with /bin/sh -c.")
@@ -68,7 +68,9 @@ public final class RoundTrainCommand implements Callable<Integer> {
         var trainer = RunLoop.trainers(settings -> EmbeddedTrainers.create(null)).create(s, rd);
         String spec;
         try (var lock = dev.selftaught.store.RunDirectory.open(runDir)) {
-            spec = new TrainStage(s, trainer).runInto(rd, base, force.force);
+            var grpo = s.method() == TrainMethod.GRPO
+                    ? new dev.selftaught.pipeline.GrpoStage(s, dev.selftaught.pipeline.AnnotateSettings.defaults(), null, new dev.selftaught.train.GrpoProgress(System.err, "grpo")) : null;
+            spec = new TrainStage(s, trainer).withGrpo(grpo, runDir.resolve("pairs").resolve(dev.selftaught.pipeline.PairsStage.OUTPUT)).runInto(rd, base, force.force);
         }
         System.err.println("train round " + round + " (" + s.method() + "): " + spec);
         System.out.println(spec);

@@ -38,6 +38,17 @@ public final class RunLoop {
     /** Makes the trainer of a round (production: embedded or external command). */
     public interface TrainerFactory { TrainerBackend create(TrainSettings settings, Path roundDir); }
 
+    /**
+     * Servers the run drives ({@code serve:} launch or lora): leftovers of a killed run are stopped
+     * once this run holds the run directory, and everything still running when the run ends.
+     */
+    public interface Serving extends AutoCloseable {
+        void reapLeftovers();
+
+        @Override
+        void close();
+    }
+
     /** Called after each stage finished or was found done; tests use it to inject crashes. */
     public interface StageListener { void after(String stage); }
 
@@ -54,6 +65,7 @@ public final class RunLoop {
     private ProgressFactory progress;
     private final Map<String, LazyModel> models = new LinkedHashMap<>();
     private RunReport report; // the last report written
+    private Serving serving;
 
     public RunLoop(RunConfig cfg, Path runDir, ModelOpener opener, TrainerFactory trainers, JudgeEvaluator evaluator,
                    boolean force, PrintStream err) {
@@ -84,6 +96,12 @@ public final class RunLoop {
         return this;
     }
 
+    /** The servers this run drives (see {@link Serving}); null: none. */
+    public RunLoop withServing(Serving s) {
+        this.serving = s;
+        return this;
+    }
+
     public RunLoop withListener(StageListener l) {
         this.listener = l;
         return this;
@@ -93,10 +111,15 @@ public final class RunLoop {
     public Map<String, Object> run() {
         try (RunDirectory dir = RunDirectory.open(runDir)) {
             try {
+                if (serving != null) serving.reapLeftovers();
                 return runLocked(dir);
             } finally {
-                for (LazyModel m : models.values()) m.close();
-                models.clear();
+                try {
+                    for (LazyModel m : models.values()) m.close();
+                    models.clear();
+                } finally {
+                    if (serving != null) serving.close();
+                }
             }
         }
     }
@@ -167,6 +190,14 @@ public final class RunLoop {
         return pairs;
     }
 
+    /** A round's GRPO trainer when train.method is grpo (else null): the annotate stage's judge prompt, validation accuracy per step. */
+    private GrpoStage grpo(int round) {
+        if (cfg.train().method() != TrainMethod.GRPO) return null;
+        String v = cfg.eval().validation();
+        var items = v == null ? null : dev.selftaught.eval.bench.Benchmarks.load(v, dev.selftaught.eval.bench.Benchmarks.dataDir(null)).items();
+        return new GrpoStage(cfg.train(), cfg.annotate(), items, new dev.selftaught.train.GrpoProgress(err, "round " + round + " grpo"));
+    }
+
     private Path pairsFile() { return runDir.resolve("pairs").resolve(PairsStage.OUTPUT); }
 
     /** Round 0: the seed model on the test benchmarks. */
@@ -197,8 +228,10 @@ public final class RunLoop {
         listener.after("round-" + i + "/annotate");
 
         t = System.nanoTime();
-        String base = cfg.train().init().equals("previous") ? judges.previousModel() : cfg.models().seed();
-        String trained = new TrainStage(cfg.train(), trainers.create(cfg.train(), rd)).runInto(rd, base, force);
+        // GRPO's reward does not depend on the previous judge, so from the seed every round would redo round 1: it continues.
+        boolean continues = cfg.train().init().equals("previous") || cfg.train().method() == TrainMethod.GRPO;
+        String base = continues ? judges.previousModel() : cfg.models().seed();
+        String trained = new TrainStage(cfg.train(), trainers.create(cfg.train(), rd)).withGrpo(grpo(i), pairsFile()).runInto(rd, base, force);
         timings.put("train", secs(t));
         err.printf("round %d train: %s%n", i, trained);
         listener.after("round-" + i + "/train");

@@ -27,10 +27,19 @@ public final class TrainStage {
 
     private final TrainSettings settings;
     private final TrainerBackend backend;
+    private GrpoStage grpo;
+    private Path pairsFile;
 
     public TrainStage(TrainSettings settings, TrainerBackend backend) {
         this.settings = settings;
         this.backend = backend;
+    }
+
+    /** train.method grpo: the GRPO trainer and the run's pairs file it trains on. */
+    public TrainStage withGrpo(GrpoStage grpo, Path pairsFile) {
+        this.grpo = grpo;
+        this.pairsFile = pairsFile;
+        return this;
     }
 
     /** The SFT job for a round: data = round-i/sft.jsonl, output = round-i/model. */
@@ -84,13 +93,18 @@ public final class TrainStage {
 
         @Override public String name() { return "train"; }
         @Override public Path markerDir() { return roundDir.resolve("train"); }
-        @Override public List<String> outputs() { return List.of("../" + RESULT, STATS); }
+        @Override public List<String> outputs() {
+            List<String> o = new java.util.ArrayList<>(List.of("../" + RESULT, STATS));
+            if (settings.method() == TrainMethod.GRPO && grpo != null) o.addAll(grpo.outputs());
+            return o;
+        }
 
         @Override
         public Map<String, String> inputs() {
             Map<String, String> inputs = new LinkedHashMap<>();
             TrainMethod m = settings.method();
-            if (m.usesSft() || m == TrainMethod.GRPO) inputs.put("data", PipelineIo.sha256(roundDir.resolve(AnnotateStage.SFT)));
+            if (m.usesSft()) inputs.put("data", PipelineIo.sha256(roundDir.resolve(AnnotateStage.SFT)));
+            if (m == TrainMethod.GRPO && grpo != null) inputs.putAll(grpo.inputs(pairsFile));
             if (m.usesPreferences()) inputs.put("dpo", PipelineIo.sha256(roundDir.resolve(AnnotateStage.DPO)));
             Path validation = settings.validation() == null ? null : Path.of(settings.validation());
             inputs.put("validation", validation == null ? "" : PipelineIo.sha256(validation));
@@ -128,8 +142,12 @@ public final class TrainStage {
                 case SFT -> phase(TrainMethod.SFT, baseModel, model);
                 case DPO -> phase(TrainMethod.DPO, baseModel, model);
                 case SFT_DPO -> phase(TrainMethod.DPO, phase(TrainMethod.SFT, baseModel, roundDir.resolve(SFT_MODEL)), model);
-                case GRPO -> throw new dev.selftaught.data.InputError("train.method grpo (online RL) is not available in this build yet; "
-                        + "use sft, dpo or sft+dpo");
+                case GRPO -> {
+                    if (grpo == null) throw new dev.selftaught.data.InputError("train.method grpo trains on the run's pairs with its judge prompt; this caller gave neither (TrainStage.withGrpo)");
+                    Map<String, Object> st = new LinkedHashMap<>();
+                    phases.put(TrainMethod.GRPO.id(), st);
+                    yield grpo.train(roundDir, pairsFile, baseModel, backend, st);
+                }
             };
             Map<String, Object> stats = new LinkedHashMap<>();
             stats.put("method", settings.method().id());

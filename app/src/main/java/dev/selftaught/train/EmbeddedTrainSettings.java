@@ -150,7 +150,7 @@ public record EmbeddedTrainSettings(double lr, int epochs, int batchTokens, int 
     }
 
     /** Typed reads of the map, failing with the setting's name. */
-    private record Values(Map<String, ?> map) {
+    record Values(Map<String, ?> map) {
         int integer(String key, long def) {
             Integer v = optionalInteger(key);
             return v == null ? (int) def : v;

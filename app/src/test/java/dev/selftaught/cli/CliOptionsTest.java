@@ -54,6 +54,7 @@ class CliOptionsTest {
             Map.entry("--lora-rank", "LoRA rank of train and bench train"),
             Map.entry("--tokens", "new tokens per stream (bench decode) or per HTTP request (bench serve)"),
             Map.entry("--prompt", "pairs: a prompt template file; bench serve: the prompt text of every request"),
+            Map.entry("--pairs", "the synthetic pairs JSONL: annotate (default RUN/pairs/pairs.jsonl), train-grpo (required); train-grpo also shares --set, --validation, --base, --template, --parse-rule in its own sense"),
             Map.entry("--rounds", "demo: self-training rounds; bench serve: measurement rounds"));
 
     @Test

@@ -173,4 +173,32 @@ class RunConfigTest {
         assertEquals(y.at("/train/command").asText(), c.train().command());
         assertEquals(y.at("/train/settings/lr").asDouble(), ((Number) c.train().settings().get("lr")).doubleValue());
     }
+
+    @Test
+    void theServeBlockIsTypedCheckedAndLeftOutOfTheHash() throws Exception {
+        String base = "models: {seed: s}\nselect: {pool: p}\n";
+        RunConfig plain = RunConfig.load(write(base));
+        assertTrue(plain.serve().isStatic(), "static by default");
+        RunConfig c = RunConfig.load(write(base + "serve:\n  mode: launch\n  command: 'vllm serve {model} --port {port}'\n  replicas: 2\n"
+                + "  env: {CUDA_VISIBLE_DEVICES: '{replica}'}\n"));
+        assertEquals("launch", c.serve().mode());
+        assertEquals(2, c.serve().replicas());
+        assertEquals("{replica}", c.serve().env().get("CUDA_VISIBLE_DEVICES"));
+        assertEquals(plain.hash(), c.hash(), "how checkpoints are served does not change the results");
+        assertTrue(c.canonicalJson().contains("\"replicas\":2"), "run.yaml still shows it");
+
+        Path typo = write(base + "serve:\n  mode: launch\n  comand: x\n");
+        var e = assertThrows(InputError.class, () -> RunConfig.load(typo));
+        assertEquals(typo + ":5: field 'serve.comand': unknown key; did you mean 'command'?", e.getMessage());
+        e = assertThrows(InputError.class, () -> RunConfig.load(write(base + "serve: {mode: lauch}\n")));
+        assertTrue(e.getMessage().contains("serve.mode must be static, launch or lora") && e.getMessage().contains("launch"), e.getMessage());
+        e = assertThrows(InputError.class, () -> RunConfig.load(write(base + "serve: {mode: launch}\n")));
+        assertTrue(e.getMessage().contains("serve.command is required"), e.getMessage());
+        e = assertThrows(InputError.class, () -> RunConfig.load(write(base + "serve: {mode: launch, command: 'vllm serve {model}'}\n")));
+        assertTrue(e.getMessage().contains("never uses {port}"), e.getMessage());
+        e = assertThrows(InputError.class, () -> RunConfig.load(write(base + "serve: {mode: lora}\n")));
+        assertTrue(e.getMessage().contains("serve.command") && e.getMessage().contains("serve.endpoints"), e.getMessage());
+        e = assertThrows(InputError.class, () -> RunConfig.load(write(base + "serve: {mode: launch, command: 'x {port}', replicas: 0, env: {'A-B': x}}\n")));
+        assertTrue(e.getMessage().contains("not an environment variable name"), e.getMessage());
+    }
 }
