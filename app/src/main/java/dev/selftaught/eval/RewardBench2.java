@@ -64,12 +64,19 @@ public final class RewardBench2 {
     }
 
     /** Scores per subset, the overall score and the Ties components. */
-    public record Scores(Map<String, Double> subsets, Map<String, Integer> items, double overall, Map<String, Double> ties) {
+    public record Scores(Map<String, Double> subsets, Map<String, Integer> items, double overall, Map<String, Double> ties,
+                         Map<String, Bootstrap.Interval> subsetCi, Bootstrap.Interval overallCi) {
         public ObjectNode json() {
             ObjectNode o = JsonNodeFactory.instance.objectNode();
             ObjectNode s = o.putObject("subsets");
-            subsets.forEach((k, v) -> s.putObject(k).put("score", v).put("items", items.get(k)));
+            var m = dev.selftaught.data.Json.MAPPER;
+            subsets.forEach((k, v) -> {
+                ObjectNode e = s.putObject(k).put("score", v).put("items", items.get(k));
+                if (subsetCi.containsKey(k)) e.set("ci", subsetCi.get(k).json(m));
+            });
             o.put("overall", overall);
+            if (overallCi != null) o.set("overall_ci", overallCi.json(m));
+            o.put("ci_method", Bootstrap.METHOD + "; stratified by subset, Ties resampled by prompt (its ref: and tied: halves together)");
             if (!ties.isEmpty()) {
                 ObjectNode t = o.putObject("ties_components");
                 ties.forEach(t::put);
@@ -124,7 +131,62 @@ public final class RewardBench2 {
                 counts.put(s, bySubset.get(s).size());
             }
         }
-        return new Scores(Collections.unmodifiableMap(subsets), Collections.unmodifiableMap(counts), overall(subsets), tiesParts);
+        Map<String, Bootstrap.Interval> cis = new LinkedHashMap<>();
+        Bootstrap.Interval overallCi = intervals(bySubset, ties, subsets.keySet(), cis);
+        return new Scores(Collections.unmodifiableMap(subsets), Collections.unmodifiableMap(counts), overall(subsets), tiesParts,
+                Collections.unmodifiableMap(cis), overallCi);
+    }
+
+    /**
+     * Percentile bootstrap ({@link Bootstrap#RESAMPLES} resamples, seed {@link Bootstrap#SEED}) of
+     * every subset score and the overall: items resampled with replacement within their subset;
+     * Ties prompts resampled by prompt number, so a prompt's ref: and tied: halves stay together
+     * as the formula pairs them. Fills {@code out} per subset; returns the overall's interval.
+     */
+    private static Bootstrap.Interval intervals(Map<String, List<Double>> bySubset, List<TiesPrompt> ties, java.util.Set<String> present,
+                                                Map<String, Bootstrap.Interval> out) {
+        if (present.isEmpty()) return null;
+        var rng = new java.util.SplittableRandom(Bootstrap.SEED);
+        int r = Bootstrap.RESAMPLES;
+        Map<String, double[]> draws = new LinkedHashMap<>();
+        for (String s : present) draws.put(s, new double[r]);
+        double[] overall = new double[r];
+        Map<String, List<TiesPrompt>> tiesByPid = new LinkedHashMap<>();
+        for (TiesPrompt p : ties) tiesByPid.computeIfAbsent(p.id().substring(p.id().indexOf(':') + 1), k -> new ArrayList<>()).add(p);
+        List<List<TiesPrompt>> tieGroups = new ArrayList<>(tiesByPid.values());
+        for (int b = 0; b < r; b++) {
+            Map<String, Double> sub = new LinkedHashMap<>();
+            for (String s : present) {
+                double v;
+                if (s.equals(TIES)) {
+                    List<TiesPrompt> sample = new ArrayList<>();
+                    // Resampled prompts get fresh numbers so that repeats count as separate prompts.
+                    for (int i = 0; i < tieGroups.size(); i++) {
+                        for (TiesPrompt p : tieGroups.get(rng.nextInt(tieGroups.size()))) {
+                            sample.add(new TiesPrompt(p.id().substring(0, p.id().indexOf(':') + 1) + i, p.scores(), p.numCorrect()));
+                        }
+                    }
+                    v = ties(sample).get("score");
+                } else {
+                    List<Double> items = bySubset.get(s);
+                    double sum = 0;
+                    for (int i = 0; i < items.size(); i++) sum += items.get(rng.nextInt(items.size()));
+                    v = sum / items.size();
+                }
+                draws.get(s)[b] = v;
+                sub.put(s, v);
+            }
+            overall[b] = overall(sub);
+        }
+        for (String s : present) out.put(s, percentile(draws.get(s)));
+        return percentile(overall);
+    }
+
+    private static Bootstrap.Interval percentile(double[] v) {
+        double[] a = v.clone();
+        java.util.Arrays.sort(a);
+        double alpha = (1 - Bootstrap.LEVEL) / 2;
+        return new Bootstrap.Interval(Bootstrap.quantile(a, alpha), Bootstrap.quantile(a, 1 - alpha));
     }
 
     private static long key(int i, int j) { return ((long) i << 32) | j; }

@@ -64,6 +64,9 @@ public interface LanguageModel extends AutoCloseable {
      */
     interface StreamListener {
         void onText(int index, String delta);
+
+        /** Text with the log-probabilities of its tokens (only when the request asked for them). */
+        default void onText(int index, String delta, List<TokenLogprob> logprobs) { onText(index, delta); }
     }
 
     /**

@@ -30,6 +30,27 @@ public record SamplingParams(
         int n,
         Map<String, Object> extra) {
 
+    /**
+     * {@link #extra()} key asking for log-probabilities: an Integer k in [0, 20], the number of
+     * alternatives per token. Backends translate it to their wire format (chat: {@code logprobs:
+     * true, top_logprobs: k}; completions: {@code logprobs: k}) and fill {@link Completion#logprobs()}.
+     */
+    public static final String LOGPROBS = "logprobs";
+    /** {@link #extra()} key (Boolean): also the prompt tokens' log-probabilities (completions' {@code echo}). */
+    public static final String ECHO = "echo";
+
+    /** The number of alternatives asked for per token, or -1 when no log-probabilities are asked for. */
+    public int topLogprobs() {
+        return extra.get(LOGPROBS) instanceof Number k ? k.intValue() : -1;
+    }
+
+    /** These parameters asking for log-probabilities with {@code k} alternatives per token. */
+    public SamplingParams withLogprobs(int k) {
+        Map<String, Object> x = new java.util.LinkedHashMap<>(extra);
+        x.put(LOGPROBS, k);
+        return new SamplingParams(temperature, topP, topK, minP, maxTokens, stop, seed, n, x);
+    }
+
     public SamplingParams {
         if (temperature < 0) throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
         if (topP <= 0 || topP > 1) throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);

@@ -17,7 +17,7 @@ import java.util.Set;
  *
  * @param requests one model request per prompt (chat: exactly one)
  */
-record OpenAiRequest(boolean chat, List<ModelRequest> requests, boolean stream, boolean includeUsage) {
+record OpenAiRequest(boolean chat, List<ModelRequest> requests, boolean stream, boolean includeUsage, boolean echo) {
 
     private static final Set<String> ROLES = Set.of("system", "user", "assistant", "developer");
     private static final int MAX_STOP = 16;
@@ -27,9 +27,13 @@ record OpenAiRequest(boolean chat, List<ModelRequest> requests, boolean stream, 
     /** Every field either endpoint understands; any other is refused (400), never silently ignored. */
     private static final Set<String> COMMON = Set.of("model", "n", "seed", "stop", "temperature", "top_p", "top_k", "min_p",
             "max_tokens", "stream", "stream_options", "presence_penalty", "frequency_penalty", "repetition_penalty",
-            "min_tokens", "stop_token_ids", "ignore_eos", "user", "logprobs", "top_logprobs", "logit_bias",
+            "min_tokens", "stop_token_ids", "ignore_eos", "user", "logprobs", "logit_bias", "guided_choice", "guided_regex",
             "response_format", "tools", "functions", "tool_choice", "function_call");
-    private static final Set<String> CHAT_ONLY = Set.of("messages", "max_completion_tokens");
+    private static final Set<String> CHAT_ONLY = Set.of("messages", "max_completion_tokens", "top_logprobs");
+    /** Most alternatives per token (OpenAI's bound for top_logprobs; vLLM's default max_logprobs is 20 too). */
+    static final int MAX_TOP_LOGPROBS = 20;
+    /** guided_choice: most choices and longest choice in bytes; guided_regex: longest pattern. */
+    static final int MAX_CHOICES = 256, MAX_CHOICE_BYTES = 256, MAX_REGEX_CHARS = 1024;
     private static final Set<String> COMPLETION_ONLY = Set.of("prompt", "echo", "suffix", "best_of");
 
     static OpenAiRequest parse(ObjectNode body, boolean chat, ServerOptions opts) {
@@ -58,7 +62,9 @@ record OpenAiRequest(boolean chat, List<ModelRequest> requests, boolean stream, 
             throw ApiError.badParam("n", "at most " + opts.maxN() + " completions per request (prompts × n), got "
                     + requests.size() * (long) params.n());
         }
-        return new OpenAiRequest(chat, List.copyOf(requests), stream, includeUsage);
+        boolean echo = !chat && bool(body, "echo", false);
+        if (echo && stream) throw ApiError.badParam("echo", "echo is not supported together with stream on this server");
+        return new OpenAiRequest(chat, List.copyOf(requests), stream, includeUsage, echo);
     }
 
     private static void model(ObjectNode body, ServerOptions opts) {
@@ -77,7 +83,7 @@ record OpenAiRequest(boolean chat, List<ModelRequest> requests, boolean stream, 
             if (COMMON.contains(f) || (chat ? CHAT_ONLY : COMPLETION_ONLY).contains(f)) continue;
             String shown = f.length() > 64 ? f.substring(0, 64) + "..." : f;
             if (f.startsWith("guided_")) {
-                throw ApiError.badParam(shown, shown + " (guided decoding) is not supported by this server yet");
+                throw ApiError.badParam(shown, shown + " is not supported by this server; of vLLM's guided decoding it implements guided_choice and guided_regex");
             }
             if ((chat ? COMPLETION_ONLY : CHAT_ONLY).contains(f)) {
                 throw ApiError.badParam(shown, shown + " belongs to " + (chat ? "/v1/completions" : "/v1/chat/completions") + ", not this endpoint");
@@ -89,8 +95,6 @@ record OpenAiRequest(boolean chat, List<ModelRequest> requests, boolean stream, 
 
     private static void rejectUnsupported(ObjectNode body, boolean chat) {
         // Features that would change the answer: refuse them rather than silently ignore them.
-        if (truthy(body.get("logprobs"))) throw ApiError.badParam("logprobs", "logprobs are not supported by this server");
-        if (present(body.get("top_logprobs"))) throw ApiError.badParam("top_logprobs", "logprobs are not supported by this server");
         for (String f : List.of("tools", "functions", "tool_choice", "function_call")) {
             if (present(body.get(f))) throw ApiError.badParam(f, f + " (tool calling) is not supported by this server");
         }
@@ -101,7 +105,6 @@ record OpenAiRequest(boolean chat, List<ModelRequest> requests, boolean stream, 
         JsonNode lb = body.get("logit_bias");
         if (present(lb) && !(lb.isObject() && lb.isEmpty())) throw ApiError.badParam("logit_bias", "logit_bias is not supported by this server");
         if (!chat) {
-            if (truthy(body.get("echo"))) throw ApiError.badParam("echo", "echo is not supported by this server");
             if (present(body.get("suffix"))) throw ApiError.badParam("suffix", "suffix is not supported by this server");
             JsonNode bo = body.get("best_of");
             if (present(bo) && !(bo.isInt() && bo.asInt() <= 1)) throw ApiError.badParam("best_of", "best_of is not supported by this server");
@@ -131,7 +134,7 @@ record OpenAiRequest(boolean chat, List<ModelRequest> requests, boolean stream, 
         }
         Long seed = present(body.get("seed")) ? integer(body, "seed", 0) : null;
         return new SamplingParams(temperature, topP, (int) topK, minP, (int) maxTokens, stop(body), seed, (int) n,
-                extra(body, maxTokens));
+                extra(body, chat, maxTokens));
     }
 
     /**
@@ -139,8 +142,10 @@ record OpenAiRequest(boolean chat, List<ModelRequest> requests, boolean stream, 
      * {@link SamplingParams#extra()} (the embedded engine implements them; an HTTP relay passes them
      * on). Only fields that differ from their "off" value are carried.
      */
-    private static Map<String, Object> extra(ObjectNode body, long maxTokens) {
+    private static Map<String, Object> extra(ObjectNode body, boolean chat, long maxTokens) {
         Map<String, Object> x = new java.util.LinkedHashMap<>();
+        logprobs(body, chat, x);
+        guided(body, x);
         double rep = number(body, "repetition_penalty", 1.0);
         if (!(rep >= 0.01 && rep <= 100)) throw ApiError.badParam("repetition_penalty", "repetition_penalty must be in [0.01, 100] (1 = off), got " + rep);
         if (rep != 1.0) x.put("repetition_penalty", rep);
@@ -169,6 +174,59 @@ record OpenAiRequest(boolean chat, List<ModelRequest> requests, boolean stream, 
         }
         if (bool(body, "ignore_eos", false)) x.put("ignore_eos", true);
         return x;
+    }
+
+    /**
+     * Chat: {@code logprobs} (boolean) and {@code top_logprobs} (0..20, needs logprobs); completions:
+     * {@code logprobs} (0..20 alternatives) and {@code echo}. Carried as {@link SamplingParams#LOGPROBS}
+     * (the number of alternatives) and {@link SamplingParams#ECHO}.
+     */
+    private static void logprobs(ObjectNode body, boolean chat, Map<String, Object> x) {
+        JsonNode lp = body.get("logprobs");
+        int top = -1;
+        if (chat) {
+            boolean on = bool(body, "logprobs", false);
+            JsonNode t = body.get("top_logprobs");
+            if (present(t)) {
+                long k = integer(body, "top_logprobs", 0);
+                if (k < 0 || k > MAX_TOP_LOGPROBS) throw ApiError.badParam("top_logprobs", "top_logprobs must be in [0, " + MAX_TOP_LOGPROBS + "], got " + k);
+                if (!on) throw ApiError.badParam("top_logprobs", "top_logprobs needs logprobs: true");
+                top = (int) k;
+            } else if (on) {
+                top = 0;
+            }
+        } else if (present(lp)) {
+            if (lp.isBoolean()) throw ApiError.badParam("logprobs", "logprobs on /v1/completions is the number of alternatives per token (0-" + MAX_TOP_LOGPROBS + "), not a boolean");
+            long k = integer(body, "logprobs", 0);
+            if (k < 0 || k > MAX_TOP_LOGPROBS) throw ApiError.badParam("logprobs", "logprobs must be in [0, " + MAX_TOP_LOGPROBS + "], got " + k);
+            top = (int) k;
+        }
+        if (top >= 0) x.put(SamplingParams.LOGPROBS, top);
+        if (!chat && bool(body, "echo", false)) x.put(SamplingParams.ECHO, true);
+    }
+
+    /** vLLM's guided_choice and guided_regex, bounded here (the backend compiles and bounds the automaton). */
+    private static void guided(ObjectNode body, Map<String, Object> x) {
+        JsonNode ch = body.get("guided_choice"), re = body.get("guided_regex");
+        if (present(ch) && present(re)) throw ApiError.badParam("guided_choice", "send at most one of guided_choice and guided_regex");
+        if (present(ch)) {
+            if (!ch.isArray() || ch.isEmpty()) throw ApiError.badParam("guided_choice", "guided_choice must be a non-empty array of strings");
+            if (ch.size() > MAX_CHOICES) throw ApiError.badParam("guided_choice", "at most " + MAX_CHOICES + " guided_choice entries, got " + ch.size());
+            List<String> choices = new ArrayList<>();
+            for (JsonNode c : ch) {
+                if (!c.isTextual() || c.asText().isEmpty()) throw ApiError.badParam("guided_choice", "guided_choice entries must be non-empty strings");
+                if (c.asText().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_CHOICE_BYTES) {
+                    throw ApiError.badParam("guided_choice", "guided_choice entries must be at most " + MAX_CHOICE_BYTES + " bytes");
+                }
+                choices.add(c.asText());
+            }
+            x.put("guided_choice", List.copyOf(choices));
+        }
+        if (present(re)) {
+            if (!re.isTextual() || re.asText().isEmpty()) throw ApiError.badParam("guided_regex", "guided_regex must be a non-empty string");
+            if (re.asText().length() > MAX_REGEX_CHARS) throw ApiError.badParam("guided_regex", "guided_regex must be at most " + MAX_REGEX_CHARS + " characters");
+            x.put("guided_regex", re.asText());
+        }
     }
 
     private static List<String> stop(ObjectNode body) {

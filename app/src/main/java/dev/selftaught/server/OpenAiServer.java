@@ -12,6 +12,7 @@ import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelException;
 import dev.selftaught.llm.ModelRequest;
 import dev.selftaught.llm.ModelResponse;
+import dev.selftaught.llm.TokenLogprob;
 import dev.selftaught.llm.Usage;
 import dev.selftaught.server.http.Exchange;
 import dev.selftaught.server.http.Http1Server;
@@ -317,14 +318,20 @@ public final class OpenAiServer implements AutoCloseable {
         /** Runs r once every completion of this call is done (the adapter it used may then be closed). */
         void whenDoneOrNow(Runnable r) { atEnd = r; }
 
-        record Text(int prompt, int index, String text) {}
+        record Text(int prompt, int index, String text, List<TokenLogprob> logprobs) {}
 
         record End(int prompt) {}
 
         void start() {
             for (int p = 0; p < req.requests().size(); p++) {
                 final int prompt = p;
-                LanguageModel.StreamListener l = req.stream() ? (i, text) -> events.add(new Text(prompt, i, text)) : null;
+                LanguageModel.StreamListener l = !req.stream() ? null : new LanguageModel.StreamListener() {
+                    @Override
+                    public void onText(int i, String text) { events.add(new Text(prompt, i, text, null)); }
+
+                    @Override
+                    public void onText(int i, String text, List<TokenLogprob> lps) { events.add(new Text(prompt, i, text, lps)); }
+                };
                 CompletableFuture<ModelResponse> f;
                 try {
                     f = model.submit(req.requests().get(p), l);
@@ -376,10 +383,20 @@ public final class OpenAiServer implements AutoCloseable {
             List<Completion> cs = r.completions();
             usage = usage.plus(r.usage());
             for (int i = 0; i < cs.size(); i++) {
+                Completion comp = cs.get(i);
                 ObjectNode c = choices.addObject().put("index", p * n + i);
-                if (req.chat()) c.putObject("message").put("role", "assistant").put("content", cs.get(i).text());
-                else c.put("text", cs.get(i).text());
-                c.putNull("logprobs");
+                if (req.chat()) {
+                    c.putObject("message").put("role", "assistant").put("content", comp.text());
+                    if (comp.logprobs() != null) c.set("logprobs", LogprobsJson.chat(comp.logprobs()));
+                    else c.putNull("logprobs");
+                } else {
+                    String prompt = req.echo() ? req.requests().get(p).prompt() : "";
+                    c.put("text", prompt + comp.text());
+                    List<TokenLogprob> lps = comp.logprobs() == null ? null : new ArrayList<>(comp.logprobs());
+                    if (lps != null && req.echo() && comp.promptLogprobs() != null) lps.addAll(0, comp.promptLogprobs());
+                    if (lps != null && req.requests().get(p).params().topLogprobs() >= 0) c.set("logprobs", LogprobsJson.legacy(lps, 0));
+                    else c.putNull("logprobs");
+                }
                 c.put("finish_reason", cs.get(i).finishReason());
             }
         }
@@ -405,6 +422,7 @@ public final class OpenAiServer implements AutoCloseable {
             }
         }
         Usage usage = Usage.ZERO;
+        Map<Integer, Integer> streamedChars = new java.util.HashMap<>(); // per choice, for text_offset
         try {
             for (int ended = 0; ended < prompts; ) {
                 Object e;
@@ -417,8 +435,14 @@ public final class OpenAiServer implements AutoCloseable {
                 if (e instanceof Call.Text t) {
                     if (sse == null) sse = openStream(ex);
                     int index = t.prompt() * n + t.index();
-                    if (req.chat()) send(sse, chunk(template, index, Json.MAPPER.createObjectNode().put("content", t.text()), null, true));
-                    else send(sse, chunk(template, index, null, t.text(), false));
+                    ObjectNode c = req.chat() ? chunk(template, index, Json.MAPPER.createObjectNode().put("content", t.text()), null, true)
+                            : chunk(template, index, null, t.text(), false);
+                    if (t.logprobs() != null) {
+                        int offset = streamedChars.merge(index, LogprobsJson.length(t.logprobs()), Integer::sum) - LogprobsJson.length(t.logprobs());
+                        ((ObjectNode) c.get("choices").get(0)).set("logprobs",
+                                req.chat() ? LogprobsJson.chat(t.logprobs()) : LogprobsJson.legacy(t.logprobs(), offset));
+                    }
+                    send(sse, c);
                 } else if (e instanceof Call.End end) {
                     ended++;
                     ModelResponse r = call.result(end.prompt());

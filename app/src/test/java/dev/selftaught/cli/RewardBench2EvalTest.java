@@ -109,6 +109,14 @@ class RewardBench2EvalTest {
                 assertEquals((FACTUALITY + MATH + TIES) / 3, m.get("overall").asDouble(), 1e-12);
                 assertEquals(0.5, m.at("/rewardbench2/ties_components/correctness_preferred").asDouble(), 1e-12);
                 assertTrue(m.at("/rewardbench2/pairwise_rule").asText().contains("1/(1 + ties)"));
+                // Bootstrap 95% intervals like every other score: per subset and overall.
+                var mathCi = m.at("/rewardbench2/subsets/Math/ci");
+                assertEquals(2, mathCi.size(), m.toString());
+                assertTrue(mathCi.get(0).asDouble() <= MATH + 1e-12 && MATH - 1e-12 <= mathCi.get(1).asDouble(), mathCi.toString());
+                assertTrue(m.at("/rewardbench2/subsets/Ties/ci").get(0).asDouble() <= m.at("/rewardbench2/subsets/Ties/ci").get(1).asDouble());
+                var overallCi = m.at("/rewardbench2/overall_ci");
+                assertTrue(overallCi.get(0).asDouble() <= overallCi.get(1).asDouble() && overallCi.get(1).asDouble() <= 1, overallCi.toString());
+                assertTrue(m.at("/rewardbench2/ci_method").asText().contains("2000 resamples"), m.toString());
                 assertTrue(out.toString().contains("rewardbench2"), out.toString());
             }
         }

@@ -239,7 +239,7 @@ class OpenAiServerTest {
         error(send(server, "POST", "/v1/chat/completions",
                 "{\"messages\": [{\"role\": \"tool\", \"content\": \"a\"}]}"), 400, "invalid_value", "messages[0].role");
         error(send(server, "POST", "/v1/chat/completions",
-                "{\"messages\": [{\"role\": \"user\", \"content\": \"a\"}], \"logprobs\": true}"), 400, "invalid_value", "logprobs");
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"a\"}], \"logprobs\": \"yes\"}"), 400, "invalid_value", "logprobs");
         error(send(server, "POST", "/v1/chat/completions",
                 "{\"messages\": [{\"role\": \"user\", \"content\": \"a\"}], \"stop\": [1]}"), 400, "invalid_value", "stop");
         error(send(server, "POST", "/v1/chat/completions",

@@ -98,7 +98,7 @@ class ServeAbuseTest {
                 "\"repetition_penalty\": 1e-30", "\"repetition_penalty\": 0", "\"presence_penalty\": 1e30",
                 "\"frequency_penalty\": -3", "\"min_tokens\": -1", "\"min_tokens\": 100, \"max_tokens\": 4",
                 "\"stop_token_ids\": [-1]", "\"stop_token_ids\": [1.5]", "\"stop_token_ids\": [99999999]",
-                "\"ignore_eos\": \"yes\"", "\"guided_choice\": [\"A\", \"B\"]", "\"best_of_bogus\": 1", "\"logprobs\": true",
+                "\"ignore_eos\": \"yes\"", "\"guided_choice\": []", "\"guided_regex\": \"(?=a)\"", "\"best_of_bogus\": 1", "\"logprobs\": true",
         };
         for (String b : bad) {
             RawHttp.Response r = call(server, RawHttp.post("/v1/completions", "{\"prompt\": \"a\", \"max_tokens\": 8, " + b + "}"));

@@ -18,6 +18,7 @@ import dev.selftaught.llm.ModelRequest;
 import dev.selftaught.llm.ModelResponse;
 import dev.selftaught.llm.ModelStats;
 import dev.selftaught.llm.SamplingParams;
+import dev.selftaught.llm.TokenLogprob;
 import dev.selftaught.llm.Usage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -180,17 +181,39 @@ public final class EmbeddedModel implements LanguageModel {
             Long seed = p.sampleSeed(i);
             long s = seed != null ? seed : unseeded.nextLong();
             final int index = i;
-            GenerationRequest.Listener l = listener == null ? null : delta -> listener.onText(index, delta);
-            reqs.add(new GenerationRequest(prompt, cfg, p.maxTokens(), s, x.stopIds(), p.stop(), l, x.rules()));
+            GenerationRequest.Listener l = listener == null ? null : new GenerationRequest.Listener() {
+                private int prev = prompt[prompt.length - 1];
+
+                @Override
+                public void onText(String delta) { listener.onText(index, delta); }
+
+                @Override
+                public void onText(String delta, List<dev.selftaught.engine.generate.TokenLogprob> lps) {
+                    List<TokenLogprob> out = new ArrayList<>();
+                    for (var lp : lps) {
+                        out.add(Guided.convert(tokenizer, prev, lp));
+                        prev = lp.token();
+                    }
+                    listener.onText(index, delta, out);
+                }
+            };
+            // Guided decoding: each sample walks its own automaton; the prompt's logprobs once (sample 0).
+            LogitRules rules = x.dfa() == null ? x.rules() : new LogitRules(x.rules().repetitionPenalty(), x.rules().presencePenalty(),
+                    x.rules().frequencyPenalty(), x.rules().minTokens(),
+                    new dev.selftaught.engine.generate.GuidedMask(x.dfa(), tokenizer, x.stopIds(), prompt[prompt.length - 1]));
+            reqs.add(new GenerationRequest(prompt, cfg, p.maxTokens(), s, x.stopIds(), p.stop(), l, rules,
+                    x.topLogprobs(), x.echo() && i == 0));
         }
         // The n samples share one prefill of the prompt (the others copy its KV cache).
         List<CompletableFuture<GenerationResult>> samples = generator.submitSamePrompt(reqs);
         CompletableFuture<ModelResponse> all = CompletableFuture.allOf(samples.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<Completion> completions = new ArrayList<>();
             long generated = 0;
+            List<TokenLogprob> promptLps = x.echo() ? Guided.convert(tokenizer, -1, samples.getFirst().join().promptLogprobs()) : null;
             for (CompletableFuture<GenerationResult> f : samples) {
                 GenerationResult r = f.join();
-                completions.add(new Completion(r.text(), r.finish() == GenerationResult.Finish.STOP ? "stop" : "length"));
+                completions.add(new Completion(r.text(), r.finish() == GenerationResult.Finish.STOP ? "stop" : "length",
+                        r.logprobs() == null ? null : Guided.convert(tokenizer, prompt[prompt.length - 1], r.logprobs()), promptLps));
                 generated += r.completionTokens();
             }
             return new ModelResponse(completions, new Usage(prompt.length, generated));
@@ -217,11 +240,14 @@ public final class EmbeddedModel implements LanguageModel {
     }
 
     /** The extra sampling fields this backend implements, checked. */
-    record Extras(int[] stopIds, LogitRules rules) {
+    record Extras(int[] stopIds, LogitRules rules, int topLogprobs, boolean echo, dev.selftaught.engine.generate.ByteDfa dfa) {
         static Extras of(java.util.Map<String, Object> extra, int[] eos, int vocab) {
             float rep = 1f, presence = 0f, frequency = 0f;
             int minTokens = 0;
             boolean ignoreEos = false;
+            int topLogprobs = -1;
+            boolean echo = false;
+            dev.selftaught.engine.generate.ByteDfa dfa = null;
             List<Integer> stopTokenIds = List.of();
             for (var e : extra.entrySet()) {
                 String k = e.getKey();
@@ -246,6 +272,20 @@ public final class EmbeddedModel implements LanguageModel {
                         }
                         stopTokenIds = ids;
                     }
+                    case SamplingParams.LOGPROBS -> {
+                        topLogprobs = (int) number(k, v);
+                        if (topLogprobs < 0 || topLogprobs > dev.selftaught.engine.generate.TokenLogprob.MAX_TOP) {
+                            throw bad(k, "top log-probabilities must be in [0, 20], got " + topLogprobs);
+                        }
+                    }
+                    case SamplingParams.ECHO -> {
+                        if (!(v instanceof Boolean b)) throw bad(k, k + " must be a boolean");
+                        echo = b;
+                    }
+                    case Guided.CHOICE, Guided.REGEX -> {
+                        if (dfa != null) throw bad(k, "at most one of guided_choice and guided_regex");
+                        dfa = Guided.automaton(k, v);
+                    }
                     default -> throw bad(k, k + " is not supported by the embedded engine");
                 }
             }
@@ -253,7 +293,8 @@ public final class EmbeddedModel implements LanguageModel {
             int[] stops = java.util.stream.IntStream.concat(Arrays.stream(base), stopTokenIds.stream().mapToInt(Integer::intValue))
                     .distinct().toArray();
             try {
-                return new Extras(stops, new LogitRules(rep, presence, frequency, minTokens, null));
+                if (echo && topLogprobs < 0) topLogprobs = 0;
+                return new Extras(stops, new LogitRules(rep, presence, frequency, minTokens, null), topLogprobs, echo, dfa);
             } catch (IllegalArgumentException ex) {
                 String field = ex.getMessage().split(" ")[0];
                 throw bad(field, ex.getMessage());
@@ -265,7 +306,7 @@ public final class EmbeddedModel implements LanguageModel {
             return n.floatValue();
         }
 
-        private static InvalidModelRequestException bad(String param, String message) {
+        static InvalidModelRequestException bad(String param, String message) {
             return new InvalidModelRequestException(message, param, "invalid_value");
         }
     }

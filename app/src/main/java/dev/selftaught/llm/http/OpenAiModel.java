@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.selftaught.data.ChatMessage;
 import dev.selftaught.data.InputError;
 import dev.selftaught.llm.Completion;
+import dev.selftaught.llm.InvalidModelRequestException;
 import dev.selftaught.llm.LanguageModel;
 import dev.selftaught.llm.ModelException;
 import dev.selftaught.llm.ModelOptions;
@@ -15,6 +16,7 @@ import dev.selftaught.llm.ModelResponse;
 import dev.selftaught.llm.ModelSpec;
 import dev.selftaught.llm.ModelStats;
 import dev.selftaught.llm.SamplingParams;
+import dev.selftaught.llm.TokenLogprob;
 import dev.selftaught.llm.Usage;
 
 import java.io.IOException;
@@ -362,14 +364,60 @@ public final class OpenAiModel implements LanguageModel {
             String text = textNode.isTextual() ? textNode.asText() : "";
             String finish = c.path("finish_reason").isTextual() ? c.get("finish_reason").asText() : "stop";
             if (idx < 0 || idx >= byIndex.length || byIndex[idx] != null) throw new IOException("bad choice index " + idx);
-            byIndex[idx] = new Completion(text, finish);
+            byIndex[idx] = new Completion(text, finish, logprobs(c.get("logprobs"), chat), null);
         }
         JsonNode u = root.path("usage");
         Usage usage = new Usage(u.path("prompt_tokens").asLong(0), u.path("completion_tokens").asLong(0));
         return new ParsedResponse(Arrays.asList(byIndex), usage);
     }
 
-    /** The request body: standard fields, vLLM's top_k/min_p only when set, then {@code extra} verbatim. */
+    /** A choice's log-probabilities in either wire shape (chat's content[] or the legacy arrays), or null when absent. */
+    static List<TokenLogprob> logprobs(JsonNode lp, boolean chat) throws IOException {
+        if (lp == null || lp.isNull()) return null;
+        List<TokenLogprob> out = new ArrayList<>();
+        if (chat) {
+            JsonNode content = lp.path("content");
+            if (content.isNull() || content.isMissingNode()) return null;
+            if (!content.isArray()) throw new IOException("logprobs.content is not an array");
+            for (JsonNode e : content) {
+                List<TokenLogprob.Alternative> top = new ArrayList<>();
+                for (JsonNode a : e.path("top_logprobs")) {
+                    top.add(new TokenLogprob.Alternative(a.path("token").asText(), bytes(a), a.path("logprob").asDouble()));
+                }
+                if (!e.path("logprob").isNumber()) throw new IOException("logprobs.content entry without a numeric logprob");
+                out.add(new TokenLogprob(e.path("token").asText(), bytes(e), e.get("logprob").asDouble(), top));
+            }
+            return out;
+        }
+        JsonNode tokens = lp.path("tokens"), values = lp.path("token_logprobs"), tops = lp.path("top_logprobs");
+        if (!tokens.isArray() || !values.isArray() || tokens.size() != values.size()) throw new IOException("logprobs.tokens and token_logprobs differ");
+        for (int i = 0; i < tokens.size(); i++) {
+            List<TokenLogprob.Alternative> top = new ArrayList<>();
+            JsonNode t = tops.path(i);
+            for (var it = t.fields(); it.hasNext(); ) {
+                var f = it.next();
+                top.add(new TokenLogprob.Alternative(f.getKey(), f.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8), f.getValue().asDouble()));
+            }
+            top.sort((a, b) -> Double.compare(b.logprob(), a.logprob()));
+            String tok = tokens.get(i).asText();
+            out.add(new TokenLogprob(tok, tok.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    values.get(i).isNumber() ? values.get(i).asDouble() : null, top));
+        }
+        return out;
+    }
+
+    private static byte[] bytes(JsonNode entry) {
+        JsonNode b = entry.get("bytes");
+        if (b == null || !b.isArray()) return entry.path("token").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] out = new byte[b.size()];
+        for (int i = 0; i < out.length; i++) out[i] = (byte) b.get(i).asInt();
+        return out;
+    }
+
+    /**
+     * The request body: standard fields, vLLM's top_k/min_p only when set, then {@code extra}
+     * verbatim, except {@link SamplingParams#LOGPROBS}, written in the endpoint's shape.
+     */
     byte[] requestBody(ModelRequest request) {
         SamplingParams p = request.params();
         ObjectNode body = JSON.createObjectNode();
@@ -391,7 +439,17 @@ public final class OpenAiModel implements LanguageModel {
         if (p.seed() != null) body.put("seed", p.seed());
         if (p.topK() > 0) body.put("top_k", p.topK());
         if (p.minP() > 0) body.put("min_p", p.minP());
-        for (Map.Entry<String, Object> e : p.extra().entrySet()) body.set(e.getKey(), JSON.valueToTree(e.getValue()));
+        for (Map.Entry<String, Object> e : p.extra().entrySet()) {
+            if (e.getKey().equals(SamplingParams.LOGPROBS)) continue;
+            if (e.getKey().equals(SamplingParams.ECHO)) {
+                throw new InvalidModelRequestException("echo is not supported by the HTTP backend (its prompt part cannot be told apart)", "echo", "unsupported");
+            }
+            body.set(e.getKey(), JSON.valueToTree(e.getValue()));
+        }
+        if (p.topLogprobs() >= 0) {
+            if (request.isChat()) body.put("logprobs", true).put("top_logprobs", p.topLogprobs());
+            else body.put("logprobs", p.topLogprobs());
+        }
         try {
             return JSON.writeValueAsBytes(body);
         } catch (IOException e) {

@@ -27,6 +27,10 @@ public final class BatchDecoder {
     // Row plan of the current step, sized for the transformer's row budget.
     private final int[] slots, tokens, positions, logitRows;
     private final Sequence[] logitSeq;
+    /** Per logit row: the prompt position it scores (echo), or -1 for a row that samples. */
+    private final int[] logitPromptPos;
+    /** The raw logits row of a sequence that asked for log-probabilities (rules edit them in place). */
+    private final float[] raw;
     /** Tokens sampled so far, over all sequences (readable from any thread). */
     private final java.util.concurrent.atomic.AtomicLong sampled = new java.util.concurrent.atomic.AtomicLong();
 
@@ -49,6 +53,8 @@ public final class BatchDecoder {
         positions = new int[rows];
         logitRows = new int[rows];
         logitSeq = new Sequence[rows];
+        logitPromptPos = new int[rows];
+        raw = new float[vocab];
     }
 
     /** Queues a sequence; it joins at the next {@link #step}. {@code onDone} runs when it ends. */
@@ -111,24 +117,41 @@ public final class BatchDecoder {
             tokens[n] = s.next;
             positions[n] = s.position();
             logitRows[nl] = n;
+            logitPromptPos[nl] = -1;
             logitSeq[nl++] = s;
             n++;
         }
+        int samplingRows = nl;
+        int logitBudget = model.maxLogitRows();
         // Then prompt rows, each prompt as consecutive rows, in arrival order.
         for (Sequence s : active) {
             if (!s.prefilling() || n >= budget || s.leader != null) continue;
             int[] prompt = s.request.prompt();
-            int take = Math.min(prompt.length - s.prefilled, budget - n);
+            int remaining = prompt.length - s.prefilled;
+            int take = Math.min(remaining, budget - n);
+            boolean echo = s.request.echo();
+            // Echo: every prompt row asks for logits; otherwise only the last one does.
+            if (echo) take = Math.min(take, logitBudget - nl);
+            else if (take == remaining && nl >= logitBudget) take = remaining - 1;
+            if (take <= 0) continue;
             for (int i = 0; i < take; i++) {
+                int pos = s.prefilled + i;
                 slots[n] = s.slot;
-                tokens[n] = prompt[s.prefilled + i];
-                positions[n] = s.prefilled + i;
+                tokens[n] = prompt[pos];
+                positions[n] = pos;
+                if (echo && pos + 1 < prompt.length) { // scores the next prompt token
+                    logitRows[nl] = n;
+                    logitPromptPos[nl] = pos;
+                    logitSeq[nl++] = s;
+                }
                 n++;
             }
             s.prefilled += take;
             if (!s.prefilling()) {        // the last prompt row gives the first new token
                 logitRows[nl] = n - 1;
+                logitPromptPos[nl] = -1;
                 logitSeq[nl++] = s;
+                samplingRows++;
             }
         }
         try {
@@ -145,14 +168,22 @@ public final class BatchDecoder {
             return true;
         }
         float[] logits = model.logits();
-        sampled.addAndGet(nl);
+        sampled.addAndGet(samplingRows);
         passes.incrementAndGet();
         for (int i = 0; i < nl; i++) {
             Sequence s = logitSeq[i];
             logitSeq[i] = null;
+            if (s.done()) continue;
             try {
+                GenerationRequest r = s.request;
+                if (logitPromptPos[i] >= 0) {
+                    s.promptLogprobs.add(TokenLogprob.of(logits, i * vocab, vocab, r.prompt()[logitPromptPos[i] + 1], r.topLogprobs()));
+                    continue;
+                }
+                if (r.wantsLogprobs()) System.arraycopy(logits, i * vocab, raw, 0, vocab);
                 applyRules(s, logits, i * vocab);
-                advanceOrThrow(s, sampler.sample(logits, i * vocab, s.request.sampling(), s.rng));
+                int token = sampler.sample(logits, i * vocab, r.sampling(), s.rng);
+                advanceOrThrow(s, token, r.wantsLogprobs() ? TokenLogprob.of(raw, 0, vocab, token, r.topLogprobs()) : null);
             } catch (RuntimeException e) {
                 // Sampling failed (non-finite logits, all masked) or a streaming listener threw (e.g.
                 // its client went away): that sequence ends with the error; the others go on.
@@ -297,7 +328,7 @@ public final class BatchDecoder {
         notifyDone(s);
     }
 
-    private void advanceOrThrow(Sequence s, int token) {
+    private void advanceOrThrow(Sequence s, int token, TokenLogprob lp) {
         GenerationRequest r = s.request;
         for (int id : r.stopIds()) {
             if (id == token) {
@@ -307,7 +338,8 @@ public final class BatchDecoder {
             }
         }
         s.addGenerated(token);
-        if (s.text.accept(token)) {
+        if (lp != null) s.logprobs.add(lp);
+        if (s.text.accept(token, lp)) {
             s.finish(GenerationResult.Finish.STOP);
             return;
         }

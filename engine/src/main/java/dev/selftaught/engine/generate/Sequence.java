@@ -30,6 +30,10 @@ public final class Sequence {
      * one waits; then it copies those positions and prefills the last token alone.
      */
     Sequence leader;
+    /** Log-probabilities of the generated tokens, when asked for; else null. */
+    final java.util.List<TokenLogprob> logprobs;
+    /** Log-probabilities of the prompt tokens (echo), the first one NaN; else null. */
+    final java.util.List<TokenLogprob> promptLogprobs;
 
     Sequence(GenerationRequest request, Tokenizer tokenizer, Consumer<Sequence> onDone) {
         this.request = request;
@@ -41,6 +45,13 @@ public final class Sequence {
             for (int t : request.prompt()) if (t >= 0) seen.set(t);
         } else {
             seen = null;
+        }
+        logprobs = request.wantsLogprobs() ? new java.util.ArrayList<>() : null;
+        if (request.echo()) {
+            promptLogprobs = new java.util.ArrayList<>();
+            promptLogprobs.add(new TokenLogprob(request.prompt()[0], Float.NaN, new int[0], new float[0]));
+        } else {
+            promptLogprobs = null;
         }
     }
 
@@ -76,6 +87,9 @@ public final class Sequence {
 
     void finish(GenerationResult.Finish finish) {
         if (finish == GenerationResult.Finish.LENGTH) text.finish();
-        result = new GenerationResult(Arrays.copyOf(generated, nGenerated), text.text(), finish, request.prompt().length);
+        text.flush();
+        result = new GenerationResult(Arrays.copyOf(generated, nGenerated), text.text(), finish, request.prompt().length,
+                logprobs == null ? null : java.util.List.copyOf(logprobs),
+                promptLogprobs == null ? null : java.util.List.copyOf(promptLogprobs));
     }
 }

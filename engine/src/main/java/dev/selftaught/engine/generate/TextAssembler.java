@@ -35,8 +35,15 @@ final class TextAssembler {
         this.prevId = lastPromptId;
     }
 
+    /** Log-probabilities of accepted tokens not yet handed to the listener with some text. */
+    private final List<TokenLogprob> pendingLogprobs = new java.util.ArrayList<>();
+
     /** Adds a token; returns true when the text now contains a stop string (text is cut there). */
-    boolean accept(int id) {
+    boolean accept(int id) { return accept(id, null); }
+
+    /** Adds a token and its log-probability (may be null), streamed with the text it completes. */
+    boolean accept(int id, TokenLogprob lp) {
+        if (lp != null) pendingLogprobs.add(lp);
         if (tokenizer == null) return false; // token-only decoding (benchmarks)
         byte[] b = tokenizer.streamBytes(prevId, id);
         prevId = id;
@@ -123,8 +130,23 @@ final class TextAssembler {
 
     private void emit(int upTo) {
         if (upTo > emitted) {
-            if (listener != null) listener.onText(text.substring(emitted, upTo));
+            if (listener != null) send(text.substring(emitted, upTo));
             emitted = upTo;
+        }
+    }
+
+    /** Hands log-probabilities still held back (their text was cut or is empty) to the listener. */
+    void flush() {
+        if (listener != null && !pendingLogprobs.isEmpty()) send("");
+    }
+
+    private void send(String delta) {
+        if (pendingLogprobs.isEmpty()) {
+            listener.onText(delta);
+        } else {
+            List<TokenLogprob> lps = List.copyOf(pendingLogprobs);
+            pendingLogprobs.clear();
+            listener.onText(delta, lps);
         }
     }
 }
