@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 PairsCommand.class,
                 AnnotateCommand.class,
                 RoundTrainCommand.class,
+                GrpoCommand.class,
                 RunCommand.class,
                 GenerateCommand.class,
                 BenchCommand.class,

@@ -44,7 +44,11 @@ public final class RunCommand implements Callable<Integer> {
         RunConfig cfg = loaded.config();
         ModelOptions options = modelOptions.toOptions();
         Path runDir = run.dir();
-        loop(cfg, runDir, spec -> ModelFactory.open(spec, options), options, dataDir.dir(), rerun.force())
+        RunLoop.ModelOpener opener = spec -> ModelFactory.open(spec, options);
+        dev.selftaught.fleet.ServerFleet fleet = cfg.serve().isStatic() ? null
+                : new dev.selftaught.fleet.ServerFleet(cfg.serve(), cfg.models().seed(), runDir, opener, options, System.err);
+        loop(cfg, runDir, fleet == null ? opener : fleet, options, dataDir.dir(), rerun.force())
+                .withServing(fleet)
                 .withSecrets(loaded.secrets())
                 .withRetryFailed(rerun.retryFailed())
                 .withProgress(StageProgress.FACTORY)

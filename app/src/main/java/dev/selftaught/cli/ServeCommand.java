@@ -93,6 +93,20 @@ public final class ServeCommand implements Callable<Integer> {
             description = "On SIGTERM or Ctrl-C, how long requests in flight may take to finish before the server closes (e.g. 5s, 1m). Default: ${DEFAULT-VALUE}.")
     Duration shutdownGrace;
 
+    @Option(names = "--lora-root", paramLabel = "DIR",
+            description = "Enable runtime LoRA (vLLM's API): POST /v1/load_lora_adapter {\"lora_name\", \"lora_path\"} loads a PEFT adapter directory "
+                    + "under DIR onto the served embedded model and serves it as lora_name beside it; POST /v1/unload_lora_adapter {\"lora_name\"} removes it. "
+                    + "Paths outside DIR are refused. Default: the routes are off.")
+    java.nio.file.Path loraRoot;
+
+    @Option(names = "--max-loras", paramLabel = "N", defaultValue = "4",
+            description = "With --lora-root: most adapters loaded at once (each holds a float copy of the weights). Default: ${DEFAULT-VALUE}.")
+    int maxLoras;
+
+    @Option(names = "--max-lora-bytes", paramLabel = "BYTES", defaultValue = "1073741824",
+            description = "With --lora-root: largest adapter_model.safetensors accepted. Default: ${DEFAULT-VALUE} (1 GiB).")
+    long maxLoraBytes;
+
     @Option(names = "--quiet",
             description = "Do not log one line per request on stderr.")
     boolean quiet;
@@ -132,9 +146,19 @@ public final class ServeCommand implements Callable<Integer> {
         // The upstream key is only ever the one named by --upstream-api-key-env (or ?key_env= in the URL).
         LanguageModel lm = ModelFactory.open(model, new ModelOptions(d.modelName(), upstreamApiKeyEnv, d.concurrency(),
                 d.requestTimeout(), d.maxRetries(), threads.value()));
+        if (maxLoras < 1) throw new InputError("--max-loras must be >= 1, got " + maxLoras);
+        if (maxLoraBytes < 1) throw new InputError("--max-lora-bytes must be >= 1, got " + maxLoraBytes);
         OpenAiServer server;
         try {
             server = OpenAiServer.start(lm, opts);
+            if (loraRoot != null) {
+                try {
+                    server.withLoraAdapters(loraRoot, maxLoras, maxLoraBytes, threads.value());
+                } catch (RuntimeException e) {
+                    server.stop();
+                    throw e;
+                }
+            }
         } catch (RuntimeException e) {
             lm.close();
             throw e;
@@ -143,6 +167,7 @@ public final class ServeCommand implements Callable<Integer> {
             err.println("selftaught serve: stopping (letting requests in flight finish, at most " + shutdownGrace.toSeconds() + "s)");
             err.flush();
             server.stop();
+            server.closeAdapters();
             lm.close();
             err.println("selftaught serve: stopped");
             err.flush();

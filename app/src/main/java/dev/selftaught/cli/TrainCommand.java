@@ -80,8 +80,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--save-epochs", defaultValue = "" + EmbeddedTrainSettings.SAVE_EPOCHS, paramLabel = "E",
             description = "Also save the model at the end of every E-th epoch as OUT/checkpoint-STEP; 0 = never (default: ${DEFAULT-VALUE}).")
     int saveEpochs;
-    @Option(names = "--dtype", defaultValue = EmbeddedTrainSettings.DTYPE, description = "Precision of model.safetensors: f32, f16 or bf16 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dtype", defaultValue = EmbeddedTrainSettings.DTYPE, description = "Precision of the safetensors weights: f32, f16 or bf16; config.json's torch_dtype/dtype names it (default: ${DEFAULT-VALUE}).")
     String dtype;
+    @Option(names = "--max-shard-size", defaultValue = EmbeddedTrainSettings.MAX_SHARD_SIZE, paramLabel = "SIZE",
+            description = "Above this size the weights are written as model-0000K-of-0000N.safetensors shards listed in "
+                    + "model.safetensors.index.json, as transformers' save_pretrained does: 5GB, 500MB, 2GiB or bytes (default: ${DEFAULT-VALUE}).")
+    String maxShardSize;
     @Option(names = "--gguf", paramLabel = "f32|f16", description = "Also export OUT/model-f32.gguf or OUT/model-f16.gguf for llama.cpp / Ollama.")
     String gguf;
 
@@ -105,6 +109,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (saveEvery != 0) s.put("save_every", saveEvery);
         if (saveEpochs != 0) s.put("save_epochs", saveEpochs);
         s.put("dtype", dtype);
+        s.put("max_shard_size", maxShardSize);
         s.put("truncation", truncation);
         if (gguf != null) s.put("gguf", gguf);
         if (loraRank > 0) {

@@ -23,7 +23,8 @@ import java.util.Map;
  * docs/pipeline.md.
  */
 public record RunConfig(long seed, int iterations, int concurrency, Models models, SelectSettings select,
-                        PairsSettings pairs, AnnotateSettings annotate, TrainSettings train, EvalSettings eval) {
+                        PairsSettings pairs, AnnotateSettings annotate, TrainSettings train, EvalSettings eval,
+                        ServeSettings serve) {
 
     /**
      * Model specs ({@code embedded:PATH}, {@code http://host/v1#name}, ...).
@@ -101,6 +102,7 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         if (models == null || blank(models.seed())) {
             throw new InputError("models.seed is required: the model spec every round is trained from");
         }
+        if (serve == null) serve = ServeSettings.defaults();
         if (select == null || blank(select.pool())) {
             throw new InputError("select.pool is required: the instruction pool file");
         }
@@ -133,6 +135,7 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         root.set("annotate", YAML.valueToTree(AnnotateSettings.defaults()));
         root.set("train", YAML.valueToTree(TrainSettings.defaults()));
         root.set("eval", YAML.valueToTree(EvalSettings.defaults()));
+        root.set("serve", YAML.valueToTree(ServeSettings.defaults()));
         return root;
     }
 
@@ -187,6 +190,10 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
             throw new InputError(file + ": " + e.getMessage().lines().findFirst().orElse(""), e);
         }
         checkTrainSettings(c.train(), file, lines);
+        if (c.train().method().usesPreferences() && !c.annotate().dpo()) {
+            throw InputError.at(file, lines.lineOf("train.method"), "train.method", "method " + c.train().method()
+                    + " trains on the DPO pairs, which annotate writes only with annotate.dpo: true; set it");
+        }
         return c;
     }
 
@@ -196,11 +203,13 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
      * used by it as {@code {setting.NAME}}, since one it never reads is a typo or a leftover.
      */
     private static void checkTrainSettings(TrainSettings t, Path file, KeyLines lines) {
+        boolean grpo = t.method() == dev.selftaught.train.TrainMethod.GRPO;
+        List<String> known = grpo ? dev.selftaught.train.GrpoSettings.KEYS : dev.selftaught.train.EmbeddedTrainSettings.KEYS;
         for (String key : t.settings().keySet()) {
             String path = "train.settings." + key;
-            if (t.backend().equals("embedded") && !dev.selftaught.train.EmbeddedTrainSettings.KEYS.contains(key)) {
-                throw InputError.at(file, lines.lineOf(path), path, "unknown training setting"
-                        + dev.selftaught.data.DidYouMean.hint(key, dev.selftaught.train.EmbeddedTrainSettings.KEYS));
+            if (t.backend().equals("embedded") && !known.contains(key)) {
+                throw InputError.at(file, lines.lineOf(path), path, "unknown " + (grpo ? "GRPO " : "") + "training setting"
+                        + dev.selftaught.data.DidYouMean.hint(key, known));
             }
             if (t.backend().equals("external") && (t.command() == null || !t.command().contains("{setting." + key + "}"))) {
                 throw InputError.at(file, lines.lineOf(path), path, "train.command never uses it (no {setting." + key
@@ -209,7 +218,8 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         }
         if (t.backend().equals("embedded")) {
             try {
-                dev.selftaught.train.EmbeddedTrainSettings.from(t.settings());
+                if (grpo) dev.selftaught.train.GrpoSettings.from(t.settings());
+                else dev.selftaught.train.EmbeddedTrainSettings.from(t.settings());
             } catch (InputError e) {
                 throw InputError.at(file, lines.lineOf("train.settings"), "train.settings", e.getMessage());
             }
@@ -236,7 +246,7 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         for (var e : over.properties()) {
             String key = e.getKey();
             JsonNode b = base.get(key);
-            if (b == null && !base.has(key) && !(prefix.equals("train.settings.") || prefix.equals("eval.baselines."))) {
+            if (b == null && !base.has(key) && !(prefix.equals("train.settings.") || prefix.equals("eval.baselines.") || prefix.equals("serve.env."))) {
                 List<String> known = new java.util.ArrayList<>();
                 base.fieldNames().forEachRemaining(known::add);
                 throw InputError.at(file, lines.lineOf(prefix + key), prefix + key,
@@ -259,6 +269,19 @@ public record RunConfig(long seed, int iterations, int concurrency, Models model
         }
     }
 
-    public String hash() { return PipelineIo.sha256(canonicalJson()); }
+    /**
+     * The config's hash, over everything that decides the run's results: the {@code serve} block is
+     * left out (how the same checkpoints are served does not change them), so switching a finished
+     * run from static to launched servers keeps its stages done.
+     */
+    public String hash() {
+        try {
+            ObjectNode tree = PipelineIo.JSON.valueToTree(this);
+            tree.remove("serve");
+            return PipelineIo.sha256(PipelineIo.JSON.writeValueAsString(tree));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
 }

@@ -6,6 +6,7 @@ import dev.selftaught.report.ReportWriter;
 import dev.selftaught.report.RunReport;
 import dev.selftaught.store.CachedModel;
 import dev.selftaught.store.RunDirectory;
+import dev.selftaught.train.TrainMethod;
 import dev.selftaught.train.TrainerBackend;
 
 import java.io.IOException;
@@ -37,6 +38,17 @@ public final class RunLoop {
     /** Makes the trainer of a round (production: embedded or external command). */
     public interface TrainerFactory { TrainerBackend create(TrainSettings settings, Path roundDir); }
 
+    /**
+     * Servers the run drives ({@code serve:} launch or lora): leftovers of a killed run are stopped
+     * once this run holds the run directory, and everything still running when the run ends.
+     */
+    public interface Serving extends AutoCloseable {
+        void reapLeftovers();
+
+        @Override
+        void close();
+    }
+
     /** Called after each stage finished or was found done; tests use it to inject crashes. */
     public interface StageListener { void after(String stage); }
 
@@ -53,6 +65,7 @@ public final class RunLoop {
     private ProgressFactory progress;
     private final Map<String, LazyModel> models = new LinkedHashMap<>();
     private RunReport report; // the last report written
+    private Serving serving;
 
     public RunLoop(RunConfig cfg, Path runDir, ModelOpener opener, TrainerFactory trainers, JudgeEvaluator evaluator,
                    boolean force, PrintStream err) {
@@ -83,6 +96,12 @@ public final class RunLoop {
         return this;
     }
 
+    /** The servers this run drives (see {@link Serving}); null: none. */
+    public RunLoop withServing(Serving s) {
+        this.serving = s;
+        return this;
+    }
+
     public RunLoop withListener(StageListener l) {
         this.listener = l;
         return this;
@@ -92,10 +111,15 @@ public final class RunLoop {
     public Map<String, Object> run() {
         try (RunDirectory dir = RunDirectory.open(runDir)) {
             try {
+                if (serving != null) serving.reapLeftovers();
                 return runLocked(dir);
             } finally {
-                for (LazyModel m : models.values()) m.close();
-                models.clear();
+                try {
+                    for (LazyModel m : models.values()) m.close();
+                    models.clear();
+                } finally {
+                    if (serving != null) serving.close();
+                }
             }
         }
     }
@@ -166,6 +190,14 @@ public final class RunLoop {
         return pairs;
     }
 
+    /** A round's GRPO trainer when train.method is grpo (else null): the annotate stage's judge prompt, validation accuracy per step. */
+    private GrpoStage grpo(int round) {
+        if (cfg.train().method() != TrainMethod.GRPO) return null;
+        String v = cfg.eval().validation();
+        var items = v == null ? null : dev.selftaught.eval.bench.Benchmarks.load(v, dev.selftaught.eval.bench.Benchmarks.dataDir(null)).items();
+        return new GrpoStage(cfg.train(), cfg.annotate(), items, new dev.selftaught.train.GrpoProgress(err, "round " + round + " grpo"));
+    }
+
     private Path pairsFile() { return runDir.resolve("pairs").resolve(PairsStage.OUTPUT); }
 
     /** Round 0: the seed model on the test benchmarks. */
@@ -196,8 +228,10 @@ public final class RunLoop {
         listener.after("round-" + i + "/annotate");
 
         t = System.nanoTime();
-        String base = cfg.train().init().equals("previous") ? judges.previousModel() : cfg.models().seed();
-        String trained = new TrainStage(cfg.train(), trainers.create(cfg.train(), rd)).runInto(rd, base, force);
+        // GRPO's reward does not depend on the previous judge, so from the seed every round would redo round 1: it continues.
+        boolean continues = cfg.train().init().equals("previous") || cfg.train().method() == TrainMethod.GRPO;
+        String base = continues ? judges.previousModel() : cfg.models().seed();
+        String trained = new TrainStage(cfg.train(), trainers.create(cfg.train(), rd)).withGrpo(grpo(i), pairsFile()).runInto(rd, base, force);
         timings.put("train", secs(t));
         err.printf("round %d train: %s%n", i, trained);
         listener.after("round-" + i + "/train");
@@ -249,7 +283,9 @@ public final class RunLoop {
         inputs.put("judge", judge);
         inputs.put("base_model", base);
         inputs.put("sft", PipelineIo.sha256(rd.resolve(AnnotateStage.SFT)));
+        if (cfg.train().method().usesPreferences()) inputs.put("dpo", PipelineIo.sha256(rd.resolve(AnnotateStage.DPO)));
         manifest.put("inputs", inputs);
+        manifest.put("method", cfg.train().method().id());
         manifest.put("model", selected);
         manifest.put("counts", counts);
         manifest.put("selection", selection.toJson());
@@ -289,8 +325,8 @@ public final class RunLoop {
         // Every row's 95% interval and its paired difference from round 0, from the judgments files.
         Path seedJudgments = !rounds.isEmpty() && Integer.valueOf(0).equals(rounds.getFirst().round()) ? rounds.getFirst().judgments() : null;
         report = new RunReport("Self-taught evaluator run (" + String.join(", ", cfg.eval().benchmarks()) + ")",
-                rounds.stream().map(r -> r.toReport(seedJudgments)).toList(),
-                baselines.stream().map(r -> r.toReport(seedJudgments)).toList());
+                rounds.stream().map(r -> r.toReport(runDir, seedJudgments)).toList(),
+                baselines.stream().map(r -> r.toReport(runDir, seedJudgments)).toList());
         ReportWriter.write(report, runDir);
         listener.after("report");
         return summary;
@@ -359,11 +395,19 @@ public final class RunLoop {
             if (validation != null) row.put("validation", validation);
             if (judgments != null) row.put("judgments", runDir.relativize(judgments).toString());
             if (round == null) row.put("name", name);
+            TrainMethod method = method(runDir);
+            if (method != null) row.put("method", method.id());
             return row;
         }
 
+        /** How this round's judge was trained (its model.json), or null for the seed and baselines. */
+        TrainMethod method(Path runDir) {
+            return round == null || round == 0 ? null : TrainStage.methodOf(runDir.resolve("round-" + round));
+        }
+
         /** The row as the shared report has it, with its intervals and paired difference from the seed's judgments. */
-        RunReport.Row toReport(Path seedJudgments) {
+        RunReport.Row toReport(Path runDir, Path seedJudgments) {
+            TrainMethod method = method(runDir);
             Map<String, Double> cats = new LinkedHashMap<>();
             if (primary() != null) primary().path("categories").properties().forEach(e -> cats.put(e.getKey(), e.getValue().asDouble()));
             Map<String, Long> dropped = new LinkedHashMap<>();
@@ -372,7 +416,8 @@ public final class RunLoop {
             });
             Long keptCount = kept() instanceof Number k ? k.longValue() : null;
             return new RunReport.Row(round, name, overall(), cats, keptCount, dropped).withPairs(pairs)
-                    .withSelection(checkpoint, validation).withUncertainty(judgments, seedJudgments);
+                    .withSelection(checkpoint, validation).withUncertainty(judgments, seedJudgments)
+                    .withMethod(method == null ? null : method.id());
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.selftaught.pipeline;
 
 import dev.selftaught.data.InputError;
+import dev.selftaught.train.TrainMethod;
 
 import java.util.Map;
 
@@ -14,10 +15,18 @@ import java.util.Map;
  * @param validation   pairwise validation set for checkpoint selection (JSONL), or null
  * @param timeoutMinutes external command time limit (0 = none)
  * @param settings     trainer hyper-parameters handed to the backend (lr, epochs, ...)
+ * @param method       sft (the paper), dpo, sft+dpo (the released model, spec §2.7) or grpo; see {@link TrainMethod}
  */
 public record TrainSettings(String backend, String command, String resultSpec, String init, String validation,
-                            int timeoutMinutes, Map<String, Object> settings) {
+                            int timeoutMinutes, Map<String, Object> settings, TrainMethod method) {
+    /** Settings training by SFT, the paper's method. */
+    public TrainSettings(String backend, String command, String resultSpec, String init, String validation,
+                         int timeoutMinutes, Map<String, Object> settings) {
+        this(backend, command, resultSpec, init, validation, timeoutMinutes, settings, TrainMethod.SFT);
+    }
+
     public TrainSettings {
+        if (method == null) method = TrainMethod.SFT;
         if (backend == null) backend = "embedded";
         if (!backend.equals("embedded") && !backend.equals("external")) {
             throw new InputError("train.backend must be embedded or external; got '" + backend + "'");
@@ -30,6 +39,6 @@ public record TrainSettings(String backend, String command, String resultSpec, S
     }
 
     public static TrainSettings defaults() {
-        return new TrainSettings("embedded", null, null, "seed", null, 0, Map.of());
+        return new TrainSettings("embedded", null, null, "seed", null, 0, Map.of(), TrainMethod.SFT);
     }
 }

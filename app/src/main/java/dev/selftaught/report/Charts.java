@@ -208,6 +208,45 @@ public final class Charts {
         return png(img);
     }
 
+    /**
+     * Training curves: one line per series over steps on a shared y axis (e.g. GRPO's mean reward
+     * and validation accuracy, or its KL to the reference). Series may be empty; NaN points are skipped.
+     */
+    public static byte[] curves(String titleText, String xLabel, String yLabel, List<String> names, List<double[][]> series) {
+        BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = setup(img);
+        title(g, titleText);
+        double x0 = Double.POSITIVE_INFINITY, x1 = Double.NEGATIVE_INFINITY, lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        List<double[][]> clean = new ArrayList<>();
+        for (double[][] s : series) {
+            List<double[]> pts = new ArrayList<>();
+            for (double[] p : s) {
+                if (!Double.isFinite(p[0]) || !Double.isFinite(p[1])) continue;
+                pts.add(p);
+                x0 = Math.min(x0, p[0]); x1 = Math.max(x1, p[0]);
+                lo = Math.min(lo, p[1]); hi = Math.max(hi, p[1]);
+            }
+            clean.add(pts.toArray(new double[0][]));
+        }
+        if (x0 > x1) { x0 = 0; x1 = 1; lo = 0; hi = 1; }
+        if (x1 - x0 < 1) x1 = x0 + 1;
+        if (hi - lo < 1e-9) { hi = lo + Math.max(1e-3, Math.abs(lo) * 0.1); }
+        double[] yt = ticks(Math.min(0, lo), hi + (hi - Math.min(0, lo)) * 0.08, 5);
+        Plot plot = new Plot(x0, x1, yt[0], yt[yt.length - 1]);
+        grid(g, plot, yt, v -> String.format(Locale.ROOT, Math.abs(yt[yt.length - 1]) < 0.1 ? "%.4f" : "%.2f", v));
+        for (double x : ticks(x0, x1, 6)) if (x >= x0 && x <= x1 && x == Math.rint(x)) xTick(g, plot, x, String.format(Locale.ROOT, "%.0f", x));
+        axes(g, plot, xLabel, yLabel);
+        List<Color> colors = new ArrayList<>();
+        for (int i = 0; i < clean.size(); i++) {
+            Color c = SERIES[i % SERIES.length];
+            colors.add(c);
+            line(g, plot, clean.get(i), c, clean.get(i).length > 60 ? 1f : 2f);
+        }
+        legend(g, names, colors, null);
+        g.dispose();
+        return png(img);
+    }
+
     // ---- drawing helpers ----
 
     /** Maps data coordinates into the plot area. */

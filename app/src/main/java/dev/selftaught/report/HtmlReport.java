@@ -77,12 +77,16 @@ public final class HtmlReport {
             Set<String> reasons = new LinkedHashSet<>();
             for (RunReport.Row row : trained) reasons.addAll(row.dropped().keySet());
             boolean selection = trained.stream().anyMatch(x -> x.checkpoint() != null);
-            sb.append('<').append(h).append(">Training data per round</").append(h).append(">\n<table><tr><th>Round</th><th>Pairs</th><th>Kept</th>");
+            boolean methods = trained.stream().anyMatch(x -> x.method() != null);
+            sb.append('<').append(h).append(">Training data per round</").append(h).append(">\n<table><tr><th>Round</th>")
+                    .append(methods ? "<th>Method</th>" : "").append("<th>Pairs</th><th>Kept</th>");
             for (String reason : reasons) sb.append("<th>Dropped: ").append(esc(reason)).append("</th>");
             if (selection) sb.append("<th>Selected checkpoint</th><th>Validation</th>");
             sb.append("</tr>\n");
             for (RunReport.Row row : trained) {
-                sb.append("<tr><td>").append(esc(name(row))).append("</td>").append(num(MarkdownReport.count(row.pairs())))
+                sb.append("<tr><td>").append(esc(name(row))).append("</td>");
+                if (methods) sb.append("<td>").append(row.method() == null ? "&ndash;" : esc(row.method())).append("</td>");
+                sb.append(num(MarkdownReport.count(row.pairs())))
                         .append(num(String.valueOf(row.kept())));
                 for (String reason : reasons) sb.append(num(String.valueOf(row.dropped().getOrDefault(reason, 0L))));
                 if (selection) {

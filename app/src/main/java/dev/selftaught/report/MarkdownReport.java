@@ -84,14 +84,16 @@ public final class MarkdownReport {
             Set<String> reasons = new LinkedHashSet<>();
             for (RunReport.Row row : trained) reasons.addAll(row.dropped().keySet());
             boolean selection = trained.stream().anyMatch(x -> x.checkpoint() != null);
+            boolean methods = trained.stream().anyMatch(x -> x.method() != null);
             sb.append('\n').append(h).append(" Training data per round\n\n");
-            sb.append("| Round | Pairs | Kept |");
+            sb.append("| Round |").append(methods ? " Method |" : "").append(" Pairs | Kept |");
             for (String reason : reasons) sb.append(" Dropped: ").append(reason).append(" |");
             if (selection) sb.append(" Selected checkpoint | Validation |");
-            sb.append('\n').append("|---|---:|---:|").append("---:|".repeat(reasons.size())).append(selection ? "---|---:|" : "").append('\n');
+            sb.append('\n').append("|---|").append(methods ? "---|" : "").append("---:|---:|").append("---:|".repeat(reasons.size())).append(selection ? "---|---:|" : "").append('\n');
             for (RunReport.Row row : trained) {
-                sb.append("| ").append(cell(row.round() == null ? row.name() + " (baseline)" : label(row))).append(" | ")
-                        .append(count(row.pairs())).append(" | ").append(row.kept()).append(" |");
+                sb.append("| ").append(cell(row.round() == null ? row.name() + " (baseline)" : label(row))).append(" | ");
+                if (methods) sb.append(row.method() == null ? "–" : cell(row.method())).append(" | ");
+                sb.append(count(row.pairs())).append(" | ").append(row.kept()).append(" |");
                 for (String reason : reasons) sb.append(' ').append(row.dropped().getOrDefault(reason, 0L)).append(" |");
                 if (selection) {
                     sb.append(' ').append(row.checkpoint() == null ? "–" : cell(row.checkpoint())).append(" | ")

@@ -28,7 +28,7 @@ import java.util.Objects;
  *                 "ci": {"Overall": [0.71, 0.79], "Chat": [...], ...}, "pairs": null, "kept": null, "dropped": {}},
  *                {"round": 1, ..., "pairs": 5120, "kept": 4012, "dropped": {"wrong": 812, ...},
  *                 "vs_seed": {"Overall": {"diff": 0.06, "ci": [0.02, 0.10]}, ...},
- *                 "checkpoint": "checkpoint-40", "validation": 0.81}],
+ *                 "checkpoint": "checkpoint-40", "validation": 0.81, "method": "sft"}],
  *  "baselines": [{"name": "gpt-4", "overall": 0.843, "categories": {...}, "kept": null, "dropped": {}}],
  *  "replicates": [{"title": ..., "rounds": [...], "baselines": [...]}, ...]}
  * </pre>
@@ -64,10 +64,11 @@ public record RunReport(String title, List<Row> rounds, List<Row> baselines, Lis
      * @param sd         with replicates: "Overall" and each category → standard deviation over replicates
      * @param checkpoint the checkpoint checkpoint selection kept (e.g. "final", "checkpoint-40"), or null
      * @param validation its score on the validation set, or null
+     * @param method     how this row's judge was trained (train.method: sft, dpo, sft+dpo, grpo), or null (seed, baselines)
      */
     public record Row(Integer round, String name, Double overall, Map<String, Double> categories, Long kept,
                       Map<String, Long> dropped, Long pairs, Map<String, Bootstrap.Interval> ci, Map<String, Delta> vsSeed,
-                      Map<String, Double> sd, String checkpoint, Double validation) {
+                      Map<String, Double> sd, String checkpoint, Double validation, String method) {
         public Row {
             Objects.requireNonNull(name, "name");
             categories = copy(categories);
@@ -75,6 +76,13 @@ public record RunReport(String title, List<Row> rounds, List<Row> baselines, Lis
             ci = copy(ci);
             vsSeed = copy(vsSeed);
             sd = copy(sd);
+        }
+
+        /** A row without a training method. */
+        public Row(Integer round, String name, Double overall, Map<String, Double> categories, Long kept,
+                   Map<String, Long> dropped, Long pairs, Map<String, Bootstrap.Interval> ci, Map<String, Delta> vsSeed,
+                   Map<String, Double> sd, String checkpoint, Double validation) {
+            this(round, name, overall, categories, kept, dropped, pairs, ci, vsSeed, sd, checkpoint, validation, null);
         }
 
         /** A row without uncertainty, pairs or selection. */
@@ -93,15 +101,19 @@ public record RunReport(String title, List<Row> rounds, List<Row> baselines, Lis
         public Double score(String column) { return column.equals(OVERALL) ? overall : categories.get(column); }
 
         public Row withPairs(Long p) {
-            return new Row(round, name, overall, categories, kept, dropped, p, ci, vsSeed, sd, checkpoint, validation);
+            return new Row(round, name, overall, categories, kept, dropped, p, ci, vsSeed, sd, checkpoint, validation, method);
         }
 
         public Row withSelection(String chosen, Double score) {
-            return new Row(round, name, overall, categories, kept, dropped, pairs, ci, vsSeed, sd, chosen, score);
+            return new Row(round, name, overall, categories, kept, dropped, pairs, ci, vsSeed, sd, chosen, score, method);
         }
 
         public Row withSd(Map<String, Double> s) {
-            return new Row(round, name, overall, categories, kept, dropped, pairs, ci, vsSeed, s, checkpoint, validation);
+            return new Row(round, name, overall, categories, kept, dropped, pairs, ci, vsSeed, s, checkpoint, validation, method);
+        }
+
+        public Row withMethod(String m) {
+            return new Row(round, name, overall, categories, kept, dropped, pairs, ci, vsSeed, sd, checkpoint, validation, m);
         }
 
         /** This row with the intervals of an estimate and, when given, the paired difference from the seed. */
@@ -116,7 +128,7 @@ public record RunReport(String title, List<Row> rounds, List<Row> baselines, Lis
                 d.put(OVERALL, new Delta(fromSeed.overall(), fromSeed.overallCi()));
                 fromSeed.categories().forEach((k, v) -> d.put(k, new Delta(v, fromSeed.categoryCi().get(k))));
             }
-            return new Row(round, name, overall, categories, kept, dropped, pairs, c, d, sd, checkpoint, validation);
+            return new Row(round, name, overall, categories, kept, dropped, pairs, c, d, sd, checkpoint, validation, method);
         }
 
         /**
@@ -220,6 +232,7 @@ public record RunReport(String title, List<Row> rounds, List<Row> baselines, Lis
         r.dropped().forEach(d::put);
         if (r.checkpoint() != null) o.put("checkpoint", r.checkpoint());
         if (r.validation() != null) o.put("validation", r.validation());
+        if (r.method() != null) o.put("method", r.method());
         return o;
     }
 
@@ -270,7 +283,8 @@ public record RunReport(String title, List<Row> rounds, List<Row> baselines, Lis
                     n.path("kept").isNumber() ? n.get("kept").asLong() : null, dropped,
                     n.path("pairs").isNumber() ? n.get("pairs").asLong() : null, ci, vs, sd,
                     n.path("checkpoint").isTextual() ? n.get("checkpoint").asText() : null,
-                    n.path("validation").isNumber() ? n.get("validation").asDouble() : null));
+                    n.path("validation").isNumber() ? n.get("validation").asDouble() : null,
+                    n.path("method").isTextual() ? n.get("method").asText() : null));
         }
         return out;
     }

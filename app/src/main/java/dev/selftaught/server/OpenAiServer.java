@@ -66,6 +66,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final byte[] expectedAuth;
+    private volatile LoraAdapters adapters; // runtime LoRA (serve --lora-root), or null
 
     private OpenAiServer(LanguageModel model, ServerOptions opts) throws IOException {
         this.model = model;
@@ -85,6 +86,20 @@ public final class OpenAiServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + opts.host() + ":" + opts.port() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Turns on vLLM's runtime LoRA routes (POST /v1/load_lora_adapter, /v1/unload_lora_adapter) for
+     * PEFT adapters under {@code root}, at most {@code maxAdapters} at once (see {@link LoraAdapters}).
+     */
+    public OpenAiServer withLoraAdapters(java.nio.file.Path root, int maxAdapters, long maxWeightBytes, int threads) {
+        this.adapters = new LoraAdapters(model, opts.modelName(), root, maxAdapters, maxWeightBytes, threads);
+        return this;
+    }
+
+    /** Closes the models of loaded adapters (the base model is the caller's). */
+    public void closeAdapters() {
+        if (adapters != null) adapters.closeAll();
     }
 
     /** The bound port (the real one when started on port 0). */
@@ -179,8 +194,20 @@ public final class OpenAiServer implements AutoCloseable {
             case "/v1/models" -> {
                 requireMethod(ex, "GET");
                 ObjectNode list = Json.MAPPER.createObjectNode().put("object", "list");
-                list.putArray("data").add(modelCard());
+                ArrayNode data = list.putArray("data");
+                data.add(modelCard());
+                if (adapters != null) for (String a : adapters.names()) data.add(modelCard().put("id", a).put("parent", opts.modelName()));
                 sendJson(ex, 200, list);
+            }
+            case "/v1/load_lora_adapter", "/v1/unload_lora_adapter" -> {
+                requireMethod(ex, "POST");
+                if (adapters == null) throw notFound(method, path); // only with serve --lora-root
+                ObjectNode body = readJsonBody(ex);
+                String what = path.endsWith("/load_lora_adapter") ? "loaded" : "unloaded";
+                if (what.equals("loaded")) adapters.load(body);
+                else adapters.unload(body);
+                ex.respond(200, "text/plain; charset=utf-8",
+                        ("Success: LoRA adapter '" + body.path("lora_name").asText() + "' " + what + ".").getBytes(StandardCharsets.UTF_8), null);
             }
             case "/v1/chat/completions" -> {
                 requireMethod(ex, "POST");
@@ -194,7 +221,7 @@ public final class OpenAiServer implements AutoCloseable {
                 if (path.startsWith("/v1/models/")) {
                     requireMethod(ex, "GET");
                     String id = path.substring("/v1/models/".length());
-                    if (!id.equals(opts.modelName())) {
+                    if (!id.equals(opts.modelName()) && (adapters == null || !adapters.names().contains(id))) {
                         throw new ApiError(404, "invalid_request_error", "model", "model_not_found",
                                 "The model '" + LogLine.escape(id) + "' does not exist");
                     }
@@ -239,6 +266,10 @@ public final class OpenAiServer implements AutoCloseable {
 
     private void complete(Exchange ex, boolean chat) throws IOException {
         ObjectNode body = readJsonBody(ex);
+        // A request naming a loaded adapter is validated as one for the base, then decoded by the adapter's model.
+        String adapter = adapters != null && body.path("model").isTextual() && adapters.names().contains(body.get("model").asText())
+                ? body.get("model").asText() : null;
+        if (adapter != null) body.put("model", opts.modelName());
         OpenAiRequest req = OpenAiRequest.parse(body, chat, opts);
         int completions = req.requests().size() * req.requests().getFirst().params().n();
         if (!admission.tryAcquire(completions)) {
@@ -246,7 +277,13 @@ public final class OpenAiServer implements AutoCloseable {
                     "this server is at its limit of " + opts.maxQueue() + " completions being generated or queued; retry after a second")
                     .header("Retry-After", "1");
         }
-        Call call = new Call(req);
+        LanguageModel target = adapter == null ? model : adapters.acquire(adapter);
+        if (target == null) {
+            admission.release(completions);
+            throw new ApiError(404, "invalid_request_error", "model", "model_not_found", "The model '" + adapter + "' was just unloaded");
+        }
+        Call call = new Call(req, target, adapter == null ? opts.modelName() : adapter);
+        if (adapter != null) call.whenDoneOrNow(() -> adapters.release(adapter, target));
         try {
             call.start();
             // A client that hangs up (streamed or not) cancels its completions in the engine.
@@ -264,13 +301,21 @@ public final class OpenAiServer implements AutoCloseable {
     /** The model calls of one HTTP request (one per prompt), and the text they stream. */
     private final class Call {
         final OpenAiRequest req;
+        final LanguageModel model;
+        final String modelName;
         final List<CompletableFuture<ModelResponse>> futures = new ArrayList<>();
+        private Runnable atEnd;
         /** Streamed text and ends, in order per prompt; written by the request's own thread. */
         final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
 
-        Call(OpenAiRequest req) {
+        Call(OpenAiRequest req, LanguageModel model, String modelName) {
             this.req = req;
+            this.model = model;
+            this.modelName = modelName;
         }
+
+        /** Runs r once every completion of this call is done (the adapter it used may then be closed). */
+        void whenDoneOrNow(Runnable r) { atEnd = r; }
 
         record Text(int prompt, int index, String text) {}
 
@@ -297,7 +342,11 @@ public final class OpenAiServer implements AutoCloseable {
         }
 
         void whenDone(Runnable r) {
-            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> r.run());
+            Runnable end = atEnd;
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
+                r.run();
+                if (end != null) end.run();
+            });
         }
 
         ModelResponse result(int prompt) {
@@ -318,7 +367,7 @@ public final class OpenAiServer implements AutoCloseable {
         OpenAiRequest req = call.req;
         ObjectNode root = Json.MAPPER.createObjectNode().put("id", id)
                 .put("object", req.chat() ? "chat.completion" : "text_completion")
-                .put("created", created).put("model", opts.modelName());
+                .put("created", created).put("model", call.modelName);
         ArrayNode choices = root.putArray("choices");
         Usage usage = Usage.ZERO;
         int n = req.requests().getFirst().params().n();
@@ -342,7 +391,7 @@ public final class OpenAiServer implements AutoCloseable {
         OpenAiRequest req = call.req;
         ObjectNode template = Json.MAPPER.createObjectNode().put("id", id)
                 .put("object", req.chat() ? "chat.completion.chunk" : "text_completion")
-                .put("created", created).put("model", opts.modelName());
+                .put("created", created).put("model", call.modelName);
         int n = req.requests().getFirst().params().n();
         int prompts = req.requests().size();
         // Chat streams open with a role chunk per choice at once; completion streams open with

@@ -38,18 +38,20 @@ import java.util.Map;
  *                       see {@link dev.selftaught.engine.train.SftPlan.Truncation}
  * @param saveEvery      also save the model as DIR/checkpoint-STEP every this many steps (0: no)
  * @param saveEpochs     also save the model as DIR/checkpoint-STEP at the end of every this many epochs (0: no)
+ * @param maxShardSize   above this size the safetensors weights are written as shards with an index
+ *                       (transformers' {@code max_shard_size}: 5GB, 500MB, 2GiB or bytes)
  */
 public record EmbeddedTrainSettings(double lr, int epochs, int batchTokens, int accumSteps, int warmup, double finalLrRatio,
                                     double weightDecay, double gradClip, long seed, Integer threads, int evalEvery,
                                     int patience, int checkpointEvery, Integer maxSeqLen, int loraRank, Double loraAlpha,
                                     double loraDropout, String loraTargets, String gguf, String dtype, String truncation,
-                                    int saveEvery, int saveEpochs) {
+                                    int saveEvery, int saveEpochs, String maxShardSize) {
 
     /** Every key, in the order of the record (as written in a config). */
     public static final List<String> KEYS = List.of("lr", "epochs", "batch_tokens", "accum_steps", "warmup",
             "final_lr_ratio", "weight_decay", "grad_clip", "seed", "threads", "eval_every", "patience",
             "checkpoint_every", "max_seq_len", "lora_rank", "lora_alpha", "lora_dropout", "lora_targets", "gguf",
-            "dtype", "truncation", "save_every", "save_epochs");
+            "dtype", "truncation", "save_every", "save_epochs", "max_shard_size");
 
     // The defaults, defined once: DEFAULTS and the train command's options use these.
     public static final double LR = 1e-4;
@@ -71,10 +73,11 @@ public record EmbeddedTrainSettings(double lr, int epochs, int batchTokens, int 
     public static final String TRUNCATION = "drop";
     public static final int SAVE_EVERY = 0;
     public static final int SAVE_EPOCHS = 0;
+    public static final String MAX_SHARD_SIZE = dev.selftaught.engine.format.hf.ShardSize.DEFAULT;
 
     public static final EmbeddedTrainSettings DEFAULTS = new EmbeddedTrainSettings(LR, EPOCHS, BATCH_TOKENS, ACCUM_STEPS,
             WARMUP, FINAL_LR_RATIO, WEIGHT_DECAY, GRAD_CLIP, SEED, null, EVAL_EVERY, PATIENCE, CHECKPOINT_EVERY, null,
-            LORA_RANK, null, LORA_DROPOUT, LORA_TARGETS, "", DTYPE, TRUNCATION, SAVE_EVERY, SAVE_EPOCHS);
+            LORA_RANK, null, LORA_DROPOUT, LORA_TARGETS, "", DTYPE, TRUNCATION, SAVE_EVERY, SAVE_EPOCHS, MAX_SHARD_SIZE);
 
     public EmbeddedTrainSettings {
         gguf = gguf.toLowerCase(Locale.ROOT);
@@ -87,6 +90,11 @@ public record EmbeddedTrainSettings(double lr, int epochs, int batchTokens, int 
         }
         if (saveEvery < 0) throw new InputError("training setting save_every must be >= 0, got " + saveEvery);
         if (saveEpochs < 0) throw new InputError("training setting save_epochs must be >= 0, got " + saveEpochs);
+        try {
+            dev.selftaught.engine.format.hf.ShardSize.parse(maxShardSize);
+        } catch (IllegalArgumentException e) {
+            throw new InputError("training setting " + e.getMessage());
+        }
         truncation = truncation.toLowerCase(Locale.ROOT);
         if (!truncation.equals("drop") && !truncation.equals("cut_end")) {
             throw new InputError("training setting truncation must be drop or cut_end, got '" + truncation + "'");
@@ -117,7 +125,8 @@ public record EmbeddedTrainSettings(double lr, int epochs, int batchTokens, int 
                 v.integer("checkpoint_every", d.checkpointEvery), v.optionalInteger("max_seq_len"),
                 v.integer("lora_rank", d.loraRank), v.optionalReal("lora_alpha"), v.real("lora_dropout", d.loraDropout),
                 v.text("lora_targets", d.loraTargets), v.text("gguf", d.gguf), v.text("dtype", d.dtype),
-                v.text("truncation", d.truncation), v.integer("save_every", d.saveEvery), v.integer("save_epochs", d.saveEpochs));
+                v.text("truncation", d.truncation), v.integer("save_every", d.saveEvery), v.integer("save_epochs", d.saveEpochs),
+                v.text("max_shard_size", d.maxShardSize));
     }
 
     /** Worker threads: the setting, or every core. */
@@ -130,13 +139,18 @@ public record EmbeddedTrainSettings(double lr, int epochs, int batchTokens, int 
         return Math.min(modelContext, maxSeqLen != null ? maxSeqLen : modelContext);
     }
 
+    /** The shard size limit in bytes. */
+    public long maxShardBytes() {
+        return dev.selftaught.engine.format.hf.ShardSize.parse(maxShardSize);
+    }
+
     /** LoRA alpha: the setting, or twice the rank. */
     public double loraAlphaOrDefault() {
         return loraAlpha != null ? loraAlpha : 2.0 * loraRank;
     }
 
     /** Typed reads of the map, failing with the setting's name. */
-    private record Values(Map<String, ?> map) {
+    record Values(Map<String, ?> map) {
         int integer(String key, long def) {
             Integer v = optionalInteger(key);
             return v == null ? (int) def : v;

@@ -81,6 +81,9 @@ public final class EmbeddedTrainer implements TrainerBackend {
 
     @Override
     public String train(TrainJob job) {
+        if (job.method() == TrainMethod.DPO) {
+            throw new InputError("the embedded trainer does not train DPO yet; use train.method: sft, or an external command");
+        }
         long t0 = System.nanoTime();
         EmbeddedTrainSettings s = EmbeddedTrainSettings.from(job.settings());
         LoadedModel base;
@@ -128,6 +131,7 @@ public final class EmbeddedTrainer implements TrainerBackend {
         }
         SafetensorsWriter.DType dtype = SafetensorsWriter.DType.valueOf(s.dtype().toUpperCase(Locale.ROOT));
         String gguf = s.gguf();
+        long maxShard = s.maxShardBytes();
 
         Path out = job.outputDir();
         LlamaWeights weights = base.weights();
@@ -146,7 +150,7 @@ public final class EmbeddedTrainer implements TrainerBackend {
                     }
                     if (saveAt.contains(st.step())) {
                         LlamaWeights now = trainer.adapter() == null ? weights : trainer.adapter().mergeInto(weights);
-                        saveCheckpoint(out.resolve("checkpoint-" + st.step()), now, base, templateSource, dtype);
+                        saveCheckpoint(out.resolve("checkpoint-" + st.step()), now, base, templateSource, dtype, maxShard);
                     }
                     if (listener != null) listener.onStep(st);
                 }
@@ -157,7 +161,7 @@ public final class EmbeddedTrainer implements TrainerBackend {
             Trainer.Result r = trainer.train(plan, val, hook, out.resolve("train-state"), saving);
             LlamaWeights result = trainer.adapter() == null ? weights : trainer.adapter().mergeInto(weights);
             if (trainer.adapter() != null) PeftAdapter.write(out.resolve("adapter"), trainer.adapter(), PeftAdapter.baseModelName(basePath(job.baseModel())));
-            HfCheckpoint.write(out, result, base.tokenizer(), templateSource, dtype);
+            HfCheckpoint.write(out, result, base.tokenizer(), templateSource, dtype, maxShard);
             if (!gguf.isEmpty()) {
                 GgufCheckpoint.write(out.resolve("model-" + gguf + ".gguf"), result, base.tokenizer(), templateSource,
                         gguf.equals("f32") ? GgufCheckpoint.Precision.F32 : GgufCheckpoint.Precision.F16, out.getFileName().toString());
@@ -209,12 +213,12 @@ public final class EmbeddedTrainer implements TrainerBackend {
     }
 
     /** Writes an HF checkpoint into {@code dir} atomically: a temporary sibling, then a rename. */
-    private static void saveCheckpoint(Path dir, LlamaWeights w, LoadedModel base, String templateSource, SafetensorsWriter.DType dtype) {
+    private static void saveCheckpoint(Path dir, LlamaWeights w, LoadedModel base, String templateSource, SafetensorsWriter.DType dtype, long maxShard) {
         Path tmp = dir.resolveSibling("." + dir.getFileName() + ".tmp");
         try {
             deleteTree(tmp);
             Files.createDirectories(tmp);
-            HfCheckpoint.write(tmp, w, base.tokenizer(), templateSource, dtype);
+            HfCheckpoint.write(tmp, w, base.tokenizer(), templateSource, dtype, maxShard);
             deleteTree(dir);
             Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {

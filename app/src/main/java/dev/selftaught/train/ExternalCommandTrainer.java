@@ -15,8 +15,8 @@ import java.util.Map;
 /**
  * Trains by running an external command (TRL, torchtune, axolotl, fairseq2, torchrun, sbatch...).
  * The command is a template run by {@code /bin/sh -c} in a process group of its own; the
- * placeholders {@code {data}}, {@code {base}}, {@code {output}}, {@code {validation}} and
- * {@code {data_fairseq2}} are replaced by shell-quoted values, and {@code {setting.NAME}} by the
+ * placeholders {@code {data}}, {@code {base}}, {@code {output}}, {@code {validation}},
+ * {@code {data_fairseq2}} and {@code {method}} (the job's phase: sft or dpo) are replaced by shell-quoted values, and {@code {setting.NAME}} by the
  * job setting NAME, in one pass (values are never re-scanned). Its stdout and stderr go to a log
  * file; a non-zero exit stops with the log's tail, and so does an exit 0 that left the output
  * directory empty; a timeout kills the whole process group. The trained model's spec is
@@ -56,34 +56,21 @@ public final class ExternalCommandTrainer implements TrainerBackend {
                 "data", job.data().toAbsolutePath().toString(),
                 "data_fairseq2", f2.toAbsolutePath().toString(),
                 "base", job.baseModel(),
+                "method", job.method().id(),
                 "output", job.outputDir().toAbsolutePath().toString(),
                 "validation", job.validation() == null ? "" : job.validation().toAbsolutePath().toString());
-        StringBuilder out = new StringBuilder(command.length() + 256);
-        int i = 0;
-        while (i < command.length()) {
-            char c = command.charAt(i);
-            int close = c == '{' ? command.indexOf('}', i + 1) : -1;
-            if (close > 0) {
-                String name = command.substring(i + 1, close);
-                String value = values.get(name);
-                if (value == null && name.startsWith("setting.")) {
-                    String key = name.substring("setting.".length());
-                    if (!job.settings().containsKey(key)) {
-                        throw new InputError("train.command uses {" + name + "} but train.settings has no '" + key
-                                + "'; known settings: " + new java.util.TreeSet<>(job.settings().keySet()));
-                    }
-                    value = String.valueOf(job.settings().get(key));
+        return dev.selftaught.config.ShellCommand.render(command, name -> {
+            String value = values.get(name);
+            if (value == null && name.startsWith("setting.")) {
+                String key = name.substring("setting.".length());
+                if (!job.settings().containsKey(key)) {
+                    throw new InputError("train.command uses {" + name + "} but train.settings has no '" + key
+                            + "'; known settings: " + new java.util.TreeSet<>(job.settings().keySet()));
                 }
-                if (value != null) {
-                    out.append(quote(value));
-                    i = close + 1;
-                    continue;
-                }
+                value = String.valueOf(job.settings().get(key));
             }
-            out.append(c);
-            i++;
-        }
-        return out.toString();
+            return value;
+        }, true);
     }
 
     @Override
@@ -95,16 +82,14 @@ public final class ExternalCommandTrainer implements TrainerBackend {
             Files.writeString(log, "$ " + line + "\n", StandardCharsets.UTF_8);
             // The command runs in a session (and process group) of its own, so that a timeout can
             // end it with everything it started, not just /bin/sh.
-            List<String> argv = new ArrayList<>();
-            if (SETSID != null) argv.addAll(List.of(SETSID, "-w"));
-            argv.addAll(List.of("/bin/sh", "-c", line));
-            ProcessBuilder pb = new ProcessBuilder(argv)
+            ProcessBuilder pb = new ProcessBuilder(dev.selftaught.config.ShellCommand.argv(line))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             Map<String, String> env = pb.environment();
             env.put("SELFTAUGHT_TRAIN_DATA", job.data().toAbsolutePath().toString());
             env.put("SELFTAUGHT_TRAIN_OUTPUT", job.outputDir().toAbsolutePath().toString());
             env.put("SELFTAUGHT_TRAIN_BASE", job.baseModel());
+            env.put("SELFTAUGHT_TRAIN_METHOD", job.method().id());
             Process p = pb.start();
             boolean finished;
             try {
@@ -136,9 +121,7 @@ public final class ExternalCommandTrainer implements TrainerBackend {
         return resultSpec.replace("{output}", job.outputDir().toAbsolutePath().toString());
     }
 
-    /** {@code setsid} when this system has it (Linux: util-linux), else null (then descendants are killed one by one). */
-    private static final String SETSID = java.util.stream.Stream.of("/usr/bin/setsid", "/bin/setsid")
-            .filter(f -> Files.isExecutable(Path.of(f))).findFirst().orElse(null);
+    private static final String SETSID = dev.selftaught.config.ShellCommand.SETSID;
 
     /**
      * Kills the command's whole process group (with setsid, its PID is the group's id) and every
@@ -146,17 +129,7 @@ public final class ExternalCommandTrainer implements TrainerBackend {
      */
     static void killTree(Process p) {
         List<ProcessHandle> descendants = p.descendants().toList();
-        if (SETSID != null) {
-            try {
-                Process k = new ProcessBuilder("kill", "-KILL", "--", "-" + p.pid()).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                k.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (IOException e) {
-                // fall back to the handles below
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        if (SETSID != null) dev.selftaught.config.ShellCommand.signalGroup(p.pid(), "KILL"); // else: the handles below
         for (ProcessHandle h : descendants) h.destroyForcibly();
         p.destroyForcibly();
         try {
@@ -184,17 +157,7 @@ public final class ExternalCommandTrainer implements TrainerBackend {
         return true;
     }
 
-    /** Single-quotes a value for /bin/sh. */
-    static String quote(String s) {
-        return "'" + s.replace("'", "'\\''") + "'";
-    }
+    static String quote(String s) { return dev.selftaught.config.ShellCommand.quote(s); }
 
-    static String tail(Path file, int lines) {
-        try {
-            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
-            return String.join("\n", new ArrayList<>(all.subList(Math.max(0, all.size() - lines), all.size())));
-        } catch (IOException e) {
-            return "(log unreadable: " + e.getMessage() + ")";
-        }
-    }
+    static String tail(Path file, int lines) { return dev.selftaught.config.ShellCommand.tail(file, lines); }
 }

@@ -36,6 +36,7 @@ class CliOptionsTest {
             Map.entry("--seed", "generate's seed is optional (unseeded by default); everywhere else SeedOption"),
             Map.entry("--set", "run: a config key; train-round: a trainer setting"),
             Map.entry("--validation", "train: validation rows; train-round: the file handed to an external trainer"),
+            Map.entry("--method", "pairs: how y_l is made (pairs.method); train-round: how the round trains (train.method), as the config keys name them"),
             Map.entry("--base", "the model training starts from: train (a checkpoint), train-round (a spec)"),
             Map.entry("--limit", "convert: records copied; eval: items judged"),
             Map.entry("--warmup", "untimed runs/calls/steps of each benchmark; the LR warm-up steps of train"),
@@ -53,6 +54,7 @@ class CliOptionsTest {
             Map.entry("--lora-rank", "LoRA rank of train and bench train"),
             Map.entry("--tokens", "new tokens per stream (bench decode) or per HTTP request (bench serve)"),
             Map.entry("--prompt", "pairs: a prompt template file; bench serve: the prompt text of every request"),
+            Map.entry("--pairs", "the synthetic pairs JSONL: annotate (default RUN/pairs/pairs.jsonl), train-grpo (required); train-grpo also shares --set, --validation, --base, --template, --parse-rule in its own sense"),
             Map.entry("--rounds", "demo: self-training rounds; bench serve: measurement rounds"));
 
     @Test

@@ -75,6 +75,24 @@ class RunConfigTest {
     }
 
     @Test
+    void trainMethodIsATypedValueCheckedWithFileLineAndTheNearestName() throws Exception {
+        assertEquals(dev.selftaught.train.TrainMethod.SFT, RunConfig.load(write("models: {seed: s}\nselect: {pool: p}\n")).train().method(),
+                "the paper's method by default");
+        RunConfig c = RunConfig.load(write("models: {seed: s}\nselect: {pool: p}\nannotate: {dpo: true}\ntrain:\n  method: sft+dpo\n"));
+        assertEquals(dev.selftaught.train.TrainMethod.SFT_DPO, c.train().method());
+        assertTrue(c.canonicalJson().contains("\"method\":\"sft+dpo\""), "run.yaml and the hash name it as written: " + c.canonicalJson());
+        Path typo = write("models: {seed: s}\nselect: {pool: p}\ntrain:\n  backend: embedded\n  method: dpp\n");
+        var e = assertThrows(InputError.class, () -> RunConfig.load(typo));
+        assertTrue(e.getMessage().startsWith(typo + ":5: field 'train.method': train.method must be one of sft, dpo, sft+dpo, grpo; got 'dpp'; did you mean 'dpo'?"),
+                e.getMessage());
+        // DPO trains on pairs annotate writes only when asked: said at the method's line, with the fix
+        Path noPairs = write("models: {seed: s}\nselect: {pool: p}\ntrain:\n  method: dpo\n");
+        e = assertThrows(InputError.class, () -> RunConfig.load(noPairs));
+        assertEquals(noPairs + ":4: field 'train.method': method dpo trains on the DPO pairs, which annotate writes only with "
+                + "annotate.dpo: true; set it", e.getMessage());
+    }
+
+    @Test
     void trainSettingsAreCheckedToo() throws Exception {
         // embedded: a misspelt learning rate is an error, not the default in disguise
         Path typo = write("models: {seed: s}\nselect: {pool: p}\ntrain:\n  settings:\n    epochs: 2\n    lr_: 1.0e-5\n");
@@ -154,5 +172,33 @@ class RunConfigTest {
         assertEquals(y.at("/train/backend").asText(), c.train().backend());
         assertEquals(y.at("/train/command").asText(), c.train().command());
         assertEquals(y.at("/train/settings/lr").asDouble(), ((Number) c.train().settings().get("lr")).doubleValue());
+    }
+
+    @Test
+    void theServeBlockIsTypedCheckedAndLeftOutOfTheHash() throws Exception {
+        String base = "models: {seed: s}\nselect: {pool: p}\n";
+        RunConfig plain = RunConfig.load(write(base));
+        assertTrue(plain.serve().isStatic(), "static by default");
+        RunConfig c = RunConfig.load(write(base + "serve:\n  mode: launch\n  command: 'vllm serve {model} --port {port}'\n  replicas: 2\n"
+                + "  env: {CUDA_VISIBLE_DEVICES: '{replica}'}\n"));
+        assertEquals("launch", c.serve().mode());
+        assertEquals(2, c.serve().replicas());
+        assertEquals("{replica}", c.serve().env().get("CUDA_VISIBLE_DEVICES"));
+        assertEquals(plain.hash(), c.hash(), "how checkpoints are served does not change the results");
+        assertTrue(c.canonicalJson().contains("\"replicas\":2"), "run.yaml still shows it");
+
+        Path typo = write(base + "serve:\n  mode: launch\n  comand: x\n");
+        var e = assertThrows(InputError.class, () -> RunConfig.load(typo));
+        assertEquals(typo + ":5: field 'serve.comand': unknown key; did you mean 'command'?", e.getMessage());
+        e = assertThrows(InputError.class, () -> RunConfig.load(write(base + "serve: {mode: lauch}\n")));
+        assertTrue(e.getMessage().contains("serve.mode must be static, launch or lora") && e.getMessage().contains("launch"), e.getMessage());
+        e = assertThrows(InputError.class, () -> RunConfig.load(write(base + "serve: {mode: launch}\n")));
+        assertTrue(e.getMessage().contains("serve.command is required"), e.getMessage());
+        e = assertThrows(InputError.class, () -> RunConfig.load(write(base + "serve: {mode: launch, command: 'vllm serve {model}'}\n")));
+        assertTrue(e.getMessage().contains("never uses {port}"), e.getMessage());
+        e = assertThrows(InputError.class, () -> RunConfig.load(write(base + "serve: {mode: lora}\n")));
+        assertTrue(e.getMessage().contains("serve.command") && e.getMessage().contains("serve.endpoints"), e.getMessage());
+        e = assertThrows(InputError.class, () -> RunConfig.load(write(base + "serve: {mode: launch, command: 'x {port}', replicas: 0, env: {'A-B': x}}\n")));
+        assertTrue(e.getMessage().contains("not an environment variable name"), e.getMessage());
     }
 }

@@ -56,6 +56,64 @@ class TrainStageTest {
         assertTrue(PipelineIo.readJson(rd.resolve("model.json")).path("note").asText().contains("no training rows"));
     }
 
+    @Test
+    void dpoTrainsOnThePreferencePairsFromTheBaseWhichIsItsReference() throws Exception {
+        Path rd = dir.resolve("round-1");
+        Files.createDirectories(rd);
+        Files.writeString(rd.resolve("sft.jsonl"), "{\"messages\": []}\n");
+        Files.writeString(rd.resolve("dpo.jsonl"), "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\"}\n");
+        var s = new TrainSettings("embedded", null, null, "seed", null, 0, Map.of(), dev.selftaught.train.TrainMethod.DPO);
+        String spec = new TrainStage(s, recorder).runInto(rd, "embedded:/seed", false);
+        assertEquals(1, jobs.size());
+        assertEquals(dev.selftaught.train.TrainMethod.DPO, jobs.getFirst().method());
+        assertEquals(rd.resolve("dpo.jsonl"), jobs.getFirst().data());
+        assertEquals("embedded:/seed", jobs.getFirst().baseModel());
+        assertEquals("embedded:" + rd.resolve("model"), spec);
+        assertEquals("dpo", PipelineIo.readJson(rd.resolve("model.json")).path("method").asText());
+        assertEquals(dev.selftaught.train.TrainMethod.DPO, TrainStage.methodOf(rd));
+        var stats = PipelineIo.readJson(rd.resolve("train").resolve(TrainStage.STATS));
+        assertEquals("dpo", stats.path("method").asText());
+        assertEquals(1, stats.path("phases").path("dpo").path("rows").asInt());
+        // the pairs are an input: new pairs are not silently taken for the old result
+        Files.writeString(rd.resolve("dpo.jsonl"), "{\"prompt\": \"p\", \"chosen\": \"b\", \"rejected\": \"a\"}\n");
+        assertThrows(dev.selftaught.data.InputError.class, () -> new TrainStage(s, recorder).runInto(rd, "embedded:/seed", false));
+    }
+
+    @Test
+    void sftThenDpoStartsDpoFromTheSftResult() throws Exception {
+        Path rd = dir.resolve("round-1");
+        Files.createDirectories(rd);
+        Files.writeString(rd.resolve("sft.jsonl"), "{\"messages\": []}\n{\"messages\": []}\n");
+        Files.writeString(rd.resolve("dpo.jsonl"), "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\"}\n");
+        var s = new TrainSettings("embedded", null, null, "seed", null, 0, Map.of(), dev.selftaught.train.TrainMethod.SFT_DPO);
+        String spec = new TrainStage(s, recorder).runInto(rd, "embedded:/seed", false);
+        assertEquals(2, jobs.size());
+        assertEquals(dev.selftaught.train.TrainMethod.SFT, jobs.get(0).method());
+        assertEquals(rd.resolve("sft.jsonl"), jobs.get(0).data());
+        assertEquals(rd.resolve(TrainStage.SFT_MODEL), jobs.get(0).outputDir());
+        assertEquals(dev.selftaught.train.TrainMethod.DPO, jobs.get(1).method());
+        assertEquals("embedded:" + rd.resolve(TrainStage.SFT_MODEL), jobs.get(1).baseModel(), "DPO's start and reference = the SFT result");
+        assertEquals("embedded:" + rd.resolve("model"), spec);
+        var stats = PipelineIo.readJson(rd.resolve("train").resolve(TrainStage.STATS));
+        assertEquals(2, stats.path("phases").path("sft").path("rows").asInt());
+        assertEquals(1, stats.path("phases").path("dpo").path("rows").asInt());
+    }
+
+    @Test
+    void dpoWithoutPairsSaysHowToGetThemAndGrpoIsNotSilentlyAnotherMethod() throws Exception {
+        Path rd = dir.resolve("round-1");
+        Files.createDirectories(rd);
+        Files.writeString(rd.resolve("sft.jsonl"), "{\"messages\": []}\n");
+        var dpo = new TrainSettings("embedded", null, null, "seed", null, 0, Map.of(), dev.selftaught.train.TrainMethod.DPO);
+        var e = assertThrows(dev.selftaught.data.InputError.class, () -> new TrainStage(dpo, recorder).runInto(rd, "embedded:/seed", false));
+        assertTrue(e.getMessage().contains("dpo.jsonl") && e.getMessage().contains("annotate.dpo: true"), e.getMessage());
+        var grpo = new TrainSettings("embedded", null, null, "seed", null, 0, Map.of(), dev.selftaught.train.TrainMethod.GRPO);
+        e = assertThrows(dev.selftaught.data.InputError.class, () -> new TrainStage(grpo, recorder).runInto(rd, "embedded:/seed", false));
+        assertTrue(e.getMessage().contains("grpo"), e.getMessage());
+        assertTrue(jobs.isEmpty());
+        assertFalse(Files.exists(rd.resolve("model.json")));
+    }
+
     static final Path BASE = Path.of(System.getProperty("shared.data", "../../shared/data"), "llama2c_stories260K", "stories260K.bin");
 
     /** The real embedded trainer on the stories260K checkpoint with rows longer than max_seq_len. */

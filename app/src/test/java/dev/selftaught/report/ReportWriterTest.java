@@ -109,6 +109,29 @@ class ReportWriterTest {
     }
 
     @Test
+    void eachRoundSaysWhichMethodTrainedIt(@TempDir Path dir) throws Exception {
+        RunReport r = new RunReport("Methods", List.of(
+                new RunReport.Row(0, "seed", 0.70, cats(0.9, 0.5, 0.6, 0.8), null, Map.of()),
+                new RunReport.Row(1, "iteration 1", 0.72, cats(0.9, 0.6, 0.6, 0.8), 40L, Map.of("wrong", 3L)).withMethod("sft"),
+                new RunReport.Row(2, "iteration 2", 0.74, cats(0.9, 0.6, 0.7, 0.8), 42L, Map.of("wrong", 2L)).withMethod("sft+dpo")),
+                List.of());
+        ReportWriter.write(r, dir);
+        JsonNode j = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
+        assertFalse(j.get("rounds").get(0).has("method"), "the seed was not trained here");
+        assertEquals("sft", j.get("rounds").get(1).get("method").asText());
+        assertEquals("sft+dpo", j.get("rounds").get(2).get("method").asText());
+        assertEquals(r, RunReport.read(dir.resolve("report.json")), "read back with its methods");
+        String md = Files.readString(dir.resolve("report.md"));
+        assertTrue(md.contains("| Round | Method | Pairs | Kept |"), md);
+        assertTrue(md.contains("| Iteration 2 | sft+dpo | – | 42 |"), md);
+        String html = Files.readString(dir.resolve("report.html"));
+        assertTrue(html.contains("<th>Method</th>") && html.contains("<td>sft+dpo</td>"), html);
+        // reports without methods (older runs, other tools) have no such column
+        ReportWriter.write(sample(), dir.resolve("old"));
+        assertFalse(Files.readString(dir.resolve("old").resolve("report.md")).contains("Method"));
+    }
+
+    @Test
     void ticksAreRound() {
         assertArrayEquals(new double[]{50, 60, 70, 80, 90, 100}, Charts.ticks(50, 100, 5));
         assertArrayEquals(new double[]{0, 1000, 2000, 3000, 4000, 5000, 6000, 7000}, Charts.ticks(0, 6833, 5));

@@ -125,6 +125,40 @@ public final class TrainingModel {
 
     private double lastLoss;
 
+    /**
+     * Forward and backward for an objective that sums a function of each target token's
+     * log-probability, {@code L = Σ_n f_n(log p_n)} (policy-gradient losses: GRPO, DPO): the
+     * gradient of L is accumulated, through {@code dL/dlogits_n = f_n'(log p_n)·(onehot − softmax)},
+     * with f_n' evaluated on this very forward pass. Returns log p_n per position (NaN where the
+     * target is ignored).
+     */
+    public double[] forwardBackward(TokenBatch b, TokenObjective objective, long dropoutSeed) {
+        this.objective = objective;
+        try {
+            forward(b, 0f, true, dropoutSeed);
+        } finally {
+            this.objective = null;
+        }
+        backward();
+        return targetLogProbs();
+    }
+
+    /** log p of every position's target token (NaN where ignored), without gradients or dropout. */
+    public double[] targetLogProbs(TokenBatch b) {
+        forward(b, 0f, false, 0L);
+        return targetLogProbs();
+    }
+
+    private double[] targetLogProbs() {
+        double[] out = new double[N];
+        Arrays.fill(out, Double.NaN);
+        for (int i = 0; i < lastRows; i++) out[ceRows[i]] = -rowLoss[i];
+        return out;
+    }
+
+    private TokenObjective objective;
+    private int lastRows;
+
     // ------------------------------------------------------------------ forward
 
     private void forward(TokenBatch b, float lossScale, boolean train, long seed) {
@@ -489,8 +523,10 @@ public final class TrainingModel {
                     float sum = VecMath.expShiftSum(logits, o, V, max);
                     rowLoss[base + r] = Math.log(sum) - zt;
                     if (train) {
-                        VecMath.scale(logits, o, V, lossScale / sum);
-                        logits[o + tgt] -= lossScale;
+                        // d(scale·CE)/dlogits = scale·(softmax − onehot); an objective f(log p) has scale = −f'(log p)
+                        float sc = objective == null ? lossScale : (float) -objective.gradient(ceRows[base + r], -rowLoss[base + r]);
+                        VecMath.scale(logits, o, V, sc / sum);
+                        logits[o + tgt] -= sc;
                     }
                 }
             });
@@ -502,5 +538,6 @@ public final class TrainingModel {
             }
         }
         lastLoss = total;
+        lastRows = m;
     }
 }

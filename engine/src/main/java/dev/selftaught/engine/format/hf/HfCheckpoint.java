@@ -147,12 +147,29 @@ public final class HfCheckpoint {
 
     // ------------------------------------------------------------------ writer
 
-    /**
-     * Writes config.json, generation_config.json, model.safetensors and, when a tokenizer is given,
-     * tokenizer.json and tokenizer_config.json (with the chat template) into {@code dir}; each file
-     * goes through a temporary file and an atomic rename.
-     */
+    /** Name of the single weights file of an unsharded checkpoint. */
+    public static final String WEIGHTS = "model.safetensors";
+    /** Name of the shard index of a sharded checkpoint. */
+    public static final String INDEX = "model.safetensors.index.json";
+    /** transformers' shard names: {@code model-00001-of-00003.safetensors}. */
+    private static final java.util.regex.Pattern SHARD = java.util.regex.Pattern.compile("model-\\d{5}-of-\\d{5}\\.safetensors");
+
+    /** {@link #write(Path, LlamaWeights, Tokenizer, String, SafetensorsWriter.DType, long)} with shards of at most {@link ShardSize#DEFAULT}. */
     public static void write(Path dir, LlamaWeights w, Tokenizer tokenizer, String chatTemplate, SafetensorsWriter.DType dtype) throws IOException {
+        write(dir, w, tokenizer, chatTemplate, dtype, ShardSize.parse(ShardSize.DEFAULT));
+    }
+
+    /**
+     * Writes config.json, generation_config.json, the weights and, when a tokenizer is given,
+     * tokenizer.json, tokenizer_config.json (with the chat template) and special_tokens_map.json
+     * into {@code dir}; each file goes through a temporary file and an atomic rename. The weights
+     * are one {@code model.safetensors} when their data fit in {@code maxShardBytes}, else shards
+     * {@code model-0000K-of-0000N.safetensors} listed in {@code model.safetensors.index.json}
+     * (written last); weight files of an earlier checkpoint in the directory are removed, since
+     * loaders prefer {@code model.safetensors} over an index and would read a stale one.
+     */
+    public static void write(Path dir, LlamaWeights w, Tokenizer tokenizer, String chatTemplate, SafetensorsWriter.DType dtype,
+                             long maxShardBytes) throws IOException {
         LlamaConfig c = w.config;
         Files.createDirectories(dir);
         Vocabulary v = null;
@@ -183,14 +200,43 @@ public final class HfCheckpoint {
         }
         st.add("model.norm.weight", dtype, w.finalNorm, d);
         if (!c.tiedEmbeddings()) st.add("lm_head.weight", dtype, w.output, c.vocabSize(), d);
-        st.write(dir.resolve("model.safetensors"));
-        // A shard index left by an earlier checkpoint in this directory would take precedence on read.
-        Files.deleteIfExists(dir.resolve("model.safetensors.index.json"));
+        writeWeights(dir, st, maxShardBytes);
         AtomicFiles.writeString(dir.resolve("config.json"), HfConfig.write(c, bos, eos, dtype.torchName));
         AtomicFiles.writeString(dir.resolve("generation_config.json"), HfConfig.writeGenerationConfig(bos, eos));
         if (v != null) {
             AtomicFiles.writeString(dir.resolve("tokenizer.json"), TokenizerJson.write(v));
             AtomicFiles.writeString(dir.resolve("tokenizer_config.json"), TokenizerJson.writeConfig(v, chatTemplate, c.maxSeqLen()));
+            AtomicFiles.writeString(dir.resolve("special_tokens_map.json"), TokenizerJson.writeSpecialTokensMap(v));
         }
+    }
+
+    /** One model.safetensors, or shards + index; removes the other layout's files left in {@code dir}. */
+    private static void writeWeights(Path dir, SafetensorsWriter all, long maxShardBytes) throws IOException {
+        List<SafetensorsWriter> shards = all.split(maxShardBytes);
+        List<Path> stale = new ArrayList<>();
+        try (var files = Files.list(dir)) {
+            files.filter(p -> SHARD.matcher(p.getFileName().toString()).matches()).forEach(stale::add);
+        }
+        if (shards.size() == 1) {
+            // A shard index left by an earlier checkpoint in this directory would name stale shards.
+            Files.deleteIfExists(dir.resolve(INDEX));
+            all.write(dir.resolve(WEIGHTS));
+            for (Path p : stale) Files.deleteIfExists(p);
+            return;
+        }
+        int n = shards.size();
+        com.fasterxml.jackson.databind.node.ObjectNode index = HfConfig.JSON.createObjectNode();
+        index.putObject("metadata").put("total_size", all.dataBytes());
+        com.fasterxml.jackson.databind.node.ObjectNode map = index.putObject("weight_map");
+        List<Path> written = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            String name = String.format(java.util.Locale.ROOT, "model-%05d-of-%05d.safetensors", k + 1, n);
+            shards.get(k).write(dir.resolve(name));
+            written.add(dir.resolve(name));
+            for (String t : shards.get(k).names()) map.put(t, name);
+        }
+        Files.deleteIfExists(dir.resolve(WEIGHTS));
+        for (Path p : stale) if (!written.contains(p)) Files.deleteIfExists(p);
+        AtomicFiles.writeString(dir.resolve(INDEX), HfConfig.JSON.writeValueAsString(index) + "\n");
     }
 }

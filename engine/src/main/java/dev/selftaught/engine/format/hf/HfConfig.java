@@ -171,36 +171,46 @@ public final class HfConfig {
         n.put("vocab_size", c.vocabSize());
         n.put("max_position_embeddings", c.maxSeqLen());
         n.put("rms_norm_eps", c.normEps());
+        // RoPE twice, saying the same thing: transformers v4 reads rope_theta + rope_scaling, v5 reads
+        // rope_parameters (and still accepts the v4 pair); vLLM takes whichever its transformers gives it.
         n.put("rope_theta", c.ropeTheta());
-        if (c.ropeScaling() != null) {
-            ObjectNode rs = n.putObject("rope_scaling");
-            rs.put("rope_type", "llama3");
-            rs.put("factor", c.ropeScaling().factor());
-            rs.put("low_freq_factor", c.ropeScaling().lowFreqFactor());
-            rs.put("high_freq_factor", c.ropeScaling().highFreqFactor());
-            rs.put("original_max_position_embeddings", c.ropeScaling().originalMaxPositionEmbeddings());
-        } else {
-            n.putNull("rope_scaling");
-        }
+        if (c.ropeScaling() != null) llama3(n.putObject("rope_scaling"), c.ropeScaling());
+        else n.putNull("rope_scaling");
+        ObjectNode rp = n.putObject("rope_parameters");
+        rp.put("rope_type", c.ropeScaling() != null ? "llama3" : "default");
+        rp.put("rope_theta", c.ropeTheta());
+        if (c.ropeScaling() != null) llama3(rp, c.ropeScaling());
         n.put("tie_word_embeddings", c.tiedEmbeddings());
         if (!qwen2) {
             n.put("attention_bias", false);
             n.put("mlp_bias", false);
         }
         n.put("hidden_act", "silu");
+        if (!qwen2) n.put("pretraining_tp", 1);
         n.put("initializer_range", 0.02);
         n.put("use_cache", true);
         n.put("attention_dropout", 0.0);
         if (bos >= 0) n.put("bos_token_id", bos);
         if (eos.length == 1) n.put("eos_token_id", eos[0]);
         else if (eos.length > 1) { ArrayNode a = n.putArray("eos_token_id"); for (int e : eos) a.add(e); }
-        n.put("torch_dtype", torchDtype);
+        n.put("torch_dtype", torchDtype); // transformers < 4.56 and vLLM's dtype "auto"
+        n.put("dtype", torchDtype);       // the same field's name from transformers 4.56 on
         n.put("transformers_version", "4.46.0");
         try {
             return JSON.writeValueAsString(n) + "\n";
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The Llama-3 scaling fields (rope_type first) into {@code o}. */
+    private static ObjectNode llama3(ObjectNode o, LlamaConfig.RopeScaling s) {
+        o.put("rope_type", "llama3");
+        o.put("factor", s.factor());
+        o.put("low_freq_factor", s.lowFreqFactor());
+        o.put("high_freq_factor", s.highFreqFactor());
+        o.put("original_max_position_embeddings", s.originalMaxPositionEmbeddings());
+        return o;
     }
 
     /** generation_config.json text (bos/eos ids). */

@@ -37,6 +37,42 @@ public final class SafetensorsWriter {
 
     public void write(Path file) throws IOException { AtomicFiles.write(file, this::writeTo); }
 
+    /** Bytes of tensor data (without the header): what an index's {@code metadata.total_size} sums. */
+    public long dataBytes() {
+        long n = 0;
+        for (Entry e : tensors) n += bytes(e);
+        return n;
+    }
+
+    /** Tensor names in the order they are written. */
+    public List<String> names() { return tensors.stream().map(Entry::name).toList(); }
+
+    private static long bytes(Entry e) { return (long) e.data.length * e.dtype.width; }
+
+    /**
+     * Splits the tensors, in order, into consecutive groups of at most {@code maxBytes} data bytes,
+     * the way transformers' {@code save_pretrained} fills shards: a tensor that does not fit in the
+     * current shard starts the next one, and a tensor larger than the limit gets a shard of its own.
+     * One group when everything fits (or {@code maxBytes <= 0}: no limit).
+     */
+    public List<SafetensorsWriter> split(long maxBytes) {
+        List<SafetensorsWriter> shards = new ArrayList<>();
+        SafetensorsWriter cur = new SafetensorsWriter();
+        long size = 0;
+        for (Entry e : tensors) {
+            long b = bytes(e);
+            if (maxBytes > 0 && !cur.tensors.isEmpty() && size + b > maxBytes) {
+                shards.add(cur);
+                cur = new SafetensorsWriter();
+                size = 0;
+            }
+            cur.tensors.add(e);
+            size += b;
+        }
+        shards.add(cur);
+        return shards;
+    }
+
     public void writeTo(OutputStream out) throws IOException {
         ObjectNode header = HfConfig.JSON.createObjectNode();
         header.putObject("__metadata__").put("format", "pt");

@@ -343,6 +343,26 @@ public final class TokenizerJson {
         }
     }
 
+    /**
+     * special_tokens_map.json: the bos/eos/unk/pad tokens in the object form {@code save_pretrained}
+     * writes ({@code content} plus the AddedToken flags); a token the vocabulary lacks is left out.
+     */
+    public static String writeSpecialTokensMap(Vocabulary v) {
+        ObjectNode m = HfConfig.JSON.createObjectNode();
+        String[] keys = {"bos_token", "eos_token", "unk_token", "pad_token"};
+        int[] ids = {v.bos(), v.eos(), v.unk(), v.pad()};
+        for (int k = 0; k < keys.length; k++) {
+            if (ids[k] < 0) continue;
+            m.putObject(keys[k]).put("content", v.tokens().get(ids[k])).put("lstrip", false).put("normalized", false)
+                    .put("rstrip", false).put("single_word", false);
+        }
+        try {
+            return HfConfig.JSON.writeValueAsString(m) + "\n";
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static void putToken(ObjectNode c, String key, Vocabulary v, int id) {
         if (id >= 0) c.put(key, v.tokens().get(id)); else c.putNull(key);
     }
