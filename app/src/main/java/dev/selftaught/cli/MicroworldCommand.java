@@ -14,7 +14,8 @@ import java.util.concurrent.Callable;
 /** {@code selftaught microworld}: the embedded micro-world's seed model and benchmark. */
 @Command(name = "microworld", mixinStandardHelpOptions = true,
         description = "The micro-world behind `selftaught demo`: pre-train its seed model, write its benchmark.",
-        subcommands = {MicroworldCommand.Pretrain.class, MicroworldCommand.WriteBenchmark.class, MicroworldCommand.AuditPairs.class})
+        subcommands = {MicroworldCommand.Pretrain.class, MicroworldCommand.WriteBenchmark.class, MicroworldCommand.AuditPairs.class,
+                MicroworldCommand.AuditJudgments.class})
 public final class MicroworldCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -108,6 +109,35 @@ public final class MicroworldCommand implements Runnable {
             if (!java.nio.file.Files.isRegularFile(pairs)) throw new InputError(pairs + ": no such file");
             var ps = dev.selftaught.pipeline.PipelineIo.readJsonl(pairs, dev.selftaught.pipeline.Records.Pair.class);
             System.out.println(dev.selftaught.microworld.PairAudit.of(ps).describe());
+            return 0;
+        }
+    }
+
+    @Command(name = "audit-judgments", mixinStandardHelpOptions = true,
+            description = {"Measure each link of the mechanism on reasoned judgments: is the judge's Check a correct answer",
+                    "(or a copy of answer A or B), do its marks follow from comparing the check with each answer, does the",
+                    "verdict follow the marks or a length/position reason, and how often is it right (given a right or wrong check).",
+                    "Per family (pairs) or benchmark subset, for all samples and for the kept ones (annotation files)."})
+    static final class AuditJudgments implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(paramLabel = "JUDGMENTS",
+                description = "A round's annotations.jsonl, or an evaluation's judgments.jsonl (e.g. round-0/eval/microbench/judgments.jsonl).")
+        Path judgments;
+
+        @Option(names = "--pairs", required = true, paramLabel = "FILE",
+                description = "The labelled pairs those judgments judged: the run's pairs/pairs.jsonl, or the benchmark file (benchmark/microbench.jsonl).")
+        Path pairs;
+
+        @Override
+        public Integer call() {
+            for (Path f : java.util.List.of(judgments, pairs))
+                if (!java.nio.file.Files.isRegularFile(f)) throw new InputError(f + ": no such file");
+            var chains = dev.selftaught.microworld.JudgmentAudit.read(judgments, pairs);
+            System.out.print(dev.selftaught.microworld.JudgmentAudit.table("all samples (% of chains)",
+                    dev.selftaught.microworld.JudgmentAudit.tally(chains, false)));
+            if (chains.stream().anyMatch(c -> !c.kept()))
+                System.out.print("\n" + dev.selftaught.microworld.JudgmentAudit.table("kept by rejection sampling (% of chains)",
+                        dev.selftaught.microworld.JudgmentAudit.tally(chains, true)));
+            System.out.println("\n" + dev.selftaught.microworld.JudgmentAudit.LEGEND);
             return 0;
         }
     }

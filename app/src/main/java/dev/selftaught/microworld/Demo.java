@@ -223,10 +223,11 @@ public final class Demo {
         DemoReport.addUncertainty(rows, rr.rounds());
         DemoReport.addUncertainty(baselines, rr.baselines());
         String table = DemoReport.table(rr);
+        RunReport fr = null;
         if (freshFile != null) {
             // The same judges, the same layout and intervals, from their scores on the fresh benchmark.
             Path seedFresh = rows.isEmpty() ? null : judgmentsOf(rows.getFirst(), DemoReport.FRESH_JUDGMENTS);
-            RunReport fr = new RunReport(rr.title() + ", fresh benchmark",
+            fr = new RunReport(rr.title() + ", fresh benchmark",
                     DemoReport.reportRows(rows, true, seedFresh, DemoReport.FRESH_CATEGORIES, DemoReport.FRESH_JUDGMENTS),
                     DemoReport.reportRows(baselines, false, seedFresh, DemoReport.FRESH_CATEGORIES, DemoReport.FRESH_JUDGMENTS));
             DemoReport.addUncertainty(rows, fr.rounds(), "fresh_");
@@ -238,6 +239,7 @@ public final class Demo {
         PipelineIo.writeJson(out.resolve("report.json"), combined);
         PipelineIo.writeText(out.resolve("table.txt"), table);
         ReportWriter.writeRendered(rr, out);
+        if (fr != null) DemoReport.appendRendered(fr, out);
         return combined;
     }
 

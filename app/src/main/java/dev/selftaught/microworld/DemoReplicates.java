@@ -29,8 +29,8 @@ public final class DemoReplicates {
     public static RunReport run(int replicates, Path out, IntFunction<Demo> demoForReplicate, String seedSpec, PrintStream err) {
         if (replicates < 1) throw new dev.selftaught.data.InputError("--replicates must be at least 1, got " + replicates);
         List<List<Map<String, Object>>> rounds = new ArrayList<>(), baselines = new ArrayList<>();
-        List<RunReport> reports = new ArrayList<>();
-        List<Path> seeds = new ArrayList<>();
+        List<RunReport> reports = new ArrayList<>(), freshReports = new ArrayList<>();
+        List<Path> seeds = new ArrayList<>(), freshSeeds = new ArrayList<>();
         for (int k = 1; k <= replicates; k++) {
             err.printf("demo: replicate %d of %d in %s%n", k, replicates, out.resolve("replicate-" + k));
             Map<String, Object> combined = demoForReplicate.apply(k).run(seedSpec);
@@ -41,7 +41,19 @@ public final class DemoReplicates {
             seeds.add(seedJudgments);
             reports.add(new RunReport("replicate " + k, DemoReport.reportRows(rs, true, seedJudgments),
                     DemoReport.reportRows(bs, false, seedJudgments)));
+            if (!rs.isEmpty() && rs.getFirst().get(DemoReport.FRESH_CATEGORIES) != null) {
+                Path seedFresh = Demo.judgmentsOf(rs.getFirst(), DemoReport.FRESH_JUDGMENTS);
+                freshSeeds.add(seedFresh);
+                freshReports.add(new RunReport("replicate " + k + ", fresh benchmark",
+                        DemoReport.reportRows(rs, true, seedFresh, DemoReport.FRESH_CATEGORIES, DemoReport.FRESH_JUDGMENTS),
+                        DemoReport.reportRows(bs, false, seedFresh, DemoReport.FRESH_CATEGORIES, DemoReport.FRESH_JUDGMENTS)));
+            }
         }
+        // the fresh benchmark is summarised like the frozen one when every replicate scored it
+        boolean fresh = !freshReports.isEmpty() && freshReports.size() == replicates;
+        RunReport freshSummary = !fresh ? null : new RunReport("the same judges on the fresh benchmark, " + replicates + " replicates",
+                meanRows(rounds, freshReports, freshSeeds, true, DemoReport.FRESH_JUDGMENTS),
+                meanRows(baselines, freshReports, freshSeeds, false, DemoReport.FRESH_JUDGMENTS), freshReports);
         RunReport summary = new RunReport("selftaught demo: the micro-world, " + replicates + " replicates",
                 meanRows(rounds, reports, seeds, true), meanRows(baselines, reports, seeds, false), reports);
         Map<String, Object> json = new LinkedHashMap<>();
@@ -50,14 +62,24 @@ public final class DemoReplicates {
         json.put("ci_method", Bootstrap.METHOD);
         json.put("rounds", rowsJson(summary.rounds()));
         json.put("baselines", rowsJson(summary.baselines()));
+        if (fresh) {
+            json.put("fresh_rounds", rowsJson(freshSummary.rounds()));
+            json.put("fresh_baselines", rowsJson(freshSummary.baselines()));
+        }
         List<String> dirs = new ArrayList<>();
         for (int k = 1; k <= replicates; k++) dirs.add("replicate-" + k);
         json.put("replicate_dirs", dirs);
         PipelineIo.writeJson(out.resolve("report.json"), json);
         StringBuilder table = new StringBuilder("Mean ± sd over " + replicates + " replicates\n").append(DemoReport.table(summary));
-        for (int k = 0; k < reports.size(); k++) table.append("\nReplicate ").append(k + 1).append('\n').append(DemoReport.table(reports.get(k)));
+        if (fresh) table.append("\nThe same judges on the fresh benchmark: mean ± sd over ").append(replicates).append(" replicates\n")
+                .append(DemoReport.table(freshSummary));
+        for (int k = 0; k < reports.size(); k++) {
+            table.append("\nReplicate ").append(k + 1).append('\n').append(DemoReport.table(reports.get(k)));
+            if (fresh) table.append("Replicate ").append(k + 1).append(", fresh benchmark\n").append(DemoReport.table(freshReports.get(k)));
+        }
         PipelineIo.writeText(out.resolve("table.txt"), table.toString());
         ReportWriter.writeRendered(summary, out);
+        if (fresh) DemoReport.appendRendered(freshSummary, out);
         return summary;
     }
 
@@ -69,6 +91,12 @@ public final class DemoReplicates {
     /** Mean and sd per row position over replicates, and the mean paired difference from the seed. */
     static List<RunReport.Row> meanRows(List<List<Map<String, Object>>> perReplicate, List<RunReport> reports, List<Path> seeds,
                                         boolean rounds) {
+        return meanRows(perReplicate, reports, seeds, rounds, "judgments_file");
+    }
+
+    /** The same from each row's judgments under {@code judgmentsKey} ({@link DemoReport#FRESH_JUDGMENTS}: the fresh benchmark). */
+    static List<RunReport.Row> meanRows(List<List<Map<String, Object>>> perReplicate, List<RunReport> reports, List<Path> seeds,
+                                        boolean rounds, String judgmentsKey) {
         List<RunReport.Row> out = new ArrayList<>();
         int n = perReplicate.stream().mapToInt(List::size).min().orElse(0);
         for (int i = 0; i < n; i++) {
@@ -96,18 +124,18 @@ public final class DemoReplicates {
             Long kept = average(rows.stream().map(RunReport.Row::kept).toList());
             RunReport.Row row = new RunReport.Row(first.round(), first.name(), overall, mean, kept, Map.of())
                     .withPairs(pairs).withSd(sd);
-            out.add(withMeanDifference(row, perReplicate, seeds, i));
+            out.add(withMeanDifference(row, perReplicate, seeds, i, judgmentsKey));
         }
         return out;
     }
 
     /** The mean paired difference from the seed over replicates, when every replicate has both files. */
     private static RunReport.Row withMeanDifference(RunReport.Row row, List<List<Map<String, Object>>> perReplicate,
-                                                    List<Path> seeds, int i) {
+                                                    List<Path> seeds, int i, String judgmentsKey) {
         if (row.round() != null && row.round() == 0) return row;
         List<List<Bootstrap.ItemScore>> judges = new ArrayList<>(), bases = new ArrayList<>();
         for (int k = 0; k < perReplicate.size(); k++) {
-            Path own = Demo.judgmentsOf(perReplicate.get(k).get(i)), seed = seeds.get(k);
+            Path own = Demo.judgmentsOf(perReplicate.get(k).get(i), judgmentsKey), seed = seeds.get(k);
             if (own == null || seed == null || !Files.isRegularFile(own) || !Files.isRegularFile(seed)) return row;
             judges.add(DemoReport.withCategories(Bootstrap.readItems(own)));
             bases.add(DemoReport.withCategories(Bootstrap.readItems(seed)));

@@ -183,4 +183,31 @@ public final class DemoReport {
         }
         return out;
     }
+
+    /**
+     * Adds a second report (the same judges on the fresh benchmark) to the rendered reports in
+     * {@code out}: its own report.md, report.html and charts go to {@code out/fresh/}, and its
+     * sections are appended to {@code out/report.md} and {@code out/report.html}, so one page shows
+     * both benchmarks.
+     */
+    public static void appendRendered(RunReport second, Path out) {
+        Path dir = out.resolve("fresh");
+        dev.selftaught.report.ReportWriter.writeRendered(second, dir);
+        try {
+            String md = java.nio.file.Files.readString(out.resolve(dev.selftaught.report.ReportWriter.MARKDOWN));
+            String freshMd = java.nio.file.Files.readString(dir.resolve(dev.selftaught.report.ReportWriter.MARKDOWN))
+                    .replaceFirst("^# ", "## ").replace("](charts/", "](fresh/charts/");
+            dev.selftaught.data.AtomicFiles.write(out.resolve(dev.selftaught.report.ReportWriter.MARKDOWN),
+                    (md.stripTrailing() + "\n\n" + freshMd).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            String html = java.nio.file.Files.readString(out.resolve(dev.selftaught.report.ReportWriter.HTML));
+            String freshHtml = java.nio.file.Files.readString(dir.resolve(dev.selftaught.report.ReportWriter.HTML));
+            int from = freshHtml.indexOf("<body>"), to = freshHtml.lastIndexOf("</body>"), end = html.lastIndexOf("</body>");
+            if (from < 0 || to < from || end < 0) throw new IllegalStateException("unexpected report.html layout in " + dir);
+            String body = freshHtml.substring(from + "<body>".length(), to).replaceFirst("<h1>", "<h1 id=\"fresh\">");
+            dev.selftaught.data.AtomicFiles.write(out.resolve(dev.selftaught.report.ReportWriter.HTML),
+                    (html.substring(0, end) + body + html.substring(end)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot add the fresh benchmark's report to " + out, e);
+        }
+    }
 }

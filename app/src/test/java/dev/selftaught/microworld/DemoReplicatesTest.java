@@ -42,8 +42,8 @@ class DemoReplicatesTest {
         DemoPlan plan = new DemoPlan(SeedPretrainerTest.micro(), 60, 6, 3, 3, 3, 16, 80, Map.of("epochs", 1, "seed", 1));
         Path out = tmp.resolve("demo");
         var log = new PrintStream(new ByteArrayOutputStream(), true);
-        RunReport r = DemoReplicates.run(2, out, k -> new Demo(plan, 1, out.resolve("replicate-" + k), wiring, log).withReplicate(k),
-                "scripted:seed@0.3", log);
+        RunReport r = DemoReplicates.run(2, out, k -> new Demo(plan, 1, out.resolve("replicate-" + k), wiring, log).withReplicate(k)
+                        .withFreshBenchmark(0x51L), "scripted:seed@0.3", log);
 
         // Independent replicates: other pools, other trainer seeds; the same benchmark.
         assertNotEquals(Files.readString(out.resolve("replicate-1/world/pool.jsonl")), Files.readString(out.resolve("replicate-2/world/pool.jsonl")));
@@ -76,5 +76,17 @@ class DemoReplicatesTest {
         assertTrue(table.contains("Mean ± sd over 2 replicates") && table.contains("Replicate 2") && table.contains(" ± "), table);
         assertTrue(Files.isRegularFile(out.resolve("charts/accuracy.png")));
         assertTrue(Bootstrap.METHOD.contains("paired"));
+
+        // the fresh benchmark is summarised across replicates like the frozen one: mean, sd, mean difference
+        assertTrue(table.contains("The same judges on the fresh benchmark: mean ± sd over 2 replicates")
+                && table.contains("Replicate 2, fresh benchmark"), table);
+        JsonNode f1 = j.at("/fresh_rounds/1");
+        assertTrue(f1.at("/sd/Overall").isNumber() && f1.at("/vs_seed/Overall/ci").size() == 2, j.toString());
+        double fa = PipelineIo.readJson(out.resolve("replicate-1/report.json")).at("/rounds/1/fresh_categories/Overall").asDouble();
+        double fb = PipelineIo.readJson(out.resolve("replicate-2/report.json")).at("/rounds/1/fresh_categories/Overall").asDouble();
+        assertEquals((fa + fb) / 2, f1.at("/categories/Overall").asDouble(), 1e-9);
+        assertEquals(Math.abs(fa - fb) / Math.sqrt(2), f1.at("/sd/Overall").asDouble(), 1e-9);
+        assertTrue(md.contains("the same judges on the fresh benchmark, 2 replicates"), md);
+        assertTrue(Files.readString(out.resolve("report.html")).contains("fresh benchmark, 2 replicates"));
     }
 }

@@ -141,6 +141,11 @@ class DemoWiringTest {
         assertNotEquals(Files.readString(tmp.resolve("demo/benchmark/microbench.jsonl")), Files.readString(tmp.resolve("demo/benchmark/fresh-51.jsonl")));
         for (JsonNode row : r.path("rounds")) assertTrue(row.path("fresh_categories").path("Overall").isNumber(), row.toString());
         r.path("baselines").forEach(b -> assertTrue(b.path("fresh_categories").path("Overall").isNumber(), b.toString()));
+        // ... and shown in report.md and report.html next to the frozen benchmark's tables, with its own charts
+        String freshMd = Files.readString(tmp.resolve("demo/report.md")), html = Files.readString(tmp.resolve("demo/report.html"));
+        assertTrue(freshMd.contains("## selftaught demo") && freshMd.contains("fresh benchmark"), freshMd);
+        assertTrue(html.contains("<h1 id=\"fresh\">") && html.indexOf("</body>") == html.lastIndexOf("</body>"), "one html page");
+        assertTrue(Files.isRegularFile(tmp.resolve("demo/fresh/charts/accuracy.png")));
         String md = Files.readString(tmp.resolve("demo/report.md"));
         assertTrue(md.contains("Seed (round 0)") && md.contains("labelled data"), md);
         assertTrue(Files.size(tmp.resolve("demo/report.html")) > 1000);
