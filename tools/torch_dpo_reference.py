@@ -79,25 +79,13 @@ def write_case(out, name, cfg, gen, beta, alpha, lora_spec=None):
         losses.append(-torch.nn.functional.logsigmoid(z) + alpha * (-lc) / nc)
     loss = torch.stack(losses).mean()
     loss.backward()
-    out.write(f"case {name}\n")
-    out.write("config " + " ".join(str(cfg[k]) for k in
-              ["dim", "hidden", "layers", "heads", "kv_heads", "vocab", "max_seq", "eps", "theta"])
-              + f" {int(cfg['tied'])} {int(cfg['qkv_bias'])}\n")
-    if lora:
-        out.write(f"lora {lora['rank']} {lora['alpha']} {','.join(lora['targets'])}\n")
-    out.write(f"batch {B} {T}\n")
-    for label, arr in [("tokens", tokens), ("targets", targets), ("positions", positions), ("segments", segments)]:
-        out.write(label + " " + " ".join(str(int(v)) for v in arr) + "\n")
+    ref.write_case_header(out, name, cfg, lora, B, T, tokens, targets, positions, segments)
     out.write(f"dpo {beta!r} {alpha!r}\n")
     for c, r in pairs:
         out.write(f"pair {c} {r}\n")
     out.write("reference " + ref.fmt(reference) + "\n")
     out.write(f"loss {float(loss)!r}\n")
-    for k, v in P.items():
-        out.write(f"tensor {k} {v.numel()} {ref.fmt(v.detach().flatten().tolist())}\n")
-    for k in trainable:
-        out.write(f"grad {k} {P[k].numel()} {ref.fmt(P[k].grad.flatten().tolist())}\n")
-    out.write("end\n")
+    ref.write_params_and_grads(out, P, trainable)
 
 
 def main():

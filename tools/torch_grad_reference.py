@@ -123,6 +123,28 @@ def fmt(values):
     return " ".join(repr(float(v)) for v in values)
 
 
+def write_case_header(out, name, cfg, lora, B, T, tokens, targets, positions, segments):
+    """The lines every golden case starts with (the Java loaders read them in this order)."""
+    out.write(f"case {name}\n")
+    out.write("config " + " ".join(str(cfg[k]) for k in
+              ["dim", "hidden", "layers", "heads", "kv_heads", "vocab", "max_seq", "eps", "theta"])
+              + f" {int(cfg['tied'])} {int(cfg['qkv_bias'])}\n")
+    if lora:
+        out.write(f"lora {lora['rank']} {lora['alpha']} {','.join(lora['targets'])}\n")
+    out.write(f"batch {B} {T}\n")
+    for label, arr in [("tokens", tokens), ("targets", targets), ("positions", positions), ("segments", segments)]:
+        out.write(label + " " + " ".join(str(int(v)) for v in arr) + "\n")
+
+
+def write_params_and_grads(out, P, trainable):
+    """Every parameter, then the gradient of each trainable one, then the case's end marker."""
+    for k, v in P.items():
+        out.write(f"tensor {k} {v.numel()} {fmt(v.detach().flatten().tolist())}\n")
+    for k in trainable:
+        out.write(f"grad {k} {P[k].numel()} {fmt(P[k].grad.flatten().tolist())}\n")
+    out.write("end\n")
+
+
 def write_case(out, name, cfg, gen, lora_spec=None):
     P = make_params(cfg, gen)
     lora = make_lora(cfg, P, gen, *lora_spec) if lora_spec else None
@@ -138,21 +160,9 @@ def write_case(out, name, cfg, gen, lora_spec=None):
         P[k].requires_grad_(True)
     loss = forward(cfg, P, tokens, targets, positions, segments, B, T, lora)
     loss.backward()
-    out.write(f"case {name}\n")
-    out.write("config " + " ".join(str(cfg[k]) for k in
-              ["dim", "hidden", "layers", "heads", "kv_heads", "vocab", "max_seq", "eps", "theta"])
-              + f" {int(cfg['tied'])} {int(cfg['qkv_bias'])}\n")
-    if lora:
-        out.write(f"lora {lora['rank']} {lora['alpha']} {','.join(lora['targets'])}\n")
-    out.write(f"batch {B} {T}\n")
-    for label, arr in [("tokens", tokens), ("targets", targets), ("positions", positions), ("segments", segments)]:
-        out.write(label + " " + " ".join(str(int(v)) for v in arr) + "\n")
+    write_case_header(out, name, cfg, lora, B, T, tokens, targets, positions, segments)
     out.write(f"loss {float(loss)!r}\n")
-    for k, v in P.items():
-        out.write(f"tensor {k} {v.numel()} {fmt(v.detach().flatten().tolist())}\n")
-    for k in trainable:
-        out.write(f"grad {k} {P[k].numel()} {fmt(P[k].grad.flatten().tolist())}\n")
-    out.write("end\n")
+    write_params_and_grads(out, P, trainable)
 
 
 def main():

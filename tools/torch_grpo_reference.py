@@ -59,25 +59,13 @@ def write_case(out, name, cfg, gen, lora_spec=None):
     loss = (w * (pg + BETA * k3)).sum()
     loss.backward()
     full = lambda vals: [repr(float(vals[idx.index(n)])) if n in idx else "nan" for n in range(B * T)]
-    out.write(f"case {name}\n")
-    out.write("config " + " ".join(str(cfg[k]) for k in
-              ["dim", "hidden", "layers", "heads", "kv_heads", "vocab", "max_seq", "eps", "theta"])
-              + f" {int(cfg['tied'])} {int(cfg['qkv_bias'])}\n")
-    if lora:
-        out.write(f"lora {lora['rank']} {lora['alpha']} {','.join(lora['targets'])}\n")
-    out.write(f"batch {B} {T}\n")
-    for label, arr in [("tokens", tokens), ("targets", targets), ("positions", positions), ("segments", segments)]:
-        out.write(label + " " + " ".join(str(int(v)) for v in arr) + "\n")
+    ref_model.write_case_header(out, name, cfg, lora, B, T, tokens, targets, positions, segments)
     out.write(f"grpo {EPS} {BETA}\n")
     for label, vals in [("logp", lp.detach()), ("old", old), ("ref", refl), ("adv", adv), ("weight", w)]:
         out.write(label + " " + " ".join(full(vals)) + "\n")
     out.write(f"objective {float(loss)!r}\n")
     out.write(f"clipped {int(((r.detach() > 1 + EPS) & (adv > 0) | (r.detach() < 1 - EPS) & (adv < 0)).sum())}\n")
-    for k, v in P.items():
-        out.write(f"tensor {k} {v.numel()} {ref_model.fmt(v.detach().flatten().tolist())}\n")
-    for k in trainable:
-        out.write(f"grad {k} {P[k].numel()} {ref_model.fmt(P[k].grad.flatten().tolist())}\n")
-    out.write("end\n")
+    ref_model.write_params_and_grads(out, P, trainable)
 
 
 def main():
